@@ -1,0 +1,133 @@
+// Package backend picks and describes the GoMLX backend r1go computes on:
+// the pure Go backend ("cpu") or XLA through a CUDA PJRT plugin ("cuda").
+//
+// r1go never lets GoMLX download anything: the CUDA plugin is found on disk
+// (PJRT_PLUGIN_LIBRARY_PATH, then the site-packages of any python3 on PATH)
+// and handed to XLA by absolute path.
+package backend
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+	_ "github.com/gomlx/gomlx/backends/simplego" // the "go" backend
+	_ "github.com/gomlx/gomlx/backends/xla"      // the "xla" backend (PJRT plugins)
+	"github.com/r1go/r1go/internal/guard"
+)
+
+// Flag documents the --backend flag every computing subcommand shares.
+const Flag = "compute backend: cpu (pure Go), cuda (XLA CUDA PJRT plugin), or any GOMLX_BACKEND string (e.g. go:ops_sequential, xla:/abs/path/plugin.so); default cuda when a CUDA plugin is found, else cpu"
+
+// CPUConfig is the GoMLX configuration r1go uses for "cpu". The parallel op scheduler of the
+// pure Go backend can deadlock on independent products; ops_sequential avoids it.
+const CPUConfig = "go:ops_sequential"
+
+// Resolve turns a user's --backend value ("" for the default) into a GoMLX backend
+// configuration string, without creating the backend.
+func Resolve(choice string) (string, error) {
+	switch choice {
+	case "", "auto":
+		if p := FindCUDAPlugin(); p != "" {
+			return "xla:" + p, nil
+		}
+		return CPUConfig, nil
+	case "cpu", "go":
+		return CPUConfig, nil
+	case "cuda", "gpu":
+		p := FindCUDAPlugin()
+		if p == "" {
+			return "", fmt.Errorf("--backend cuda: no CUDA PJRT plugin found: set PJRT_PLUGIN_LIBRARY_PATH to the directory or file of xla_cuda_plugin.so, or install jax-cuda13-pjrt for a python3 on PATH (r1go never downloads plugins)")
+		}
+		return "xla:" + p, nil
+	}
+	name, cfg, _ := strings.Cut(choice, ":")
+	if name == "xla" && !filepath.IsAbs(strings.Split(cfg, ",")[0]) {
+		return "", fmt.Errorf("--backend %q: give the PJRT plugin as an absolute path (xla:/abs/path/plugin.so); r1go does not auto-install plugins", choice)
+	}
+	return choice, nil
+}
+
+// New creates the backend for a --backend value. It sets GOMLX_NO_AUTO_INSTALL so that GoMLX
+// never tries to download a plugin.
+func New(choice string) (b backends.Backend, err error) {
+	cfg, err := Resolve(choice)
+	if err != nil {
+		return nil, err
+	}
+	os.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
+	if os.Getenv("GOPJRT_CUDA_CHECKS") == "" {
+		os.Setenv("GOPJRT_CUDA_CHECKS", "0")
+	}
+	var newErr error
+	if err := guard.Run(func() { b, newErr = backends.NewWithConfig(cfg) }); err != nil {
+		newErr = err
+	}
+	if err := newErr; err != nil {
+		return nil, fmt.Errorf("creating backend %q: %w", cfg, err)
+	}
+	return b, nil
+}
+
+// Describe is a one-line description of a backend for logs: its name and device.
+func Describe(b backends.Backend) string {
+	return fmt.Sprintf("backend %s (%s)", b.Name(), b.Description())
+}
+
+// IsCPU reports whether b is the pure Go backend (which lacks DynamicSlice,
+// DynamicUpdateSlice and Pad, and is slow).
+func IsCPU(b backends.Backend) bool { return b.Name() == "go" }
+
+// FindCUDAPlugin returns the absolute path of a CUDA PJRT plugin, or "" when none is found.
+// It looks at PJRT_PLUGIN_LIBRARY_PATH (a file, or directories separated by ':'), then at
+// jax_plugins/xla_cuda*/xla_cuda_plugin.so in the site-packages of each python3 on PATH.
+func FindCUDAPlugin() string {
+	if env := os.Getenv("PJRT_PLUGIN_LIBRARY_PATH"); env != "" {
+		for _, p := range filepath.SplitList(env) {
+			if st, err := os.Stat(p); err == nil && !st.IsDir() && strings.Contains(filepath.Base(p), "cuda") {
+				return abs(p)
+			}
+			if m, _ := filepath.Glob(filepath.Join(p, "*cuda*.so")); len(m) > 0 {
+				return abs(m[0])
+			}
+			if m, _ := filepath.Glob(filepath.Join(p, "xla_cuda*", "xla_cuda_plugin.so")); len(m) > 0 {
+				return abs(m[0])
+			}
+		}
+	}
+	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+		py := filepath.Join(dir, "python3")
+		if _, err := os.Stat(py); err != nil {
+			continue
+		}
+		for _, sp := range sitePackages(py) {
+			if m, _ := filepath.Glob(filepath.Join(sp, "jax_plugins", "xla_cuda*", "xla_cuda_plugin.so")); len(m) > 0 {
+				return abs(m[len(m)-1])
+			}
+		}
+	}
+	return ""
+}
+
+// sitePackages asks a python3 interpreter for its site-packages directories.
+func sitePackages(python string) []string {
+	// Reading the directories from the interpreter is exact; globbing lib/python3*/site-packages
+	// next to the interpreter is the fallback when it cannot run.
+	out, err := exec.Command(python, "-c", "import site,sys;print('\\n'.join(site.getsitepackages()+[site.getusersitepackages()]))").Output()
+	if err == nil {
+		return strings.Fields(string(out))
+	}
+	m, _ := filepath.Glob(filepath.Join(filepath.Dir(filepath.Dir(python)), "lib", "python3*", "site-packages"))
+	return m
+}
+
+func abs(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	return a
+}
