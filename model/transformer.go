@@ -1,0 +1,227 @@
+package model
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+)
+
+// Weights binds a model's parameters (graph nodes, f32 masters) for one graph.
+// Products run in Compute (bf16 on GPUs, f32 for exact CPU parity); softmax, norms' statistics
+// and log-probabilities stay in f32.
+type Weights struct {
+	Config  *Config
+	Compute dtypes.DType
+	Embed   *Node // [V, D]
+	Norm    *Node // [D]
+	LMHead  *Node // [V, D]; the embedding when tied
+	Layers  []LayerWeights
+}
+
+// LayerWeights are one decoder layer's parameters; biases are nil when the model has none.
+type LayerWeights struct {
+	InputNorm, PostNorm     *Node // [D]
+	Q, K, V, O              *Node // [out, in]
+	QBias, KBias, VBias, OB *Node
+	Gate, Up, Down          *Node // [F, D], [F, D], [D, F]
+}
+
+// Bind assigns parameter nodes (in ParamSpecs order) to the model's structure.
+func Bind(c *Config, params []*Node, compute dtypes.DType) *Weights {
+	specs := c.ParamSpecs()
+	if len(params) != len(specs) {
+		panic(fmt.Errorf("model.Bind: %d parameters given, the config has %d", len(params), len(specs)))
+	}
+	byName := make(map[string]*Node, len(specs))
+	for i, s := range specs {
+		if !params[i].Shape().Equal(shapes.Make(params[i].DType(), s.Shape...)) {
+			panic(fmt.Errorf("model.Bind: parameter %s has shape %s, want %v", s.Name, params[i].Shape(), s.Shape))
+		}
+		byName[s.Name] = params[i]
+	}
+	w := &Weights{Config: c, Compute: compute, Embed: byName[nameEmbed], Norm: byName[nameNorm], LMHead: byName[nameLMHead]}
+	if c.TieWordEmbeddings {
+		w.LMHead = w.Embed
+	}
+	for i := 0; i < c.NumHiddenLayers; i++ {
+		p := func(s string) *Node { return byName[layerName(i, s)] }
+		w.Layers = append(w.Layers, LayerWeights{
+			InputNorm: p("input_layernorm.weight"), PostNorm: p("post_attention_layernorm.weight"),
+			Q: p("self_attn.q_proj.weight"), K: p("self_attn.k_proj.weight"), V: p("self_attn.v_proj.weight"), O: p("self_attn.o_proj.weight"),
+			QBias: p("self_attn.q_proj.bias"), KBias: p("self_attn.k_proj.bias"), VBias: p("self_attn.v_proj.bias"), OB: p("self_attn.o_proj.bias"),
+			Gate: p("mlp.gate_proj.weight"), Up: p("mlp.up_proj.weight"), Down: p("mlp.down_proj.weight"),
+		})
+	}
+	return w
+}
+
+// KV is one layer's attention keys and values, [B, S, KV heads, head dim], in Compute dtype.
+type KV struct{ K, V *Node }
+
+// Forward runs the decoder on tokens [B, T] (int32) at positions [B, T] (int32), attending
+// causally among the T tokens. keyValid [B, T] (bool) marks real tokens; nil means all are real
+// (right padding needs no mask: a causal model never looks right). It returns the final hidden
+// states [B, T, D] (Compute dtype, after the final norm) and each layer's keys and values.
+func (w *Weights) Forward(tokens, positions, keyValid *Node) (hidden *Node, kv []KV) {
+	g := tokens.Graph()
+	T := tokens.Shape().Dimensions[1]
+	causal := LowerTriangular(g, T) // [T, S] bool
+	mask := InsertAxes(causal, 0)   // [1, T, S]
+	if keyValid != nil {
+		mask = LogicalAnd(BroadcastToDims(mask, keyValid.Shape().Dimensions[0], T, T), InsertAxes(keyValid, 1)) // [B, T, S]
+	}
+	x := w.embed(tokens)
+	cos, sin := w.rope(positions)
+	for l := range w.Layers {
+		var k, v *Node
+		x, k, v = w.layer(l, x, cos, sin, func(q, k, v *Node) *Node { return w.attend(q, k, v, mask) })
+		kv = append(kv, KV{k, v})
+	}
+	return w.finalNorm(x), kv
+}
+
+// DecodeStep runs one new token per row: tokens [B] at positions [B], with each layer's cache
+// [B, S, KV, HD] (Compute dtype). The new keys and values are written at cache slot `slot`
+// (scalar int32, the same for all rows: prompts are left-padded); keyValid [B, S] marks the
+// slots each row may attend to, the new slot included. It returns the hidden states [B, D] and
+// the updated caches. update writes [B, 1, KV, HD] into a cache at slot (DynamicUpdateSlice on
+// XLA, a masked select on backends without it).
+func (w *Weights) DecodeStep(tokens, positions *Node, cache []KV, slot, keyValid *Node, update func(cache, x, slot *Node) *Node) (hidden *Node, newCache []KV) {
+	x := w.embed(InsertAxes(tokens, 1))          // [B, 1, D]
+	cos, sin := w.rope(InsertAxes(positions, 1)) // [B, 1, HD/2]
+	mask := InsertAxes(keyValid, 1)              // [B, 1, S]
+	for l := range w.Layers {
+		var ck, cv *Node
+		x, _, _ = w.layer(l, x, cos, sin, func(q, k, v *Node) *Node {
+			ck = update(cache[l].K, k, slot)
+			cv = update(cache[l].V, v, slot)
+			return w.attend(q, ck, cv, mask)
+		})
+		newCache = append(newCache, KV{ck, cv})
+	}
+	h := w.finalNorm(x)
+	return Reshape(h, h.Shape().Dimensions[0], h.Shape().Dimensions[2]), newCache
+}
+
+func (w *Weights) cast(x *Node) *Node { return ConvertDType(x, w.Compute) }
+
+func (w *Weights) embed(tokens *Node) *Node {
+	return w.cast(Gather(w.Embed, InsertAxes(tokens, -1))) // [B, T, D]
+}
+
+// rope returns cos and sin [B, T, HD/2] (f32) for positions [B, T].
+func (w *Weights) rope(positions *Node) (cos, sin *Node) {
+	g := positions.Graph()
+	inv := Const(g, w.Config.InvFreq())                                                  // [HD/2]
+	ang := Mul(InsertAxes(ConvertDType(positions, dtypes.Float32), -1), leading(inv, 3)) // [B, T, HD/2]
+	return Cos(ang), Sin(ang)
+}
+
+// applyRope rotates x [B, T, N, HD] as transformers does: x·cos + rotate_half(x)·sin, where
+// rotate_half(x) = concat(-x2, x1) over the two halves. The halves are viewed as an axis of size
+// 2 and rotated by a 2×2 product, because the gradient of Slice needs Pad, which the pure Go
+// backend lacks.
+func (w *Weights) applyRope(x, cos, sin *Node) *Node {
+	d := x.Shape().Dimensions
+	B, T, N, HD := d[0], d[1], d[2], d[3]
+	xr := Reshape(x, B, T, N, 2, HD/2)
+	rot := Const(x.Graph(), [][]float32{{0, -1}, {1, 0}})        // rh[i] = Σ_j rot[i][j]·x[j]
+	rh := Product(xr, []int{3}, nil, w.cast(rot), []int{1}, nil) // [B, T, N, HD/2, 2]
+	rh = TransposeAllAxes(rh, 0, 1, 2, 4, 3)                     // [B, T, N, 2, HD/2]
+	c := w.cast(Reshape(cos, B, T, 1, 1, HD/2))
+	s := w.cast(Reshape(sin, B, T, 1, 1, HD/2))
+	return Reshape(Add(Mul(xr, c), Mul(rh, s)), B, T, N, HD)
+}
+
+// rmsNorm normalises over the last axis with f32 statistics, then scales by weight.
+func (w *Weights) rmsNorm(x, weight *Node) *Node {
+	x32 := ConvertDType(x, dtypes.Float32)
+	ms := ReduceAndKeep(Square(x32), ReduceMean, -1)
+	r := Inverse(Sqrt(AddScalar(ms, w.Config.RMSNormEps))) // Rsqrt has no gradient in GoMLX 0.26
+	return Mul(w.cast(Mul(x32, r)), w.cast(leading(weight, x.Rank())))
+}
+
+func (w *Weights) finalNorm(x *Node) *Node { return w.rmsNorm(x, w.Norm) }
+
+// linear applies a Hugging Face Linear layer (weight [out, in], optional bias [out]).
+func (w *Weights) linear(x, weight, bias *Node) *Node {
+	y := Linear(x, w.cast(weight))
+	if bias != nil {
+		y = Add(y, w.cast(leading(bias, y.Rank())))
+	}
+	return y
+}
+
+// layer is one pre-norm decoder block. attend maps q [B,T,H,HD], k, v [B,T,KV,HD] (rotated) to
+// the attention output [B, T, H·HD]. It returns the block's output and its k, v.
+func (w *Weights) layer(l int, x, cos, sin *Node, attend func(q, k, v *Node) *Node) (out, k, v *Node) {
+	c, lw := w.Config, w.Layers[l]
+	d := x.Shape().Dimensions
+	B, T := d[0], d[1]
+	h := w.rmsNorm(x, lw.InputNorm)
+	q := Reshape(w.linear(h, lw.Q, lw.QBias), B, T, c.NumAttentionHeads, c.HeadDim)
+	k = Reshape(w.linear(h, lw.K, lw.KBias), B, T, c.NumKeyValueHeads, c.HeadDim)
+	v = Reshape(w.linear(h, lw.V, lw.VBias), B, T, c.NumKeyValueHeads, c.HeadDim)
+	q, k = w.applyRope(q, cos, sin), w.applyRope(k, cos, sin)
+	x = Add(x, w.linear(attend(q, k, v), lw.O, lw.OB))
+	h = w.rmsNorm(x, lw.PostNorm)
+	gate := w.linear(h, lw.Gate, nil)
+	up := w.linear(h, lw.Up, nil)
+	x = Add(x, w.linear(Mul(Mul(gate, Sigmoid(gate)), up), lw.Down, nil))
+	return x, k, v
+}
+
+// attend is grouped-query attention: q [B, T, H, HD], k and v [B, S, KV, HD], mask [B or 1, T, S]
+// (true where query t may see key s). Scores and softmax in f32. Returns [B, T, H·HD].
+func (w *Weights) attend(q, k, v, mask *Node) *Node {
+	c := w.Config
+	d := q.Shape().Dimensions
+	B, T, H, HD := d[0], d[1], d[2], d[3]
+	KV, G, S := c.NumKeyValueHeads, H/c.NumKeyValueHeads, k.Shape().Dimensions[1]
+	q = Reshape(q, B, T, KV, G, HD)                                       // head h = kv·G + g, as repeat_kv
+	scores := Product(q, []int{4}, []int{0, 2}, k, []int{3}, []int{0, 2}) // [B, KV, T, G, S]
+	scores = MulScalar(ConvertDType(scores, dtypes.Float32), 1/math.Sqrt(float64(HD)))
+	mb := mask.Shape().Dimensions[0]
+	bias := Where(mask, ScalarZero(q.Graph(), dtypes.Float32), Scalar(q.Graph(), dtypes.Float32, -1e30)) // [mb, T, S]
+	scores = Add(scores, Reshape(bias, mb, 1, T, 1, S))
+	probs := w.cast(Softmax(scores, -1))
+	o := Product(probs, []int{4}, []int{0, 1}, v, []int{1}, []int{0, 2}) // [B, KV, T, G, HD]
+	o = TransposeAllAxes(o, 0, 2, 1, 3, 4)                               // [B, T, KV, G, HD]
+	return Reshape(o, B, T, H*HD)
+}
+
+// Logits maps hidden states [..., D] to f32 logits [..., V].
+func (w *Weights) Logits(hidden *Node) *Node {
+	return ConvertDType(Linear(hidden, w.cast(w.LMHead)), dtypes.Float32)
+}
+
+// TokenLogProbs returns log p(target) [B, T] (f32) for hidden states [B, T, D] and targets
+// [B, T] (int32): the target's logit minus the log-sum-exp over the vocabulary.
+func (w *Weights) TokenLogProbs(hidden, targets *Node) *Node {
+	logits := w.Logits(hidden) // [B, T, V]
+	return Sub(pick(logits, targets), logSumExp(logits))
+}
+
+// logSumExp over the last axis, the max held out of the gradient.
+func logSumExp(x *Node) *Node {
+	mx := StopGradient(ReduceMax(x, -1))
+	return Add(mx, Log(ReduceSum(Exp(Sub(x, InsertAxes(mx, -1))), -1)))
+}
+
+// pick returns x[..., idx] for x [..., V] and idx [...] (int32), as a fused one-hot reduction.
+func pick(x, idx *Node) *Node {
+	V := x.Shape().Dimensions[x.Rank()-1]
+	return ReduceSum(Mul(x, OneHot(idx, V, x.DType())), -1)
+}
+
+// leading prepends axes of size 1 to x until it has the given rank (GoMLX broadcasts only
+// between equal ranks).
+func leading(x *Node, rank int) *Node {
+	for x.Rank() < rank {
+		x = InsertAxes(x, 0)
+	}
+	return x
+}
