@@ -109,21 +109,27 @@ func inTest(task, key string) bool {
 	return h.Sum64()%TestShare == 0
 }
 
+// maxMisses bounds the consecutive draws without a new problem before generate
+// concludes that the split is exhausted.
+const maxMisses = 100000
+
 // generate draws problems from gen until n of the wanted split are found, giving up
-// after a bounded number of draws (for tasks whose split is smaller than n).
+// after maxMisses draws in a row without one (for splits smaller than n). The test
+// split never repeats a problem; the train split may.
 func generate(task string, seed int64, n int, test bool, gen func(r *rand.Rand) Example) []Example {
 	h := fnv.New64a()
 	h.Write([]byte(task))
 	r := rand.New(rand.NewPCG(uint64(seed), h.Sum64()))
 	out := make([]Example, 0, max(n, 0))
 	seen := map[string]bool{}
-	misses := 0
-	for len(out) < n && misses < 10000+100*n {
+	misses := 0 // consecutive draws that gave nothing new
+	for len(out) < n && misses < maxMisses {
 		ex := gen(r)
 		if inTest(task, ex.Prompt) != test || (test && seen[ex.Prompt]) {
 			misses++
 			continue
 		}
+		misses = 0
 		if test {
 			seen[ex.Prompt] = true
 			ex.ID = fmt.Sprintf("%s-test-%d", task, len(out))
