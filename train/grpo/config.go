@@ -1,0 +1,630 @@
+// Package grpo is the algorithm core of Group Relative Policy Optimization (DeepSeekMath,
+// arXiv 2402.03300) as DeepSeek-R1 uses it, with the variants users of TRL and verl
+// expect: its configuration (Config, LoadConfig), group-relative advantages with group,
+// batch or no std scaling, dynamic sampling of groups that carry a learning signal (DAPO),
+// overlong shaping or masking of truncated completions, and the clipped surrogate loss
+// with the k3 KL penalty built into a GoMLX graph for the grpo, dapo and dr_grpo
+// aggregations.
+//
+// The GRPO loop that ties these to the model, the generation engine and the rewards lives
+// with the trainer command; every piece here is a plain function tested on its own.
+package grpo
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/r1go/r1go/train"
+)
+
+// RewardSpec is one reward function of the total reward, by name, with its weight.
+type RewardSpec struct {
+	Name   string            `yaml:"name" help:"reward function name (e.g. accuracy, format, language)"`
+	Weight float64           `yaml:"weight" help:"weight of this reward in the total"`
+	Params map[string]string `yaml:"params,omitempty" help:"options passed to the reward function"`
+}
+
+// Config holds every setting of a GRPO run. Its YAML keys are the yaml tags; LoadConfig
+// reads a file over DefaultConfig, Set changes one key from a command-line string, and
+// Validate rejects impossible combinations before any compute.
+type Config struct {
+	// What to train on and where to write.
+	Model       string `yaml:"model" help:"directory of the Hugging Face checkpoint to train (config.json, safetensors, tokenizer.json)"`
+	Data        string `yaml:"data" help:"prompt dataset (JSONL or Parquet); exclusive with task"`
+	Task        string `yaml:"task" help:"built-in synthetic task name instead of a dataset (exclusive with data)"`
+	PromptField string `yaml:"prompt_field" help:"dataset field holding the prompt"`
+	AnswerField string `yaml:"answer_field" help:"dataset field holding the reference answer"`
+	Template    string `yaml:"template" help:"prompt template: r1-zero, chat, or a Go text/template string using {{.Prompt}}"`
+	Out         string `yaml:"out" help:"output directory: metrics.jsonl, samples.jsonl, checkpoints"`
+	Seed        int64  `yaml:"seed" help:"random seed of data order and sampling; a fixed seed on CPU reproduces a run exactly"`
+
+	// Batch geometry.
+	Steps          int `yaml:"steps" help:"number of GRPO steps (each: rollouts, rewards, mu updates)"`
+	PromptsPerStep int `yaml:"prompts_per_step" help:"B, questions sampled per step"`
+	NumGenerations int `yaml:"num_generations" help:"G, completions sampled per question (the group)"`
+	Mu             int `yaml:"mu" help:"inner updates: passes over each step's rollouts (1 = on-policy, the ratio stays 1)"`
+	MiniBatch      int `yaml:"mini_batch" help:"completions per optimizer update; must divide prompts_per_step x num_generations"`
+
+	// Sampling of rollouts.
+	MaxPromptTokens     int     `yaml:"max_prompt_tokens" help:"prompts longer than this are left-truncated"`
+	MaxCompletionTokens int     `yaml:"max_completion_tokens" help:"generation stops after this many tokens (the sample is then truncated)"`
+	Temperature         float64 `yaml:"temperature" help:"rollout sampling temperature"`
+	TopP                float64 `yaml:"top_p" help:"nucleus sampling threshold in (0, 1]; 1 turns it off"`
+	TopK                int     `yaml:"top_k" help:"sample among the k most likely tokens; 0 turns it off"`
+
+	// Rewards and advantages.
+	Rewards         []RewardSpec `yaml:"rewards" help:"reward functions and weights; the total reward is their weighted sum"`
+	ScaleRewards    string       `yaml:"scale_rewards" help:"advantage scaling: group (divide by each group's std), batch (by the batch std), none (Dr. GRPO)"`
+	AdvantageEps    float64      `yaml:"advantage_eps" help:"added to the std before dividing the advantages"`
+	DynamicSampling string       `yaml:"dynamic_sampling" help:"groups whose rewards are all equal: off (keep, zero advantage), drop, resample (DAPO)"`
+	MaxResample     int          `yaml:"max_resample_rounds" help:"dynamic_sampling resample: at most this many extra generation rounds per step"`
+	Truncated       string       `yaml:"truncated" help:"completions cut at max_completion_tokens: keep, mask (no loss), penalty (DAPO soft overlong punishment)"`
+	OverlongBuffer  int          `yaml:"overlong_buffer" help:"truncated penalty: length band before max_completion_tokens over which the penalty ramps up"`
+	OverlongPenalty float64      `yaml:"overlong_penalty" help:"truncated penalty: reward subtracted at max_completion_tokens (ramping linearly over the buffer)"`
+
+	// The objective.
+	LossType   string  `yaml:"loss_type" help:"token aggregation: grpo (per-sequence mean, then mean), dapo (token mean over the batch), dr_grpo (sum / (sequences x max_completion_tokens))"`
+	Beta       float64 `yaml:"beta" help:"KL penalty coefficient (k3 estimator, in the loss); 0 drops the reference model and its memory"`
+	EpsLow     float64 `yaml:"eps_low" help:"lower clip range: the ratio is clipped at 1 - eps_low"`
+	EpsHigh    float64 `yaml:"eps_high" help:"upper clip range: the ratio is clipped at 1 + eps_high (clip-higher: larger than eps_low)"`
+	DualClip   float64 `yaml:"dual_clip" help:"dual-clip bound c > 1 on the loss of negative-advantage tokens (verl uses 3); 0 turns it off"`
+	RefRefresh int     `yaml:"ref_refresh" help:"replace the reference model by the current policy every N steps; 0 never"`
+
+	// Optimizer and schedule.
+	LR           float64 `yaml:"lr" help:"peak learning rate"`
+	LRSchedule   string  `yaml:"lr_schedule" help:"constant, cosine or linear (after warmup)"`
+	LRFloor      float64 `yaml:"lr_floor" help:"learning rate at the end of cosine or linear decay"`
+	WarmupSteps  int     `yaml:"warmup_steps" help:"optimizer updates of linear warmup"`
+	AdamBeta1    float64 `yaml:"adam_beta1" help:"AdamW beta1"`
+	AdamBeta2    float64 `yaml:"adam_beta2" help:"AdamW beta2"`
+	AdamEps      float64 `yaml:"adam_eps" help:"AdamW epsilon"`
+	WeightDecay  float64 `yaml:"weight_decay" help:"decoupled weight decay on matrices (not norms or biases)"`
+	MaxGradNorm  float64 `yaml:"max_grad_norm" help:"clip gradients to this global L2 norm; 0 turns clipping off"`
+	MaxNaNInARow int     `yaml:"max_nan_in_a_row" help:"stop after this many consecutive steps with a NaN/Inf loss or gradient (each is skipped)"`
+
+	// Logging and checkpoints.
+	SaveEvery         int      `yaml:"save_every" help:"write a checkpoint every N steps (and at the end); 0 only at the end"`
+	KeepCheckpoints   int      `yaml:"keep_checkpoints" help:"number of most recent checkpoints kept on disk"`
+	LogSamples        int      `yaml:"log_samples" help:"prompts per step whose completions and rewards go to samples.jsonl; 0 none"`
+	ReflectionPhrases []string `yaml:"reflection_phrases" help:"phrases counted by reflection_rate (the aha moment), matched case-insensitively"`
+}
+
+// Allowed values of the enumerated settings.
+var (
+	LossTypes         = []string{"grpo", "dapo", "dr_grpo"}
+	ScaleRewardsModes = []string{"group", "batch", "none"}
+	DynamicModes      = []string{"off", "drop", "resample"}
+	TruncatedModes    = []string{"keep", "mask", "penalty"}
+)
+
+// R1ZeroTemplate is the DeepSeek-R1-Zero prompt template, verbatim from the paper;
+// {prompt} is replaced by the question.
+const R1ZeroTemplate = "A conversation between User and Assistant. The user asks a question, and the Assistant solves it. The assistant first thinks about the reasoning process in the mind and then provides the user with the answer. The reasoning process and answer are enclosed within <think> </think> and <answer> </answer> tags, respectively, i.e., <think> reasoning process here </think> <answer> answer here </answer>. User: {prompt}. Assistant:"
+
+// DefaultConfig returns the DeepSeek-R1 settings where the paper (DESIGN.md §3) gives them:
+// G = 16, 32 questions per step, lr 3e-6, β = 0.001, rollout temperature 1.0, reference
+// refreshed every 400 steps, completions up to 32,768 tokens, accuracy + format rewards of
+// equal weight, the R1-Zero template.
+//
+// The rest follow TRL's and verl's defaults: ε_low = ε_high = 0.2, loss_type grpo,
+// scale_rewards group with eps 1e-4, one on-policy update per step (μ = 1, mini_batch =
+// the whole batch), constant lr without warmup, AdamW β = (0.9, 0.999), ε 1e-8, no
+// weight decay, gradients clipped to norm 1, top_p 1 and top_k 0 (plain sampling),
+// dynamic sampling off, truncated completions kept. Run-size settings are scaled down
+// for a first run: 100 steps, prompts of up to 1024 tokens, a checkpoint every 50 steps,
+// the last 2 kept, 2 prompts logged per step, at most 3 NaN steps in a row.
+func DefaultConfig() Config {
+	return Config{
+		PromptField: "prompt",
+		AnswerField: "answer",
+		Template:    "r1-zero",
+		Out:         "runs/grpo",
+		Seed:        42,
+
+		Steps:          100,
+		PromptsPerStep: 32,
+		NumGenerations: 16,
+		Mu:             1,
+		MiniBatch:      32 * 16,
+
+		MaxPromptTokens:     1024,
+		MaxCompletionTokens: 32768,
+		Temperature:         1.0,
+		TopP:                1.0,
+		TopK:                0,
+
+		Rewards:         []RewardSpec{{Name: "accuracy", Weight: 1}, {Name: "format", Weight: 1}},
+		ScaleRewards:    "group",
+		AdvantageEps:    1e-4,
+		DynamicSampling: "off",
+		MaxResample:     3,
+		Truncated:       "keep",
+		OverlongBuffer:  4096,
+		OverlongPenalty: 1.0,
+
+		LossType:   "grpo",
+		Beta:       0.001,
+		EpsLow:     0.2,
+		EpsHigh:    0.2,
+		DualClip:   0,
+		RefRefresh: 400,
+
+		LR:           3e-6,
+		LRSchedule:   "constant",
+		LRFloor:      0,
+		WarmupSteps:  0,
+		AdamBeta1:    0.9,
+		AdamBeta2:    0.999,
+		AdamEps:      1e-8,
+		WeightDecay:  0,
+		MaxGradNorm:  1.0,
+		MaxNaNInARow: 3,
+
+		SaveEvery:         50,
+		KeepCheckpoints:   2,
+		LogSamples:        2,
+		ReflectionPhrases: []string{"wait", "let me check", "re-examine", "let me verify", "double-check", "recheck", "reconsider", "on second thought"},
+	}
+}
+
+// Optimizer returns the AdamW settings of c.
+func (c Config) Optimizer() train.AdamW {
+	return train.AdamW{Beta1: c.AdamBeta1, Beta2: c.AdamBeta2, Eps: c.AdamEps, WeightDecay: c.WeightDecay, ClipNorm: c.MaxGradNorm}
+}
+
+// UpdatesPerStep is the number of optimizer updates one GRPO step makes: μ passes over
+// the B·G completions in minibatches of MiniBatch.
+func (c Config) UpdatesPerStep() int {
+	if c.MiniBatch <= 0 {
+		return c.Mu
+	}
+	return c.Mu * (c.PromptsPerStep * c.NumGenerations / c.MiniBatch)
+}
+
+// Schedule returns the learning-rate schedule of c, counted in optimizer updates
+// (Steps × UpdatesPerStep in all).
+func (c Config) Schedule() train.Schedule {
+	return train.Schedule{Kind: c.LRSchedule, Peak: c.LR, Floor: c.LRFloor, Warmup: c.WarmupSteps, Total: c.Steps * c.UpdatesPerStep()}
+}
+
+// Validate reports every impossible setting or combination of c, each naming its YAML key.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	oneOf := func(key, v string, allowed []string) {
+		for _, a := range allowed {
+			if v == a {
+				return
+			}
+		}
+		bad(key, "%q is not one of %s", v, strings.Join(allowed, ", "))
+	}
+	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+	if c.Data != "" && c.Task != "" {
+		bad("data", "give either data (%s) or task (%s), not both", c.Data, c.Task)
+	}
+	if c.Data != "" && (c.PromptField == "" || c.AnswerField == "") {
+		bad("prompt_field", "the prompt and answer field names must not be empty")
+	}
+	if c.Template == "" {
+		bad("template", "must not be empty (r1-zero, chat, or a template using {{.Prompt}})")
+	}
+	if c.Steps < 1 {
+		bad("steps", "%d: must be >= 1", c.Steps)
+	}
+	if c.PromptsPerStep < 1 {
+		bad("prompts_per_step", "%d: must be >= 1", c.PromptsPerStep)
+	}
+	if c.NumGenerations < 2 {
+		bad("num_generations", "%d: GRPO needs at least 2 completions per prompt: the advantage is the reward minus the group mean (zero for a group of 1) and the group std is undefined", c.NumGenerations)
+	}
+	if c.Mu < 1 {
+		bad("mu", "%d: must be >= 1", c.Mu)
+	}
+	if batch := c.PromptsPerStep * c.NumGenerations; c.MiniBatch < 1 || c.MiniBatch > batch || (batch > 0 && batch%c.MiniBatch != 0) {
+		bad("mini_batch", "%d: must be between 1 and the %d completions of a step (prompts_per_step %d x num_generations %d) and divide them",
+			c.MiniBatch, batch, c.PromptsPerStep, c.NumGenerations)
+	}
+	if c.MaxPromptTokens < 1 {
+		bad("max_prompt_tokens", "%d: must be >= 1", c.MaxPromptTokens)
+	}
+	if c.MaxCompletionTokens < 1 {
+		bad("max_completion_tokens", "%d: must be >= 1", c.MaxCompletionTokens)
+	}
+	if !(c.Temperature > 0) || !finite(c.Temperature) {
+		bad("temperature", "%v: must be > 0 (use a small value such as 1e-3 for near-greedy rollouts)", c.Temperature)
+	}
+	if !(c.TopP > 0 && c.TopP <= 1) {
+		bad("top_p", "%v: must be in (0, 1]", c.TopP)
+	}
+	if c.TopK < 0 {
+		bad("top_k", "%d: must be >= 0 (0 turns it off)", c.TopK)
+	}
+	if len(c.Rewards) == 0 {
+		bad("rewards", "at least one reward function is needed")
+	}
+	seen := map[string]bool{}
+	for i, r := range c.Rewards {
+		key := fmt.Sprintf("rewards[%d]", i)
+		switch {
+		case strings.TrimSpace(r.Name) == "":
+			bad(key+".name", "must not be empty")
+		case seen[r.Name]:
+			bad(key+".name", "%q appears twice", r.Name)
+		}
+		seen[r.Name] = true
+		if !finite(r.Weight) {
+			bad(key+".weight", "%v: must be a finite number", r.Weight)
+		}
+	}
+	oneOf("scale_rewards", c.ScaleRewards, ScaleRewardsModes)
+	if !(c.AdvantageEps > 0) || !finite(c.AdvantageEps) {
+		bad("advantage_eps", "%v: must be > 0", c.AdvantageEps)
+	}
+	oneOf("dynamic_sampling", c.DynamicSampling, DynamicModes)
+	if c.DynamicSampling == "resample" && c.MaxResample < 1 {
+		bad("max_resample_rounds", "%d: dynamic_sampling resample needs at least 1 extra round", c.MaxResample)
+	}
+	oneOf("truncated", c.Truncated, TruncatedModes)
+	if c.Truncated == "penalty" {
+		if c.OverlongBuffer < 0 || c.OverlongBuffer >= c.MaxCompletionTokens {
+			bad("overlong_buffer", "%d: must be in [0, max_completion_tokens %d)", c.OverlongBuffer, c.MaxCompletionTokens)
+		}
+		if !(c.OverlongPenalty > 0) || !finite(c.OverlongPenalty) {
+			bad("overlong_penalty", "%v: must be > 0", c.OverlongPenalty)
+		}
+	}
+	oneOf("loss_type", c.LossType, LossTypes)
+	if c.LossType == "dr_grpo" && c.ScaleRewards != "none" {
+		bad("scale_rewards", "%q with loss_type dr_grpo: Dr. GRPO removes the std scaling; set scale_rewards: none", c.ScaleRewards)
+	}
+	if !(c.Beta >= 0) || !finite(c.Beta) {
+		bad("beta", "%v: must be >= 0", c.Beta)
+	}
+	if !(c.EpsLow > 0 && c.EpsLow < 1) {
+		bad("eps_low", "%v: must be in (0, 1) (the ratio is clipped at 1 - eps_low > 0)", c.EpsLow)
+	}
+	if !(c.EpsHigh > 0) || !finite(c.EpsHigh) {
+		bad("eps_high", "%v: must be > 0", c.EpsHigh)
+	}
+	if c.DualClip != 0 && !(c.DualClip > 1+c.EpsHigh) {
+		bad("dual_clip", "%v: must be 0 (off) or larger than 1 + eps_high = %v", c.DualClip, 1+c.EpsHigh)
+	}
+	if c.RefRefresh < 0 {
+		bad("ref_refresh", "%d: must be >= 0 (0 never refreshes)", c.RefRefresh)
+	}
+	if c.MaxNaNInARow < 1 {
+		bad("max_nan_in_a_row", "%d: must be >= 1", c.MaxNaNInARow)
+	}
+	if c.SaveEvery < 0 {
+		bad("save_every", "%d: must be >= 0", c.SaveEvery)
+	}
+	if c.KeepCheckpoints < 1 {
+		bad("keep_checkpoints", "%d: must be >= 1", c.KeepCheckpoints)
+	}
+	if c.LogSamples < 0 || c.LogSamples > c.PromptsPerStep && c.PromptsPerStep > 0 {
+		bad("log_samples", "%d: must be between 0 and prompts_per_step %d", c.LogSamples, c.PromptsPerStep)
+	}
+	for i, p := range c.ReflectionPhrases {
+		if strings.TrimSpace(p) == "" {
+			bad(fmt.Sprintf("reflection_phrases[%d]", i), "must not be empty")
+		}
+	}
+	if err := c.Optimizer().Validate(); err != nil {
+		bad("adam_beta1, adam_beta2, adam_eps, weight_decay, max_grad_norm", "%v", err)
+	}
+	if c.Steps >= 1 && c.MiniBatch >= 1 && c.MiniBatch <= c.PromptsPerStep*c.NumGenerations {
+		if err := c.Schedule().Validate(); err != nil {
+			bad("lr, lr_schedule, lr_floor, warmup_steps", "%v", err)
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("invalid GRPO config:\n  %w", joinIndented(errs))
+}
+
+// joinIndented joins errors one per line (errors.Join keeps them inspectable).
+func joinIndented(errs []error) error {
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
+	}
+	return &multiError{msg: strings.Join(msgs, "\n  "), errs: errs}
+}
+
+type multiError struct {
+	msg  string
+	errs []error
+}
+
+func (m *multiError) Error() string   { return m.msg }
+func (m *multiError) Unwrap() []error { return m.errs }
+
+// LoadConfig reads a YAML file over DefaultConfig (keys it does not set keep their
+// defaults) and validates the result. An unknown key is an error naming the file, the
+// line and the key (with the closest known key); so are values of the wrong type.
+func LoadConfig(path string) (Config, error) {
+	c := DefaultConfig()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("reading GRPO config: %w", err)
+	}
+	if err := c.decodeYAML(path, data); err != nil {
+		return c, err
+	}
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// decodeYAML applies the keys of a YAML document to c, rejecting unknown keys.
+func (c *Config) decodeYAML(path string, data []byte) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if len(doc.Content) == 0 {
+		return nil // an empty file: all defaults
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return fmt.Errorf("%s:%d: the config must be a mapping of keys to values", path, root.Line)
+	}
+	if err := checkKeys(path, root, reflect.TypeOf(*c), ""); err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			// "line 3: cannot unmarshal !!str `ten` into int" → "file:3: cannot ..."
+			msgs := make([]string, len(te.Errors))
+			for i, m := range te.Errors {
+				if rest, ok := strings.CutPrefix(m, "line "); ok {
+					if n, msg, ok := strings.Cut(rest, ": "); ok {
+						m = fmt.Sprintf("%s:%s: %s", path, n, msg)
+					}
+				}
+				msgs[i] = m
+			}
+			return &multiError{msg: strings.Join(msgs, "\n"), errs: []error{err}}
+		}
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// checkKeys walks a YAML mapping against the yaml tags of struct type t and reports the
+// first unknown key with its line.
+func checkKeys(path string, m *yaml.Node, t reflect.Type, prefix string) error {
+	fields := yamlFields(t)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		f, ok := fields[k.Value]
+		if !ok {
+			names := make([]string, 0, len(fields))
+			for n := range fields {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			hint := ""
+			if s := closest(k.Value, names); s != "" {
+				hint = fmt.Sprintf(" (did you mean %q?)", prefix+s)
+			}
+			return fmt.Errorf("%s:%d: unknown key %q%s; known keys: %s", path, k.Line, prefix+k.Value, hint, strings.Join(names, ", "))
+		}
+		ft := f.Type
+		if ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct && v.Kind == yaml.SequenceNode {
+			for j, item := range v.Content {
+				if item.Kind == yaml.MappingNode {
+					if err := checkKeys(path, item, ft.Elem(), fmt.Sprintf("%s%s[%d].", prefix, k.Value, j)); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// yamlFields maps the yaml key of each field of struct type t to the field.
+func yamlFields(t reflect.Type) map[string]reflect.StructField {
+	out := map[string]reflect.StructField{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		out[name] = f
+	}
+	return out
+}
+
+// closest returns the known key nearest to s in edit distance, if it is near enough.
+func closest(s string, known []string) string {
+	best, bestD := "", 1<<30
+	for _, k := range known {
+		if d := editDistance(s, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if bestD <= max(2, len(s)/3) {
+		return best
+	}
+	return ""
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// Key describes one YAML key of Config: its name, help text and Go kind, so that a
+// command can offer every key as a flag.
+type Key struct {
+	Name string
+	Help string
+	Kind reflect.Kind // String, Int, Int64, Float64, Slice
+}
+
+// Keys lists the top-level YAML keys of Config in declaration order.
+func Keys() []Key {
+	t := reflect.TypeOf(Config{})
+	var out []Key
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		out = append(out, Key{Name: name, Help: f.Tag.Get("help"), Kind: f.Type.Kind()})
+	}
+	return out
+}
+
+// Get returns the value of the YAML key as a string in the form Set accepts.
+func (c Config) Get(key string) (string, error) {
+	f, ok := yamlFields(reflect.TypeOf(c))[key]
+	if !ok {
+		return "", unknownKeyError(key)
+	}
+	v := reflect.ValueOf(c).FieldByIndex(f.Index)
+	switch key {
+	case "rewards":
+		return FormatRewards(c.Rewards), nil
+	case "reflection_phrases":
+		return strings.Join(c.ReflectionPhrases, ","), nil
+	}
+	switch v.Kind() {
+	case reflect.Float64:
+		return strconv.FormatFloat(v.Float(), 'g', -1, 64), nil
+	default:
+		return fmt.Sprint(v.Interface()), nil
+	}
+}
+
+// Set assigns one YAML key from a command-line string: numbers and strings as written,
+// rewards as "name=weight,name=weight" (ParseRewards), reflection_phrases as a
+// comma-separated list. It does not validate the whole config (call Validate after the
+// last Set).
+func (c *Config) Set(key, value string) error {
+	f, ok := yamlFields(reflect.TypeOf(*c))[key]
+	if !ok {
+		return unknownKeyError(key)
+	}
+	v := reflect.ValueOf(c).Elem().FieldByIndex(f.Index)
+	switch key {
+	case "rewards":
+		r, err := ParseRewards(value)
+		if err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		c.Rewards = r
+		return nil
+	case "reflection_phrases":
+		var ps []string
+		for _, p := range strings.Split(value, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				ps = append(ps, p)
+			}
+		}
+		c.ReflectionPhrases = ps
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(value)
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not an integer", key, value)
+		}
+		v.SetInt(n)
+	case reflect.Float64:
+		x, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a number", key, value)
+		}
+		v.SetFloat(x)
+	default:
+		return fmt.Errorf("%s: cannot be set from a string", key)
+	}
+	return nil
+}
+
+func unknownKeyError(key string) error {
+	var names []string
+	for _, k := range Keys() {
+		names = append(names, k.Name)
+	}
+	if s := closest(key, names); s != "" {
+		return fmt.Errorf("unknown GRPO setting %q (did you mean %q?)", key, s)
+	}
+	return fmt.Errorf("unknown GRPO setting %q; known: %s", key, strings.Join(names, ", "))
+}
+
+// ParseRewards parses "accuracy=1,format=0.5" (a name without "=w" has weight 1).
+func ParseRewards(s string) ([]RewardSpec, error) {
+	var out []RewardSpec
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, w, hasW := strings.Cut(part, "=")
+		name = strings.TrimSpace(name)
+		if name == "" {
+			return nil, fmt.Errorf("reward %q has no name (want name=weight)", part)
+		}
+		weight := 1.0
+		if hasW {
+			x, err := strconv.ParseFloat(strings.TrimSpace(w), 64)
+			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, fmt.Errorf("reward %q: weight %q is not a finite number", name, w)
+			}
+			weight = x
+		}
+		out = append(out, RewardSpec{Name: name, Weight: weight})
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no reward given (want name=weight,name=weight)")
+	}
+	return out, nil
+}
+
+// FormatRewards writes rewards in the form ParseRewards reads.
+func FormatRewards(rs []RewardSpec) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = r.Name + "=" + strconv.FormatFloat(r.Weight, 'g', -1, 64)
+	}
+	return strings.Join(parts, ",")
+}
