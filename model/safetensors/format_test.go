@@ -63,8 +63,8 @@ func TestEncodeGolden(t *testing.T) {
 		{
 			name: "hand-written two tensors, metadata, given in the wrong order",
 			ts: []Tensor{
-				{Name: "b", DType: BF16, Shape: []int{1, 3}, Data: []byte{0x80, 0x3f, 0x00, 0xc0, 0x00, 0x3f}}, // 1, -2, 0.5
-				{Name: "a", DType: F32, Shape: []int{2}, Data: []byte{0x00, 0x00, 0xc0, 0x3f, 0x00, 0x00, 0x80, 0xbe}},   // 1.5, -0.25
+				{Name: "b", DType: BF16, Shape: []int{1, 3}, Data: []byte{0x80, 0x3f, 0x00, 0xc0, 0x00, 0x3f}},         // 1, -2, 0.5
+				{Name: "a", DType: F32, Shape: []int{2}, Data: []byte{0x00, 0x00, 0xc0, 0x3f, 0x00, 0x00, 0x80, 0xbe}}, // 1.5, -0.25
 			},
 			meta: map[string]string{"format": "pt"},
 			want: "\x90\x00\x00\x00\x00\x00\x00\x00" +
