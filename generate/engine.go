@@ -1,0 +1,290 @@
+package generate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/r1go/r1go/internal/guard"
+	"github.com/r1go/r1go/model"
+)
+
+// Finish reasons.
+const (
+	FinishStop   = "stop"   // an EOS token or a stop string
+	FinishLength = "length" // max_new_tokens reached
+)
+
+// Result is one sample.
+type Result struct {
+	Prompt, Sample int     // indices into the prompts and the N samples
+	IDs            []int32 // generated tokens, the EOS or stop-string token included
+	FinishReason   string
+}
+
+// Engine generates with one model on one backend. It keeps its compiled programs across calls;
+// parameters can be replaced between calls (SetParams) without recompiling.
+type Engine struct {
+	Backend backends.Backend
+	Params  *model.Params
+	Compute dtypes.DType
+
+	hasDUS  bool // backend implements DynamicUpdateSlice
+	prefill map[Mode]*Exec
+	decode  map[Mode]*Exec
+	compact *Exec
+}
+
+// NewEngine prepares an engine; programs compile on first use.
+func NewEngine(b backends.Backend, p *model.Params, compute dtypes.DType) *Engine {
+	return &Engine{
+		Backend: b, Params: p, Compute: compute,
+		hasDUS:  b.Capabilities().Operations[backends.OpTypeDynamicUpdateSlice],
+		prefill: map[Mode]*Exec{}, decode: map[Mode]*Exec{},
+	}
+}
+
+// SetParams replaces the weights (same config), e.g. after a training step.
+func (e *Engine) SetParams(p *model.Params) { e.Params = p }
+
+// Progress is called after every decode step with the number of new tokens produced by
+// still-active rows.
+type Progress func(newTokens int)
+
+// Generate samples opts.N completions for each prompt. Results come in (prompt, sample) order.
+func (e *Engine) Generate(prompts [][]int32, opts Options, progress Progress) ([]Result, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	c := e.Params.Config
+	for i, p := range prompts {
+		if len(p) == 0 {
+			return nil, fmt.Errorf("prompt %d is empty", i)
+		}
+		if len(p)+opts.MaxNewTokens > c.MaxPositionEmbeddings {
+			return nil, fmt.Errorf("prompt %d: %d prompt tokens + max_new_tokens %d exceed the model's context (max_position_embeddings %d)", i, len(p), opts.MaxNewTokens, c.MaxPositionEmbeddings)
+		}
+		for _, id := range p {
+			if id < 0 || int(id) >= c.VocabSize {
+				return nil, fmt.Errorf("prompt %d: token id %d outside the vocabulary [0, %d)", i, id, c.VocabSize)
+			}
+		}
+	}
+	maxRows := opts.MaxRows
+	if maxRows <= 0 {
+		maxRows = 256
+	}
+	perWave := max(1, maxRows/opts.N)
+	// Sort prompts by length so that a wave pads little; results are put back in order.
+	order := make([]int, len(prompts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return len(prompts[a]) - len(prompts[b]) })
+	results := make([]Result, len(prompts)*opts.N)
+	for w := 0; w*perWave < len(order); w++ {
+		idx := order[w*perWave : min(len(order), (w+1)*perWave)]
+		wave := make([][]int32, len(idx))
+		for i, j := range idx {
+			wave[i] = prompts[j]
+		}
+		o := opts
+		o.Seed = opts.Seed + uint64(w)*0x9E3779B97F4A7C15
+		var res []Result
+		err := guard.Run(func() { res = e.wave(wave, o, progress) })
+		if err != nil {
+			return nil, fmt.Errorf("generation: %w", err)
+		}
+		for _, r := range res {
+			r.Prompt = idx[r.Prompt]
+			results[r.Prompt*opts.N+r.Sample] = r
+		}
+	}
+	return results, nil
+}
+
+// row is the host's view of one sample being decoded.
+type row struct {
+	prompt, sample int
+	ids            []int32
+	done           bool
+	reason         string
+}
+
+// wave decodes one batch of prompts to the end. It panics on graph errors (caught by Generate).
+func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result {
+	c := e.Params.Config
+	mode := o.mode()
+	P, N := len(prompts), o.N
+	Pb := model.BucketBatch(P)
+	longest := 0
+	for _, p := range prompts {
+		longest = max(longest, len(p))
+	}
+	Tp := model.BucketLength(longest, c.MaxPositionEmbeddings)
+	S := model.BucketLength(Tp+o.MaxNewTokens-1, c.MaxPositionEmbeddings)
+
+	tokens := make([]int32, Pb*Tp)
+	padP := make([]int32, Pb)
+	for i := 0; i < Pb; i++ {
+		p := prompts[min(i, P-1)] // bucket filler rows repeat the last prompt and are discarded
+		padP[i] = int32(Tp - len(p))
+		copy(tokens[i*Tp+Tp-len(p):], p)
+	}
+	R := Pb * N
+	rows := make([]*row, R)
+	rowPrompt := make([]int32, R)
+	pad := make([]int32, R)
+	for r := range rows {
+		rows[r] = &row{prompt: r / N, sample: r % N, done: r/N >= P}
+		rowPrompt[r] = int32(r / N)
+		pad[r] = padP[r/N]
+	}
+	slots := make([]int32, S)
+	for i := range slots {
+		slots[i] = int32(i)
+	}
+	rng, err := RNGStateFromSeed(int64(o.Seed))
+	if err != nil {
+		panic(err)
+	}
+	temp := tensors.FromScalar(float32(max(o.Temperature, 1e-6)))
+	topP := tensors.FromScalar(float32(o.TopP))
+	topK := tensors.FromScalar(int32(o.TopK))
+	slotsT := tensors.FromFlatDataAndDimensions(slots, S)
+	params := make([]any, len(e.Params.Tensors))
+	for i, t := range e.Params.Tensors {
+		params[i] = t
+	}
+
+	pre := e.prefillExec(mode)
+	out := pre.MustExec(append(params, tensors.FromFlatDataAndDimensions(tokens, Pb, Tp),
+		tensors.FromFlatDataAndDimensions(padP, Pb), tensors.FromFlatDataAndDimensions(rowPrompt, R),
+		slotsT, rng, temp, topP, topK)...)
+	nc := 2 * c.NumHiddenLayers
+	cache, next, rng := out[:nc], out[nc], out[nc+1]
+	active := make([]int, R) // device row → rows index
+	for r := range active {
+		active[r] = r
+	}
+	maxStop := 0
+	for _, s := range o.StopStrings {
+		maxStop = max(maxStop, len(s))
+	}
+	record := func(next *tensors.Tensor) (produced int) {
+		ids := next.Value().([]int32)
+		for dr, ri := range active {
+			if ri < 0 || rows[ri].done {
+				continue
+			}
+			r := rows[ri]
+			produced++
+			r.ids = append(r.ids, ids[dr])
+			switch {
+			case slices.Contains(o.EOS, ids[dr]):
+				r.done, r.reason = true, FinishStop
+			case maxStop > 0 && containsAny(o.Decode(r.ids[max(0, len(r.ids)-maxStop-4):]), o.StopStrings):
+				r.done, r.reason = true, FinishStop
+			case len(r.ids) >= o.MaxNewTokens:
+				r.done, r.reason = true, FinishLength
+			}
+		}
+		return produced
+	}
+	n := record(next)
+	if progress != nil {
+		progress(n)
+	}
+	dec := e.decodeExec(mode)
+	for step := 1; step < o.MaxNewTokens; step++ {
+		live := 0
+		for _, ri := range active {
+			if ri >= 0 && !rows[ri].done {
+				live++
+			}
+		}
+		if live == 0 {
+			break
+		}
+		if nb := model.BucketBatch(live); !o.NoCompaction && nb < len(active) {
+			cache, next, pad, active = e.compactRows(cache, next, rows, active, pad, nb)
+		}
+		args := append([]any{}, params...)
+		for _, t := range cache {
+			buf, err := DonateTensorBuffer(t, e.Backend, 0)
+			if err != nil {
+				panic(err)
+			}
+			args = append(args, buf)
+		}
+		args = append(args, next, tensors.FromFlatDataAndDimensions(pad, len(pad)), tensors.FromScalar(int32(Tp+step-1)), slotsT, rng, temp, topP, topK)
+		out := dec.MustExec(args...)
+		cache, next, rng = out[:nc], out[nc], out[nc+1]
+		n := record(next)
+		if progress != nil {
+			progress(n)
+		}
+	}
+	for _, t := range cache {
+		t.FinalizeAll()
+	}
+	var res []Result
+	for _, r := range rows {
+		if r.prompt >= P {
+			continue
+		}
+		if !r.done { // unreachable: the loop runs until every row has max_new_tokens
+			r.reason = FinishLength
+		}
+		res = append(res, Result{Prompt: r.prompt, Sample: r.sample, IDs: r.ids, FinishReason: r.reason})
+	}
+	return res
+}
+
+// compactRows moves the live rows into a smaller batch bucket of nb rows, so that finished
+// rows stop costing work. Filler rows (active −1) repeat a live row and are ignored.
+func (e *Engine) compactRows(cache []*tensors.Tensor, next *tensors.Tensor, rows []*row, active []int, pad []int32, nb int) ([]*tensors.Tensor, *tensors.Tensor, []int32, []int) {
+	ids := next.Value().([]int32)
+	keep := make([]int32, 0, nb) // device rows to keep
+	newActive := make([]int, 0, nb)
+	for dr, ri := range active {
+		if ri >= 0 && !rows[ri].done {
+			keep = append(keep, int32(dr))
+			newActive = append(newActive, ri)
+		}
+	}
+	for len(keep) < nb {
+		keep = append(keep, keep[0])
+		newActive = append(newActive, -1)
+	}
+	newPad := make([]int32, nb)
+	newNext := make([]int32, nb)
+	for i, dr := range keep {
+		newPad[i], newNext[i] = pad[dr], ids[dr]
+	}
+	args := make([]any, 0, len(cache)+1)
+	for _, t := range cache {
+		buf, err := DonateTensorBuffer(t, e.Backend, 0)
+		if err != nil {
+			panic(err)
+		}
+		args = append(args, buf)
+	}
+	args = append(args, tensors.FromFlatDataAndDimensions(keep, nb))
+	out := e.compactExec().MustExec(args...)
+	return out, tensors.FromFlatDataAndDimensions(newNext, nb), newPad, newActive
+}
+
+// containsAny reports whether a stop string occurs in text.
+func containsAny(text string, stops []string) bool {
+	for _, s := range stops {
+		if strings.Contains(text, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,294 @@
+package generate
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"testing"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/r1go/r1go/backend"
+	"github.com/r1go/r1go/model"
+)
+
+func setup(t testing.TB) (backends.Backend, *model.Params) {
+	t.Helper()
+	b, err := backend.New("cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := model.Load("../model/testdata/tiny-qwen2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, p
+}
+
+// greedyReference decodes greedily by recomputing the full forward pass for every token.
+func greedyReference(t *testing.T, b backends.Backend, p *model.Params, prompt []int32, n int, eos []int32) []int32 {
+	np := len(p.Tensors)
+	ex := MustNewExec(b, func(in []*Node) *Node {
+		w := model.Bind(p.Config, in[:np], dtypes.Float32)
+		tok := in[np]
+		T := tok.Shape().Dimensions[1]
+		h, _ := w.Forward(tok, Iota(tok.Graph(), tok.Shape(), 1), nil)
+		last := Reshape(Slice(h, AxisRange(), AxisElem(T-1)), 1, p.Config.HiddenSize)
+		return ArgMax(w.Logits(last), -1, dtypes.Int32)
+	})
+	seq := slices.Clone(prompt)
+	var out []int32
+	for range n {
+		args := []any{}
+		for _, x := range p.Tensors {
+			args = append(args, x)
+		}
+		args = append(args, tensors.FromFlatDataAndDimensions(seq, 1, len(seq)))
+		id := ex.MustExec(args...)[0].Value().([]int32)[0]
+		out = append(out, id)
+		seq = append(seq, id)
+		if slices.Contains(eos, id) {
+			break
+		}
+	}
+	return out
+}
+
+func TestGreedyCacheMatchesRecompute(t *testing.T) {
+	b, p := setup(t)
+	prompts := [][]int32{{5, 17, 200, 3}, {9}, {44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61}}
+	o := DefaultOptions()
+	o.Temperature, o.N, o.MaxNewTokens = 0, 2, 10
+	e := NewEngine(b, p, dtypes.Float32)
+	got, err := e.Generate(prompts, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(prompts)*o.N {
+		t.Fatalf("%d results, want %d", len(got), len(prompts)*o.N)
+	}
+	for i, r := range got {
+		if r.Prompt != i/o.N || r.Sample != i%o.N {
+			t.Fatalf("result %d is (%d, %d): not in (prompt, sample) order", i, r.Prompt, r.Sample)
+		}
+		want := greedyReference(t, b, p, prompts[r.Prompt], o.MaxNewTokens, nil)
+		if !slices.Equal(r.IDs, want) || r.FinishReason != FinishLength {
+			t.Errorf("prompt %d sample %d: cached %v (%s), recomputed %v", r.Prompt, r.Sample, r.IDs, r.FinishReason, want)
+		}
+	}
+	// An EOS that some rows hit early: they stop there, and compaction leaves the others intact.
+	eos := got[0].IDs[3]
+	o.EOS = []int32{eos}
+	for _, compaction := range []bool{true, false} {
+		o.NoCompaction = !compaction
+		res, err := e.Generate(prompts, o, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			want := greedyReference(t, b, p, prompts[r.Prompt], o.MaxNewTokens, o.EOS)
+			reason := FinishLength
+			if want[len(want)-1] == eos {
+				reason = FinishStop
+			}
+			if !slices.Equal(r.IDs, want) || r.FinishReason != reason {
+				t.Errorf("compaction=%v prompt %d: got %v (%s), want %v (%s)", compaction, r.Prompt, r.IDs, r.FinishReason, want, reason)
+			}
+		}
+	}
+}
+
+func TestSeededSamplingIsReproducible(t *testing.T) {
+	b, p := setup(t)
+	o := DefaultOptions()
+	o.N, o.MaxNewTokens, o.Seed = 3, 8, 7
+	e := NewEngine(b, p, dtypes.Float32)
+	a, err := e.Generate([][]int32{{1, 2, 3}, {4}}, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.Generate([][]int32{{1, 2, 3}, {4}}, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	distinct := map[string]bool{}
+	for i := range a {
+		if !slices.Equal(a[i].IDs, c[i].IDs) {
+			t.Fatalf("sample %d differs between two runs with the same seed: %v vs %v", i, a[i].IDs, c[i].IDs)
+		}
+		distinct[string(rune(a[i].Prompt))+fmtIDs(a[i].IDs)] = true
+	}
+	if len(distinct) < 4 {
+		t.Errorf("only %d distinct samples out of %d at temperature 1: the noise is not per row", len(distinct), len(a))
+	}
+}
+
+func fmtIDs(ids []int32) string {
+	s := ""
+	for _, x := range ids {
+		s += string(rune(x + 1000))
+	}
+	return s
+}
+
+// sampleMany draws one token per row of logits [R, V] with the given sampler settings.
+func sampleMany(t *testing.T, b backends.Backend, mode Mode, logits [][]float32, temp, topP float32, topK int32, seed int64) []int32 {
+	ex := MustNewExec(b, func(rng, l, tp, pp, kk *Node) *Node {
+		_, tok := SampleTokens(mode, rng, l, tp, pp, kk)
+		return tok
+	})
+	rng, _ := RNGStateFromSeed(seed)
+	return ex.MustExec(rng, tensors.FromValue(logits), tensors.FromScalar(temp), tensors.FromScalar(topP), tensors.FromScalar(topK))[0].Value().([]int32)
+}
+
+// TestSamplingFrequencies: token frequencies follow softmax(logits / T) (chi-square, 7 degrees
+// of freedom, critical value 24.32 at p = 0.001, fixed seed).
+func TestSamplingFrequencies(t *testing.T) {
+	b, _ := setup(t)
+	base := []float32{1.0, 0.5, -0.3, 2.0, 0.0, -1.5, 1.2, 0.7}
+	const R, T = 20000, 0.7
+	logits := make([][]float32, R)
+	for i := range logits {
+		logits[i] = base
+	}
+	toks := sampleMany(t, b, Mode{}, logits, T, 1, 0, 3)
+	counts := make([]float64, len(base))
+	for _, x := range toks {
+		counts[x]++
+	}
+	z := 0.0
+	for _, l := range base {
+		z += math.Exp(float64(l) / T)
+	}
+	chi := 0.0
+	for i, l := range base {
+		exp := R * math.Exp(float64(l)/T) / z
+		chi += (counts[i] - exp) * (counts[i] - exp) / exp
+	}
+	t.Logf("chi-square = %.2f (counts %v)", chi, counts)
+	if chi > 24.32 {
+		t.Errorf("chi-square %.2f > 24.32: frequencies do not follow softmax(logits/T)", chi)
+	}
+}
+
+// TestTopPAndTopK: samples never fall outside the nucleus or the top k (sets computed by sorting).
+func TestTopPAndTopK(t *testing.T) {
+	b, _ := setup(t)
+	r := rand.New(rand.NewPCG(1, 2))
+	const R, V = 512, 50
+	logits := make([][]float32, R)
+	for i := range logits {
+		logits[i] = make([]float32, V)
+		for j := range logits[i] {
+			logits[i][j] = float32(r.NormFloat64() * 2)
+		}
+	}
+	for _, c := range []struct {
+		mode Mode
+		topP float32
+		topK int32
+	}{{Mode{TopP: true}, 0.7, 0}, {Mode{TopP: true}, 0.05, 0}, {Mode{TopK: true}, 1, 5}, {Mode{TopK: true}, 1, 1}, {Mode{TopP: true, TopK: true}, 0.9, 10}} {
+		toks := sampleMany(t, b, c.mode, logits, 1, c.topP, c.topK, 5)
+		for i, tok := range toks {
+			allowed := allowedSet(logits[i], c.topP, int(c.topK))
+			if !allowed[tok] {
+				t.Fatalf("%+v row %d: sampled %d outside the allowed set %v", c, i, tok, allowed)
+			}
+		}
+	}
+}
+
+// allowedSet is the top-k set then the nucleus of the renormalised rest, by sorting.
+func allowedSet(l []float32, topP float32, topK int) map[int32]bool {
+	idx := make([]int, len(l))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return l[idx[a]] > l[idx[b]] })
+	if topK > 0 {
+		idx = idx[:topK]
+	}
+	z := 0.0
+	for _, i := range idx {
+		z += math.Exp(float64(l[i]))
+	}
+	out := map[int32]bool{}
+	mass := 0.0
+	for _, i := range idx {
+		out[int32(i)] = true
+		mass += math.Exp(float64(l[i])) / z
+		if mass >= float64(topP)-1e-6 {
+			break
+		}
+	}
+	return out
+}
+
+// TestStopStringAcrossTokens: a stop string made of the end of one token's text and the start
+// of the next stops the sample right after the second token.
+func TestStopStringAcrossTokens(t *testing.T) {
+	b, p := setup(t)
+	decode := func(ids []int32) string { // every token decodes to two letters
+		s := ""
+		for _, id := range ids {
+			s += string(rune('a'+id%26)) + string(rune('a'+(id/26)%26))
+		}
+		return s
+	}
+	o := DefaultOptions()
+	o.Temperature, o.MaxNewTokens = 0, 12
+	e := NewEngine(b, p, dtypes.Float32)
+	full, err := e.Generate([][]int32{{3, 1, 4}}, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := decode(full[0].IDs)
+	// Find a boundary j where the last letter of token j-1 and the first of token j first occur there.
+	j := -1
+	for k := 1; k < len(full[0].IDs); k++ {
+		if stringsIndex(text, text[2*k-1:2*k+1]) == 2*k-1 {
+			j = k
+			break
+		}
+	}
+	if j < 0 {
+		t.Fatalf("greedy text %q has no unique boundary pair", text)
+	}
+	stop := text[2*j-1 : 2*j+1]
+	o.StopStrings, o.Decode = []string{stop}, decode
+	got, err := e.Generate([][]int32{{3, 1, 4}}, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got[0].IDs, full[0].IDs[:j+1]) || got[0].FinishReason != FinishStop {
+		t.Errorf("stop %q: got %v (%s), want %v (stop)", stop, got[0].IDs, got[0].FinishReason, full[0].IDs[:j+1])
+	}
+}
+
+func stringsIndex(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestBadOptions(t *testing.T) {
+	b, p := setup(t)
+	e := NewEngine(b, p, dtypes.Float32)
+	for _, o := range []Options{
+		{N: 0, MaxNewTokens: 4, Temperature: 1, TopP: 1},
+		{N: 1, MaxNewTokens: 4, Temperature: -1, TopP: 1},
+		{N: 1, MaxNewTokens: 4, Temperature: 1, TopP: 0},
+		{N: 1, MaxNewTokens: 4, Temperature: 1, TopP: 1.5},
+		{N: 1, MaxNewTokens: 600, Temperature: 1, TopP: 1}, // prompt + 600 > 512 positions
+	} {
+		if _, err := e.Generate([][]int32{{1, 2}}, o, nil); err == nil {
+			t.Errorf("options %+v accepted", o)
+		}
+	}
+}

@@ -1,0 +1,66 @@
+// Package generate samples completions from a model with a KV cache: one prefill program per
+// batch of prompts (G samples per prompt share it), then one decode program call per token,
+// sampling on the device. Programs are compiled once per (batch bucket, length bucket).
+package generate
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Options control sampling. The zero value is not useful: start from DefaultOptions.
+type Options struct {
+	N            int     // samples per prompt (≥ 1)
+	MaxNewTokens int     // per sample (≥ 1)
+	Temperature  float64 // 0 means greedy
+	TopP         float64 // nucleus mass in (0, 1]; 1 disables
+	TopK         int     // keep the k most likely tokens; 0 disables
+	Seed         uint64  // same seed, inputs and backend → same output
+	EOS          []int32 // stop a sample after it produces one of these
+	StopStrings  []string
+	// Decode turns ids into text; needed for StopStrings.
+	Decode func(ids []int32) string
+	// MaxRows caps the rows (prompts × N) decoded together; 0 means 256.
+	MaxRows int
+	// NoCompaction keeps finished rows in the batch (for tests of compaction itself).
+	NoCompaction bool
+}
+
+// DefaultOptions are the R1 rollout settings: temperature 1, no top-p/top-k, one sample.
+func DefaultOptions() Options {
+	return Options{N: 1, MaxNewTokens: 256, Temperature: 1, TopP: 1, Seed: 42}
+}
+
+// Validate reports every invalid option.
+func (o Options) Validate() error {
+	var errs []error
+	if o.N < 1 {
+		errs = append(errs, fmt.Errorf("n = %d: need at least one sample per prompt", o.N))
+	}
+	if o.MaxNewTokens < 1 {
+		errs = append(errs, fmt.Errorf("max_new_tokens = %d: must be ≥ 1", o.MaxNewTokens))
+	}
+	if o.Temperature < 0 || math.IsNaN(o.Temperature) || math.IsInf(o.Temperature, 0) {
+		errs = append(errs, fmt.Errorf("temperature = %v: must be a finite number ≥ 0", o.Temperature))
+	}
+	if !(o.TopP > 0 && o.TopP <= 1) {
+		errs = append(errs, fmt.Errorf("top_p = %v: must be in (0, 1]", o.TopP))
+	}
+	if o.TopK < 0 {
+		errs = append(errs, fmt.Errorf("top_k = %d: must be ≥ 0 (0 disables)", o.TopK))
+	}
+	if len(o.StopStrings) > 0 && o.Decode == nil {
+		errs = append(errs, errors.New("stop strings need a tokenizer to decode with"))
+	}
+	for _, s := range o.StopStrings {
+		if s == "" {
+			errs = append(errs, errors.New("empty stop string"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (o Options) mode() Mode {
+	return Mode{Greedy: o.Temperature == 0, TopP: o.TopP < 1, TopK: o.TopK > 0}
+}

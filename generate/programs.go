@@ -1,0 +1,117 @@
+package generate
+
+import (
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/r1go/r1go/model"
+)
+
+// The three programs of generation. Each is compiled per input-shape combination (batch and
+// length buckets), so their number stays small.
+
+// prefillExec: params..., tokens [Pb, Tp] (left-padded), pad [Pb], rows [R] (the prompt of each
+// row), slots [S] (0..S-1), rng, temperature, topP, topK → caches (K, V per layer)
+// [R, S, KV, HD], the first sampled token [R], rng.
+func (e *Engine) prefillExec(mode Mode) *Exec {
+	if ex := e.prefill[mode]; ex != nil {
+		return ex
+	}
+	c := e.Params.Config
+	np := len(e.Params.Tensors)
+	ex := MustNewExec(e.Backend, func(in []*Node) []*Node {
+		tokens, pad, rowsIdx, slots := in[np], in[np+1], in[np+2], in[np+3]
+		rng, temp, topP, topK := in[np+4], in[np+5], in[np+6], in[np+7]
+		g := tokens.Graph()
+		w := model.Bind(c, in[:np], e.Compute)
+		Pb, Tp := tokens.Shape().Dimensions[0], tokens.Shape().Dimensions[1]
+		R, S := rowsIdx.Shape().Dimensions[0], slots.Shape().Dimensions[0]
+		iota := Iota(g, shapes.Make(dtypes.Int32, Pb, Tp), 1)
+		padCol := InsertAxes(pad, -1)
+		positions := MaxScalar(Sub(iota, padCol), 0)
+		valid := GreaterOrEqual(iota, padCol)
+		hidden, kv := w.Forward(tokens, positions, valid)
+		last := Reshape(Slice(hidden, AxisRange(), AxisElem(Tp-1)), Pb, c.HiddenSize)
+		logits := Gather(w.Logits(last), InsertAxes(rowsIdx, -1)) // [R, V]
+		var out []*Node
+		for _, l := range kv {
+			for _, x := range []*Node{l.K, l.V} {
+				x = Gather(x, InsertAxes(rowsIdx, -1)) // [R, Tp, KV, HD]
+				if S > Tp {
+					x = Concatenate([]*Node{x, Zeros(g, shapes.Make(x.DType(), R, S-Tp, c.NumKeyValueHeads, c.HeadDim))}, 1)
+				}
+				out = append(out, x)
+			}
+		}
+		rng, next := SampleTokens(mode, rng, logits, temp, topP, topK)
+		return append(out, next, rng)
+	})
+	ex.SetMaxCache(128)
+	e.prefill[mode] = ex
+	return ex
+}
+
+// decodeExec: params..., caches..., tokens [R], pad [R], slot (scalar), slots [S], rng,
+// temperature, topP, topK → caches, next token [R], rng. The caches are donated by the caller.
+func (e *Engine) decodeExec(mode Mode) *Exec {
+	if ex := e.decode[mode]; ex != nil {
+		return ex
+	}
+	c := e.Params.Config
+	np, nc := len(e.Params.Tensors), 2*c.NumHiddenLayers
+	ex := MustNewExec(e.Backend, func(in []*Node) []*Node {
+		caches := in[np : np+nc]
+		rest := in[np+nc:]
+		tokens, pad, slot, slots := rest[0], rest[1], rest[2], rest[3]
+		rng, temp, topP, topK := rest[4], rest[5], rest[6], rest[7]
+		w := model.Bind(c, in[:np], e.Compute)
+		positions := Sub(slot, pad)                                  // [R]
+		sl := InsertAxes(slots, 0)                                   // [1, S]
+		valid := LogicalAnd(GreaterOrEqual(sl, InsertAxes(pad, -1)), // [R, S]
+			LessOrEqual(sl, slot))
+		kv := make([]model.KV, c.NumHiddenLayers)
+		for l := range kv {
+			kv[l] = model.KV{K: caches[2*l], V: caches[2*l+1]}
+		}
+		hidden, newKV := w.DecodeStep(tokens, positions, kv, slot, valid, e.updateFn(slots))
+		rng, next := SampleTokens(mode, rng, w.Logits(hidden), temp, topP, topK)
+		var out []*Node
+		for _, l := range newKV {
+			out = append(out, l.K, l.V)
+		}
+		return append(out, next, rng)
+	})
+	ex.SetMaxCache(128)
+	e.decode[mode] = ex
+	return ex
+}
+
+// updateFn writes x [R, 1, KV, HD] into cache [R, S, KV, HD] at slot: DynamicUpdateSlice where
+// the backend has it (in place, the cache being donated), else a select over the slot axis.
+func (e *Engine) updateFn(slots *Node) func(cache, x, slot *Node) *Node {
+	return func(cache, x, slot *Node) *Node {
+		if e.hasDUS {
+			zero := ScalarZero(cache.Graph(), dtypes.Int32)
+			return DynamicUpdateSlice(cache, ConvertDType(x, cache.DType()), []*Node{zero, slot, zero, zero})
+		}
+		at := Reshape(Equal(slots, slot), 1, slots.Shape().Dimensions[0], 1, 1)
+		return Where(BroadcastToShape(at, cache.Shape()), BroadcastToShape(ConvertDType(x, cache.DType()), cache.Shape()), cache)
+	}
+}
+
+// compactExec: caches..., rows [R'] → caches gathered to R' rows.
+func (e *Engine) compactExec() *Exec {
+	if e.compact != nil {
+		return e.compact
+	}
+	e.compact = MustNewExec(e.Backend, func(in []*Node) []*Node {
+		idx := InsertAxes(in[len(in)-1], -1)
+		out := make([]*Node, len(in)-1)
+		for i, c := range in[:len(in)-1] {
+			out[i] = Gather(c, idx)
+		}
+		return out
+	})
+	e.compact.SetMaxCache(128)
+	return e.compact
+}
