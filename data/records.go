@@ -309,3 +309,17 @@ func normalize(v any) any {
 	}
 	return v
 }
+
+// ScanObjects streams the objects of a .jsonl, .json or .parquet file to fn with their
+// 1-based line (Parquet: row), for readers of layouts other than Example and
+// Conversation. Values are normalised as in Scan. Build errors about a record with
+// RecordError so that they name the file, line and field.
+func ScanObjects(path string, fn func(line int, obj map[string]any) error) error {
+	return scanRecords(path, func(r record) error { return fn(r.line, r.fields) })
+}
+
+// RecordError returns an *Error about the record at line of path (a row for Parquet
+// files) and, when field is not empty, about that field.
+func RecordError(path string, line int, field string, err error) error {
+	return &Error{File: path, Line: line, Row: formatOf(path) == "parquet", Field: field, Err: err}
+}
