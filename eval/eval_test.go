@@ -64,7 +64,7 @@ func TestEvaluateHandComputed(t *testing.T) {
 	}
 	near(t, "pass@1", s.Pass1, (0.5+0.5+0)/3)
 	near(t, "pass@2", s.PassK[2], (5.0/6+5.0/6+0)/3) // 1 - C(2,2)/C(4,2) = 5/6
-	near(t, "pass@4", s.PassK[4], (1+1+0)/3.0)      // n - c = 2 < 4
+	near(t, "pass@4", s.PassK[4], (1+1+0)/3.0)       // n - c = 2 < 4
 	if len(s.PassK) != 2 {
 		t.Errorf("PassK keys %v, want 2 and 4 (1 is Pass1, duplicates dropped)", s.PassK)
 	}
