@@ -12,13 +12,13 @@ import (
 
 // fileJSON is the part of a Hugging Face tokenizer.json that r1go reads.
 type fileJSON struct {
-	Version       string            `json:"version"`
-	AddedTokens   []addedToken      `json:"added_tokens"`
-	Normalizer    json.RawMessage   `json:"normalizer"`
-	PreTokenizer  json.RawMessage   `json:"pre_tokenizer"`
-	PostProcessor json.RawMessage   `json:"post_processor"`
-	Decoder       json.RawMessage   `json:"decoder"`
-	Model         *modelJSON        `json:"model"`
+	Version       string          `json:"version"`
+	AddedTokens   []addedToken    `json:"added_tokens"`
+	Normalizer    json.RawMessage `json:"normalizer"`
+	PreTokenizer  json.RawMessage `json:"pre_tokenizer"`
+	PostProcessor json.RawMessage `json:"post_processor"`
+	Decoder       json.RawMessage `json:"decoder"`
+	Model         *modelJSON      `json:"model"`
 }
 
 type modelJSON struct {
