@@ -30,7 +30,8 @@ type Total struct {
 	Correct bool               // Score.Correct of the first accuracy-type term
 	Pred    string             // Score.Pred of the first accuracy-type term
 	Gold    string             // Score.Gold of the first accuracy-type term
-	Err     error              // the terms' errors, each prefixed with the term's name
+	Note    string             // Score.Note of the first accuracy-type term
+	Err     error              // the terms' errors, each starting with the term's name
 }
 
 // TermSpec configures one term of a composite reward, as read from a YAML or JSON config.
@@ -250,13 +251,17 @@ func (c *Composite) Score(s Sample) Total {
 		sc := SafeScore(t.Func, s)
 		name := t.Func.Name()
 		if sc.Err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, sc.Err))
+			if strings.HasPrefix(sc.Err.Error(), name+": ") {
+				errs = append(errs, sc.Err)
+			} else {
+				errs = append(errs, fmt.Errorf("%s: %w", name, sc.Err))
+			}
 		}
 		tot.Parts[name] = sc.Value
 		tot.Reward += t.Weight * sc.Value
 		if !accSeen && IsAccuracy(t.Func) {
 			accSeen = true
-			tot.Correct, tot.Pred, tot.Gold = sc.Correct, sc.Pred, sc.Gold
+			tot.Correct, tot.Pred, tot.Gold, tot.Note = sc.Correct, sc.Pred, sc.Gold, sc.Note
 		}
 	}
 	tot.Err = errors.Join(errs...)

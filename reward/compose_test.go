@@ -163,7 +163,7 @@ func TestScoreAllMatchesSequential(t *testing.T) {
 }
 
 func TestNewRejectsUnknown(t *testing.T) {
-	if _, err := New("nope", nil); err == nil || !strings.Contains(err.Error(), "countdown, exact, format") {
+	if _, err := New("nope", nil); err == nil || !strings.Contains(err.Error(), "known: accuracy, choice, code") {
 		t.Errorf("unknown name: err = %v", err)
 	}
 	if _, err := New("integer", map[string]any{"strict": true}); err == nil || !strings.Contains(err.Error(), "it takes none") {

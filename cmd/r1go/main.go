@@ -24,6 +24,7 @@ type command struct {
 // commands lists every subcommand in the order `r1go help` shows them.
 func commands() []*command {
 	return []*command{
+		cmdVerify(),
 	}
 }
 

@@ -1,0 +1,210 @@
+package reward
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// VerifyStats counts the lines VerifyJSONL processed.
+type VerifyStats struct {
+	Lines   int // input lines read (each produced one output line)
+	Correct int // lines judged correct
+	Errors  int // lines that produced {"error": ...}
+}
+
+// verifyChunk is the number of lines scored in parallel at a time.
+const verifyChunk = 1024
+
+// verifyLine is one output line of VerifyJSONL.
+type verifyLine struct {
+	Correct bool               `json:"correct"`
+	Reward  float64            `json:"reward"`
+	Pred    string             `json:"pred_extracted"`
+	Gold    string             `json:"gold_extracted"`
+	Parts   map[string]float64 `json:"rewards,omitempty"`
+	Note    string             `json:"note,omitempty"`
+}
+
+// VerifyJSONL scores every line of in with c and writes one JSON line per input line to
+// out, in order. Input lines are objects with "pred" (the model's response; also
+// "completion" or "response"), "gold" (the reference; also "answer"), an optional
+// "prompt", and task fields ("numbers", "target", "tests", "choices", ...) that go to
+// Sample.Fields. Output lines are
+//
+//	{"correct":true,"reward":1,"pred_extracted":"..","gold_extracted":".."}
+//
+// plus "rewards" (each term's value) when parts is set and "note" when the answer was
+// judged wrong for a stated reason. A malformed line, or one its reward cannot score
+// (no gold answer, bad task fields), gives {"error":"line N: ..."} and the batch goes
+// on. The error is non-nil only when reading in or writing out fails.
+func VerifyJSONL(in io.Reader, out io.Writer, c *Composite, parts bool) (VerifyStats, error) {
+	var st VerifyStats
+	r := bufio.NewReaderSize(in, 1<<20)
+	w := bufio.NewWriterSize(out, 1<<20)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	type pending struct {
+		line   int
+		sample Sample
+		err    error
+	}
+	var batch []pending
+	flush := func() error {
+		var samples []Sample
+		var idx []int
+		for i, p := range batch {
+			if p.err == nil {
+				samples = append(samples, p.sample)
+				idx = append(idx, i)
+			}
+		}
+		totals := c.ScoreAll(samples)
+		results := make([]*Total, len(batch))
+		for k, i := range idx {
+			results[i] = &totals[k]
+		}
+		for i, p := range batch {
+			var v any
+			switch {
+			case p.err != nil:
+				v = map[string]string{"error": fmt.Sprintf("line %d: %v", p.line, p.err)}
+				st.Errors++
+			case results[i].Err != nil:
+				v = map[string]string{"error": fmt.Sprintf("line %d: %v", p.line, results[i].Err)}
+				st.Errors++
+			default:
+				t := results[i]
+				o := verifyLine{Correct: t.Correct, Reward: t.Reward, Pred: t.Pred, Gold: t.Gold, Note: t.Note}
+				if parts {
+					o.Parts = t.Parts
+				}
+				if t.Correct {
+					st.Correct++
+				}
+				v = o
+			}
+			if err := enc.Encode(v); err != nil {
+				return fmt.Errorf("writing the result of line %d: %w", p.line, err)
+			}
+		}
+		batch = batch[:0]
+		return nil
+	}
+	for {
+		raw, err := r.ReadBytes('\n')
+		if len(raw) > 0 {
+			st.Lines++
+			s, perr := parseVerifyLine(raw)
+			batch = append(batch, pending{line: st.Lines, sample: s, err: perr})
+			if len(batch) == verifyChunk {
+				if ferr := flush(); ferr != nil {
+					return st, ferr
+				}
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return st, fmt.Errorf("reading line %d: %w", st.Lines+1, err)
+		}
+	}
+	if err := flush(); err != nil {
+		return st, err
+	}
+	if err := w.Flush(); err != nil {
+		return st, fmt.Errorf("writing results: %w", err)
+	}
+	return st, nil
+}
+
+// parseVerifyLine decodes one input line into a Sample.
+func parseVerifyLine(raw []byte) (Sample, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return Sample{}, errors.New("empty line")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return Sample{}, fmt.Errorf("malformed JSON: %w", err)
+	}
+	if dec.More() {
+		return Sample{}, errors.New("malformed JSON: text after the object")
+	}
+	if m == nil {
+		return Sample{}, errors.New("want a JSON object, got null")
+	}
+	var s Sample
+	var err error
+	if s.Completion, err = textField(m, "pred", "completion", "response"); err != nil {
+		return Sample{}, err
+	}
+	if s.Completion == "" {
+		if _, has := firstKey(m, "pred", "completion", "response"); !has {
+			return Sample{}, errors.New(`missing field "pred"`)
+		}
+	}
+	if s.Gold, err = textField(m, "gold", "answer"); err != nil {
+		return Sample{}, err
+	}
+	if s.Prompt, err = textField(m, "prompt"); err != nil {
+		return Sample{}, err
+	}
+	s.Fields = map[string]any{}
+	for k, v := range m {
+		switch k {
+		case "pred", "completion", "response", "gold", "answer", "prompt":
+		default:
+			s.Fields[k] = v
+		}
+	}
+	return s, nil
+}
+
+// firstKey returns the value of the first of keys present in m.
+func firstKey(m map[string]any, keys ...string) (string, bool) {
+	for _, k := range keys {
+		if _, ok := m[k]; ok {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// textField reads the first present key as text; numbers are written as they were in
+// the JSON (GSM8K-style numeric gold answers).
+func textField(m map[string]any, keys ...string) (string, error) {
+	k, ok := firstKey(m, keys...)
+	if !ok {
+		return "", nil
+	}
+	switch v := m[k].(type) {
+	case string:
+		return v, nil
+	case json.Number:
+		return v.String(), nil
+	case nil:
+		return "", nil
+	default:
+		return "", fmt.Errorf("field %q: want a string, got %s", k, jsonType(v))
+	}
+}
+
+// jsonType names the JSON type of a decoded value.
+func jsonType(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "an array"
+	case bool:
+		return "a boolean"
+	}
+	return fmt.Sprintf("%T", v)
+}
