@@ -193,3 +193,10 @@ func TestWriteDir(t *testing.T) {
 		t.Errorf("files in out dir: %v", entries)
 	}
 }
+
+func writeTestFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
