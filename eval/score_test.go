@@ -70,7 +70,7 @@ func TestEvaluateFileMath(t *testing.T) {
 	}
 	near(t, "pass@1", s.Pass1, (0.6+0.4+0.6)/3)
 	near(t, "pass@2", s.PassK[2], ((1-1.0/10)+(1-3.0/10)+(1-1.0/10))/3) // 1 - C(n-c,2)/C(5,2)
-	near(t, "pass@4", s.PassK[4], 1)                                     // n - c < 4 everywhere
+	near(t, "pass@4", s.PassK[4], 1)                                    // n - c < 4 everywhere
 	near(t, "cons@5", s.Cons, 2.0/3)
 	near(t, "answer rate", s.AnswerRate, 14.0/15)
 	near(t, "mean tokens", s.MeanLengthTokens, (9+12+5+10+6+3*4+4+5*5)/15.0)
