@@ -1,0 +1,108 @@
+package mathverify
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// sharedData is where the real benchmark files live on development machines.
+const sharedData = "/work/shared/data"
+
+// readJSONL decodes every line of a JSONL file into maps, skipping the test when the
+// file is absent.
+func readJSONL(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		t.Skipf("%s is absent: dataset test skipped (set up /work/shared/data to run it)", path)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows []map[string]any
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for line := 1; sc.Scan(); line++ {
+		var row map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
+			t.Fatalf("%s:%d: %v", path, line, err)
+		}
+		rows = append(rows, row)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// TestMATH500Solutions checks that every MATH-500 solution verifies against its own
+// answer: the boxed answer of the worked solution equals the reference answer.
+func TestMATH500Solutions(t *testing.T) {
+	rows := readJSONL(t, filepath.Join(sharedData, "math500", "test.jsonl"))
+	opts := DefaultOptions()
+	ok := 0
+	for i, row := range rows {
+		sol, _ := row["solution"].(string)
+		ans, _ := row["answer"].(string)
+		r := Verify(ans, sol, opts)
+		if r.Correct {
+			ok++
+			continue
+		}
+		t.Errorf("row %d: answer %q, extracted %q: not verified (err %v)", i+1, ans, r.Pred, r.Err)
+	}
+	t.Logf("MATH-500: %d/%d solutions verify against their answers (%.1f%%)", ok, len(rows), 100*float64(ok)/float64(len(rows)))
+}
+
+// TestGSM8KAnswers checks that every GSM8K answer verifies against its own solution
+// and against the number written with thousands separators, a dollar sign or a unit,
+// and that a neighbouring number does not.
+func TestGSM8KAnswers(t *testing.T) {
+	rows := readJSONL(t, filepath.Join(sharedData, "gsm8k", "test.jsonl"))
+	opts := DefaultOptions()
+	for i, row := range rows {
+		sol, _ := row["answer"].(string)
+		gold := ExtractGold(sol)
+		if gold == "" {
+			t.Errorf("row %d: no #### answer", i+1)
+			continue
+		}
+		commas := withCommas(gold)
+		for _, pred := range []string{gold, commas, `\$` + commas, commas + " dollars", "The answer is " + commas + ".", `\boxed{` + commas + `}`} {
+			if r := Verify(sol, pred, opts); !r.Correct {
+				t.Errorf("row %d: gold %q, response %q: extracted %q, not verified (err %v)", i+1, gold, pred, r.Pred, r.Err)
+			}
+		}
+		if r := Verify(sol, `\boxed{`+gold+`1}`, opts); r.Correct {
+			t.Errorf("row %d: gold %q verified against %q", i+1, gold, gold+"1")
+		}
+	}
+}
+
+// withCommas writes an integer with comma thousands separators (1234567 → 1,234,567).
+func withCommas(s string) string {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	if strings.ContainsAny(s, ".,/") || len(s) <= 3 {
+		if neg {
+			return "-" + s
+		}
+		return s
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}

@@ -1,0 +1,336 @@
+package mathverify
+
+import (
+	"regexp"
+	"strings"
+)
+
+// maxJoinedBoxes bounds how many adjacent boxes are joined into one answer.
+const maxJoinedBoxes = 16
+
+// ExtractAnswer returns the final answer text of a model response, using the methods
+// enabled in opts.Extract in this order: <answer> tag, last box, answer phrase, last
+// math span, last number. ok is false when none finds anything.
+func ExtractAnswer(response string, opts Options) (answer string, ok bool) {
+	if opts.Extract&ExtractAnswerTag != 0 {
+		if inner, ok := lastAnswerTag(response); ok {
+			if a, ok := extractInner(inner, opts); ok {
+				return a, true
+			}
+		}
+	}
+	return extractFrom(response, opts)
+}
+
+// extractFrom applies every method except the answer tag.
+func extractFrom(s string, opts Options) (string, bool) {
+	if opts.Extract&ExtractBoxed != 0 {
+		if a, ok := lastBoxed(s); ok {
+			return a, true
+		}
+	}
+	if opts.Extract&ExtractPhrase != 0 {
+		if a, ok := answerPhrase(s); ok {
+			return a, true
+		}
+	}
+	if opts.Extract&ExtractLastMath != 0 {
+		if a, ok := lastMath(s); ok {
+			return a, true
+		}
+	}
+	if opts.Extract&ExtractLastNumber != 0 {
+		if a, ok := lastNumber(s); ok {
+			return a, true
+		}
+	}
+	return "", false
+}
+
+// extractInner finds the answer inside an <answer> block: a box or phrase in it, the
+// whole content when it parses as an answer, else its last math span or number, else
+// the content as it is.
+func extractInner(inner string, opts Options) (string, bool) {
+	t := strings.TrimSpace(inner)
+	if t == "" {
+		return "", false
+	}
+	if a, ok := lastBoxed(t); ok {
+		return a, true
+	}
+	if a, ok := answerPhrase(t); ok {
+		return a, true
+	}
+	whole := stripMath(strings.TrimRight(t, ". "))
+	maxLen := opts.MaxLen
+	if maxLen <= 0 {
+		maxLen = DefaultOptions().MaxLen
+	}
+	if len(whole) <= maxLen {
+		if _, err := parseAnswer(whole, &opts); err == nil {
+			return whole, true
+		}
+	}
+	if a, ok := lastMath(t); ok {
+		return a, true
+	}
+	if a, ok := lastNumber(t); ok {
+		return a, true
+	}
+	return whole, true
+}
+
+// ExtractGold returns the reference answer from a dataset field: the last box of a
+// worked solution, the text after "####" (GSM8K), or the trimmed string itself.
+func ExtractGold(gold string) string {
+	if strings.Contains(gold, `\boxed`) || strings.Contains(gold, `\fbox`) {
+		if a, ok := lastBoxed(gold); ok {
+			return a
+		}
+	}
+	if i := strings.LastIndex(gold, "####"); i >= 0 {
+		return strings.TrimSpace(gold[i+4:])
+	}
+	return strings.TrimSpace(gold)
+}
+
+// lastAnswerTag returns the content of the last complete <answer>…</answer> block.
+func lastAnswerTag(s string) (string, bool) {
+	end := strings.LastIndex(s, "</answer>")
+	if end < 0 {
+		return "", false
+	}
+	start := strings.LastIndex(s[:end], "<answer>")
+	if start < 0 {
+		return "", false
+	}
+	return s[start+len("<answer>") : end], true
+}
+
+// boxAt parses the box command starting at i (s[i:] begins with \boxed or \fbox) and
+// returns its content and the end offset.
+func boxAt(s string, i int) (content string, end int, ok bool) {
+	j := i + len(`\boxed`)
+	if strings.HasPrefix(s[i:], `\fbox`) {
+		j = i + len(`\fbox`)
+	}
+	if j < len(s) && isLetter(s[j]) {
+		return "", 0, false // another command, e.g. \boxedtext
+	}
+	for j < len(s) && s[j] == ' ' {
+		j++
+	}
+	if j >= len(s) {
+		return "", 0, false
+	}
+	if s[j] != '{' {
+		// "\boxed 5": up to white space or a math delimiter.
+		k := j
+		for k < len(s) && s[k] != ' ' && s[k] != '$' && s[k] != '\n' && !strings.HasPrefix(s[k:], `\]`) && !strings.HasPrefix(s[k:], `\)`) {
+			k++
+		}
+		if k == j {
+			return "", 0, false
+		}
+		return strings.TrimRight(s[j:k], ".,"), k, true
+	}
+	depth := 0
+	for k := j; k < len(s); k++ {
+		switch s[k] {
+		case '\\':
+			k++
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				return strings.TrimSpace(s[j+1 : k]), k + 1, true
+			}
+		}
+	}
+	return "", 0, false
+}
+
+// lastBoxIndex returns the start of the last \boxed or \fbox in s, or -1.
+func lastBoxIndex(s string) int {
+	return max(strings.LastIndex(s, `\boxed`), strings.LastIndex(s, `\fbox`))
+}
+
+var boxSeparator = regexp.MustCompile(`^(?:\s|\$|\\[(),;!]|,|;|and|or|\\text\{\s*(?:and|or|,)\s*\}|\\quad|\\qquad)*$`)
+
+// lastBoxed returns the content of the last box; boxes just before it separated only by
+// commas, "and" or "or" are joined to it as a list ("\boxed{1} and \boxed{2}" → "1, 2").
+func lastBoxed(s string) (string, bool) {
+	limit := len(s)
+	var parts []string
+	nextStart := -1
+	for len(parts) < maxJoinedBoxes {
+		i := lastBoxIndex(s[:limit])
+		if i < 0 {
+			break
+		}
+		content, end, ok := boxAt(s, i)
+		if !ok || (nextStart >= 0 && end > nextStart) {
+			if len(parts) > 0 {
+				break
+			}
+			limit = i // malformed box: try an earlier one
+			continue
+		}
+		if nextStart >= 0 && !boxSeparator.MatchString(s[end:nextStart]) {
+			break
+		}
+		if content != "" {
+			parts = append(parts, content)
+		}
+		nextStart, limit = i, i
+	}
+	if len(parts) == 0 {
+		return "", false
+	}
+	for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
+		parts[i], parts[j] = parts[j], parts[i]
+	}
+	return strings.Join(parts, ", "), true
+}
+
+// asciiLower lower-cases ASCII letters only, keeping byte offsets.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+var phrases = []string{"final answer is", "final answer:", "the answer is", "answer is", "answer:", "answer ="}
+
+// answerPhrase returns what follows the last answer phrase, up to the end of its
+// sentence, without math delimiters.
+func answerPhrase(s string) (string, bool) {
+	ls := asciiLower(s)
+	best, bestEnd := -1, 0
+	for _, p := range phrases {
+		if i := strings.LastIndex(ls, p); i > best {
+			best, bestEnd = i, i+len(p)
+		}
+	}
+	if best < 0 {
+		return "", false
+	}
+	rest := strings.TrimLeft(s[bestEnd:], " \t:*")
+	if strings.HasPrefix(rest, "$") || strings.HasPrefix(rest, `\(`) || strings.HasPrefix(rest, `\[`) {
+		if a, ok := firstMath(rest); ok {
+			return a, true
+		}
+	}
+	end := len(rest)
+	if k := strings.IndexByte(rest, '\n'); k >= 0 {
+		end = k
+	}
+	for k := 0; k+1 < end; k++ {
+		if rest[k] == '.' && (rest[k+1] == ' ' || rest[k+1] == '\n') {
+			end = k
+			break
+		}
+	}
+	a := stripMath(strings.TrimRight(strings.TrimSpace(rest[:end]), ".*"))
+	if a == "" {
+		return "", false
+	}
+	return a, true
+}
+
+// stripMath removes math delimiters around s.
+func stripMath(s string) string {
+	s = strings.TrimSpace(s)
+	for _, d := range [][2]string{{"$$", "$$"}, {"$", "$"}, {`\(`, `\)`}, {`\[`, `\]`}} {
+		if len(s) >= len(d[0])+len(d[1]) && strings.HasPrefix(s, d[0]) && strings.HasSuffix(s, d[1]) {
+			return strings.TrimSpace(s[len(d[0]) : len(s)-len(d[1])])
+		}
+	}
+	return s
+}
+
+// firstMath returns the content of the math span that starts s.
+func firstMath(s string) (string, bool) {
+	for _, d := range [][2]string{{"$$", "$$"}, {"$", "$"}, {`\(`, `\)`}, {`\[`, `\]`}} {
+		if strings.HasPrefix(s, d[0]) {
+			if k := strings.Index(s[len(d[0]):], d[1]); k >= 0 {
+				a := strings.TrimSpace(s[len(d[0]) : len(d[0])+k])
+				return a, a != ""
+			}
+		}
+	}
+	return "", false
+}
+
+// lastMath returns the content of the last $…$, $$…$$, \(…\) or \[…\] span.
+func lastMath(s string) (string, bool) {
+	best, bestEnd := "", -1
+	// Dollar spans: pair unescaped dollars from the start; "$$" counts as one delimiter.
+	var opens, closes []int
+	var pending = -1
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' {
+			i++
+			continue
+		}
+		if s[i] != '$' {
+			continue
+		}
+		w := 1
+		if i+1 < len(s) && s[i+1] == '$' {
+			w = 2
+		}
+		if pending < 0 {
+			pending = i + w
+		} else {
+			opens, closes = append(opens, pending), append(closes, i)
+			pending = -1
+		}
+		i += w - 1
+	}
+	if n := len(closes); n > 0 {
+		if a := strings.TrimSpace(s[opens[n-1]:closes[n-1]]); a != "" {
+			best, bestEnd = a, closes[n-1]
+		}
+	}
+	for _, d := range [][2]string{{`\(`, `\)`}, {`\[`, `\]`}} {
+		e := strings.LastIndex(s, d[1])
+		if e <= bestEnd {
+			continue
+		}
+		st := strings.LastIndex(s[:e], d[0])
+		if st < 0 {
+			continue
+		}
+		if a := strings.TrimSpace(s[st+2 : e]); a != "" {
+			best, bestEnd = a, e
+		}
+	}
+	return best, bestEnd >= 0
+}
+
+var numberRe = regexp.MustCompile(`-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:/\d+)?`)
+
+// lastNumber returns the last number in s.
+func lastNumber(s string) (string, bool) {
+	end := strings.LastIndexAny(s, "0123456789")
+	if end < 0 {
+		return "", false
+	}
+	// Look only at a window around the last digit so huge responses stay cheap.
+	start := max(0, end-256)
+	for start > 0 && start < len(s) && (s[start] >= '0' && s[start] <= '9' || s[start] == ',' || s[start] == '.') {
+		start--
+	}
+	w := s[start : end+1]
+	m := numberRe.FindAllString(w, -1)
+	if len(m) == 0 {
+		return "", false
+	}
+	return m[len(m)-1], true
+}
