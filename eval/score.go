@@ -27,7 +27,7 @@ func Verifier(task string) (reward.Func, error) {
 	}
 	c, err := reward.ParseSpec(spec)
 	if err != nil {
-		return nil, fmt.Errorf("task %q: %w", task, err)
+		return nil, fmt.Errorf("task %q: %w; built-in tasks: %s", task, err, strings.Join(data.TaskNames(), ", "))
 	}
 	for _, t := range c.Terms {
 		if reward.IsAccuracy(t.Func) {
