@@ -12,17 +12,20 @@ package grpo
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/r1go/r1go/reward"
 	"github.com/r1go/r1go/train"
 )
 
@@ -94,7 +97,7 @@ type Config struct {
 	// Logging and checkpoints.
 	SaveEvery         int      `yaml:"save_every" help:"write a checkpoint every N steps (and at the end); 0 only at the end"`
 	KeepCheckpoints   int      `yaml:"keep_checkpoints" help:"number of most recent checkpoints kept on disk"`
-	LogSamples        int      `yaml:"log_samples" help:"prompts per step whose completions and rewards go to samples.jsonl; 0 none"`
+	LogSamples        int      `yaml:"log_samples" help:"prompts per step whose completions and rewards go to samples.jsonl (at most prompts_per_step); 0 none"`
 	ReflectionPhrases []string `yaml:"reflection_phrases" help:"phrases counted by reflection_rate (the aha moment), matched case-insensitively"`
 }
 
@@ -119,7 +122,8 @@ const R1ZeroTemplate = "A conversation between User and Assistant. The user asks
 // scale_rewards group with eps 1e-4, one on-policy update per step (μ = 1, mini_batch =
 // the whole batch), constant lr without warmup, AdamW β = (0.9, 0.999), ε 1e-8, no
 // weight decay, gradients clipped to norm 1, top_p 1 and top_k 0 (plain sampling),
-// dynamic sampling off, truncated completions kept. Run-size settings are scaled down
+// dynamic sampling off, truncated completions kept, reflection_rate counting
+// reward.DefaultReflectivePhrases. Run-size settings are scaled down
 // for a first run: 100 steps, prompts of up to 1024 tokens, a checkpoint every 50 steps,
 // the last 2 kept, 2 prompts logged per step, at most 3 NaN steps in a row.
 func DefaultConfig() Config {
@@ -172,7 +176,7 @@ func DefaultConfig() Config {
 		SaveEvery:         50,
 		KeepCheckpoints:   2,
 		LogSamples:        2,
-		ReflectionPhrases: []string{"wait", "let me check", "re-examine", "let me verify", "double-check", "recheck", "reconsider", "on second thought"},
+		ReflectionPhrases: slices.Clone(reward.DefaultReflectivePhrases),
 	}
 }
 
@@ -314,8 +318,8 @@ func (c Config) Validate() error {
 	if c.KeepCheckpoints < 1 {
 		bad("keep_checkpoints", "%d: must be >= 1", c.KeepCheckpoints)
 	}
-	if c.LogSamples < 0 || c.LogSamples > c.PromptsPerStep && c.PromptsPerStep > 0 {
-		bad("log_samples", "%d: must be between 0 and prompts_per_step %d", c.LogSamples, c.PromptsPerStep)
+	if c.LogSamples < 0 {
+		bad("log_samples", "%d: must be >= 0", c.LogSamples)
 	}
 	for i, p := range c.ReflectionPhrases {
 		if strings.TrimSpace(p) == "" {
@@ -521,7 +525,8 @@ func (c Config) Get(key string) (string, error) {
 	case "rewards":
 		return FormatRewards(c.Rewards), nil
 	case "reflection_phrases":
-		return strings.Join(c.ReflectionPhrases, ","), nil
+		js, err := json.Marshal(c.ReflectionPhrases) // a YAML flow sequence: phrases may hold commas
+		return string(js), err
 	}
 	switch v.Kind() {
 	case reflect.Float64:
@@ -533,7 +538,7 @@ func (c Config) Get(key string) (string, error) {
 
 // Set assigns one YAML key from a command-line string: numbers and strings as written,
 // rewards as "name=weight,name=weight" (ParseRewards), reflection_phrases as a
-// comma-separated list. It does not validate the whole config (call Validate after the
+// comma-separated list or a YAML/JSON list (["wait", "however, this"]). It does not validate the whole config (call Validate after the
 // last Set).
 func (c *Config) Set(key, value string) error {
 	f, ok := yamlFields(reflect.TypeOf(*c))[key]
@@ -551,9 +556,15 @@ func (c *Config) Set(key, value string) error {
 		return nil
 	case "reflection_phrases":
 		var ps []string
-		for _, p := range strings.Split(value, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				ps = append(ps, p)
+		if strings.HasPrefix(strings.TrimSpace(value), "[") {
+			if err := yaml.Unmarshal([]byte(value), &ps); err != nil {
+				return fmt.Errorf("%s: %q is not a list of strings: %w", key, value, err)
+			}
+		} else {
+			for _, p := range strings.Split(value, ",") {
+				if p = strings.TrimSpace(p); p != "" {
+					ps = append(ps, p)
+				}
 			}
 		}
 		c.ReflectionPhrases = ps

@@ -105,7 +105,7 @@ func TestValidateRejects(t *testing.T) {
 		{"no rewards", map[string]string{"rewards": ""}, "rewards"},
 		{"cosine without room to decay", map[string]string{"lr_schedule": "cosine", "steps": "5", "warmup_steps": "5"}, "warmup"},
 		{"bad adam beta", map[string]string{"adam_beta2": "1"}, "beta2"},
-		{"log more prompts than there are", map[string]string{"log_samples": "64"}, "log_samples"},
+		{"negative log samples", map[string]string{"log_samples": "-1"}, "log_samples"},
 	}
 	for _, tc := range tests {
 		c := DefaultConfig()
@@ -169,6 +169,12 @@ func TestSetGetEveryKey(t *testing.T) {
 	if err := c.Set("rewards", "accuracy=2, format"); err != nil ||
 		!reflect.DeepEqual(c.Rewards, []RewardSpec{{Name: "accuracy", Weight: 2}, {Name: "format", Weight: 1}}) {
 		t.Errorf("Set(rewards): %v, %+v", err, c.Rewards)
+	}
+	if err := c.Set("reflection_phrases", "wait, hmm"); err != nil || !reflect.DeepEqual(c.ReflectionPhrases, []string{"wait", "hmm"}) {
+		t.Errorf("Set(reflection_phrases, comma list): %v, %q", err, c.ReflectionPhrases)
+	}
+	if err := c.Set("reflection_phrases", `["however, this", wait]`); err != nil || !reflect.DeepEqual(c.ReflectionPhrases, []string{"however, this", "wait"}) {
+		t.Errorf("Set(reflection_phrases, list): %v, %q", err, c.ReflectionPhrases)
 	}
 	for _, bad := range []string{"accuracy=x", "=1", "accuracy=NaN", ""} {
 		if _, err := ParseRewards(bad); err == nil {
