@@ -13,7 +13,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
-func testBackend(t *testing.T) backends.Backend {
+func testBackend(t testing.TB) backends.Backend {
 	t.Helper()
 	b, err := backends.NewWithConfig("go:ops_sequential")
 	if err != nil {
