@@ -18,7 +18,22 @@ type Message struct {
 type Conversation struct {
 	ID       string         `json:"id,omitempty"`
 	Messages []Message      `json:"messages"`
-	Fields   map[string]any `json:"-"` // every other field of the record
+	Fields   map[string]any `json:"-"` // every other field of the record (provenance: model, reward, ...)
+}
+
+// MarshalJSON writes the conversation as one flat object: "id", "messages" and the
+// Fields beside them (e.g. the provenance rejection sampling records), the layout
+// LoadChat reads back.
+func (c Conversation) MarshalJSON() ([]byte, error) {
+	m := make(map[string]any, len(c.Fields)+2)
+	for k, v := range c.Fields {
+		m[k] = v
+	}
+	if c.ID != "" {
+		m["id"] = c.ID
+	}
+	m["messages"] = c.Messages
+	return marshalNoEscape(m)
 }
 
 // ChatMapping names the fields of an SFT dataset. Empty names are detected from the

@@ -82,7 +82,8 @@ func TestLoadChatErrors(t *testing.T) {
 }
 
 func TestConversationJSONRoundTrip(t *testing.T) {
-	convs := []Conversation{{ID: "x", Messages: []Message{{"user", "q"}, {"assistant", "a"}}}}
+	convs := []Conversation{{ID: "x", Messages: []Message{{"user", "q"}, {"assistant", "<think>a</think>"}},
+		Fields: map[string]any{"model": "m", "reward": 1.5, "length": 12}}}
 	path := filepath.Join(t.TempDir(), "sft.jsonl")
 	if err := WriteJSONL(path, convs); err != nil {
 		t.Fatal(err)
@@ -91,7 +92,6 @@ func TestConversationJSONRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	convs[0].Fields = map[string]any{}
 	if !reflect.DeepEqual(got, convs) {
 		t.Errorf("got %#v, want %#v", got, convs)
 	}

@@ -37,6 +37,11 @@ func (e Example) MarshalJSON() ([]byte, error) {
 		m[k] = v
 	}
 	m["id"], m["prompt"], m["answer"] = e.ID, e.Prompt, e.Answer
+	return marshalNoEscape(m)
+}
+
+// marshalNoEscape is json.Marshal without HTML escaping (prompts hold < and >).
+func marshalNoEscape(m map[string]any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
