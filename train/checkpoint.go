@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/r1go/r1go/internal/guard"
 )
 
 // Names of the files and directories of a training output directory:
@@ -94,8 +96,12 @@ func (c Checkpointer) Save(dir string, step int, write func(tmpDir string) error
 		return fmt.Errorf("saving checkpoint %s: %w", final, err)
 	}
 	if write != nil {
-		if err := write(tmp); err != nil {
-			return fail(err)
+		var werr error
+		if err := guard.Run(func() { werr = write(tmp) }); err != nil {
+			werr = err // a panic in the writer (e.g. while fetching device buffers)
+		}
+		if werr != nil {
+			return fail(werr)
 		}
 	}
 	state.Step = step

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -140,6 +141,14 @@ func TestCheckpointSaveLatestKeep(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "checkpoint-50.tmp")); !os.IsNotExist(err) {
 		t.Errorf("a failed Save left its .tmp directory")
+	}
+	// So does a writer that panics.
+	err = ck.Save(dir, 60, func(string) error { panic("device buffer gone") }, stateFor(60))
+	if err == nil || !strings.Contains(err.Error(), "device buffer gone") {
+		t.Errorf("Save with a panicking writer = %v", err)
+	}
+	if _, s, _ := Latest(dir); s != 30 {
+		t.Errorf("Latest after a panicking save = %d, want 30", s)
 	}
 }
 

@@ -19,8 +19,8 @@ type Moments struct {
 	M, V   [][]float32 // first and second moments, row-major
 }
 
-// Tensor names of the moments in OptimizerFile: PyTorch's AdamW state names after the
-// parameter name.
+// momentNames are the tensor names of a parameter's moments in OptimizerFile: PyTorch's
+// AdamW state names (exp_avg, exp_avg_sq) after the parameter name.
 func momentNames(param string) (m, v string) { return param + ".exp_avg", param + ".exp_avg_sq" }
 
 // MomentsFromTensors copies moments computed on a device (the m and v outputs of a
