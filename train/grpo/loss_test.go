@@ -404,3 +404,32 @@ func TestLossClipZeroesGradient(t *testing.T) {
 		}
 	}
 }
+
+// TestReferenceGradientIsTheDerivative checks the hand-derived gradient of refLoss
+// against central finite differences of refLoss's own loss, so that the reference the
+// graph is compared with is itself right (the test points are away from the clip kinks).
+func TestReferenceGradientIsTheDerivative(t *testing.T) {
+	const h = 1e-6
+	for _, lossType := range LossTypes {
+		c := configFor(lossType, 0.04)
+		c.DualClip = 1.3
+		lc := withoutPadding(randomCase(true))
+		want := refLoss(c, lc)
+		for i := range lc.logp {
+			for j := range lc.logp[i] {
+				if lc.mask[i][j] == 0 {
+					continue
+				}
+				x := lc.logp[i][j]
+				lc.logp[i][j] = x + h
+				up := refLoss(c, lc).loss
+				lc.logp[i][j] = x - h
+				down := refLoss(c, lc).loss
+				lc.logp[i][j] = x
+				if fd := (up - down) / (2 * h); math.Abs(fd-want.grad[i][j]) > 1e-6 {
+					t.Errorf("%s: reference gradient [%d][%d] = %.9g, finite difference %.9g", lossType, i, j, want.grad[i][j], fd)
+				}
+			}
+		}
+	}
+}
