@@ -26,6 +26,9 @@ func commands() []*command {
 	return []*command{
 		cmdVerify(),
 		cmdEval(),
+		cmdInit(),
+		cmdLogprobs(),
+		cmdBench(),
 	}
 }
 
