@@ -186,7 +186,7 @@ func (s *Sandbox) setup(ctx context.Context) error {
 		p = append(p, s.bwrapVersion+" ("+s.bwrap+")",
 			"namespaces: "+ns,
 			"network: none (empty network namespace, loopback down)",
-			"filesystem: read-only "+strings.Join(s.roPaths(), ", ")+"; everything else invisible; /tmp is a private tmpfs, the only writable place",
+			"filesystem: read-only "+strings.Join(s.roPaths(), ", ")+"; everything else invisible; /tmp and /dev/shm are private size-limited tmpfs mounts, the only writable places",
 			"processes: a PID namespace per run, killed as a whole at exit, on timeout or when r1go dies")
 		if s.seccomp != nil {
 			p = append(p, fmt.Sprintf("seccomp: %d system calls refused (namespaces, mounts, ptrace, keyrings, bpf, perf, io_uring, modules, clocks), clone without CLONE_NEW* flags only", len(deniedSyscalls)+1))
@@ -295,7 +295,18 @@ func (s *Sandbox) bwrapFilesystem() []string {
 			a = append(a, "--symlink", target, d)
 		}
 	}
+	made := map[string]bool{"/": true}
 	for _, p := range s.roPaths() {
+		// Parents bwrap would create are private to root (0700 for /root): make them
+		// traversable, or the unprivileged run could not reach its interpreter.
+		var parents []string
+		for d := filepath.Dir(p); !made[d]; d = filepath.Dir(d) {
+			parents = append(parents, d)
+			made[d] = true
+		}
+		for i := len(parents) - 1; i >= 0; i-- {
+			a = append(a, "--perms", "0755", "--dir", parents[i])
+		}
 		a = append(a, "--ro-bind", p, p)
 	}
 	for _, f := range []string{"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime"} {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -60,7 +61,6 @@ func (s *Sandbox) exec(ctx context.Context, src, stdin string, lim Limits) (runO
 
 	var cmd *exec.Cmd
 	var srcPipe *os.File
-	var workDir string
 	switch s.mode {
 	case ModeBwrap:
 		a := []string{"--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
@@ -73,6 +73,7 @@ func (s *Sandbox) exec(ctx context.Context, src, stdin string, lim Limits) (runO
 		}
 		a = append(a, s.fsArgs...)
 		a = append(a, "--perms", "1777", "--size", strconv.FormatInt(lim.DiskBytes, 10), "--tmpfs", "/tmp",
+			"--perms", "1777", "--size", strconv.FormatInt(max(lim.DiskBytes/4, 1<<20), 10), "--tmpfs", "/dev/shm",
 			"--perms", "0755", "--dir", "/sandbox",
 			"--perms", "0444", "--ro-bind-data", "3", "/sandbox/main.py",
 			"--remount-ro", "/", "--chdir", "/tmp", "--clearenv")
@@ -116,7 +117,6 @@ func (s *Sandbox) exec(ctx context.Context, src, stdin string, lim Limits) (runO
 		if err != nil {
 			return out, fmt.Errorf("work dir: %w", err)
 		}
-		workDir = dir
 		defer os.RemoveAll(dir)
 		script := filepath.Join(dir, "main.py")
 		if err := os.WriteFile(script, []byte(src), 0o444); err != nil {
@@ -133,15 +133,36 @@ func (s *Sandbox) exec(ctx context.Context, src, stdin string, lim Limits) (runO
 			if !s.root {
 				a = append(a, "--map-current-user")
 			}
+			// A shell as PID 1: the program then gets default signal handling (SIGXCPU
+			// ends it), and its status comes back as 128+signal.
+			a = append(a, "--", "/bin/sh", "-c", `"$@"; exit $?`, "sh")
 		}
 		a = append(a, s.limitArgs(lim, uid, script)...)
 		cmd = exec.CommandContext(runCtx, a[0], a[1:]...)
 		cmd.Dir = dir
 		cmd.Env = append(append([]string(nil), sandboxEnv...), "TMPDIR="+dir, "HOME="+dir)
 	}
-	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Stdout = stdout
-	cmd.Stderr = stderr
+	// Our own pipes: Wait then returns as soon as the sandbox's top process ends, and we
+	// kill what is left before draining the output, which a daemonised child may hold.
+	var pipes [6]*os.File // stdin r/w, stdout r/w, stderr r/w
+	for i := 0; i < 6; i += 2 {
+		r, w, err := os.Pipe()
+		if err != nil {
+			for _, f := range pipes[:i] {
+				f.Close()
+			}
+			if srcPipe != nil {
+				srcPipe.Close()
+			}
+			return out, fmt.Errorf("pipe: %w", err)
+		}
+		pipes[i], pipes[i+1] = r, w
+	}
+	inR, inW, outR, outW, errR, errW := pipes[0], pipes[1], pipes[2], pipes[3], pipes[4], pipes[5]
+	defer inW.Close()
+	defer outR.Close()
+	defer errR.Close()
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error {
 		if cmd.Process != nil {
@@ -149,10 +170,13 @@ func (s *Sandbox) exec(ctx context.Context, src, stdin string, lim Limits) (runO
 		}
 		return nil
 	}
-	cmd.WaitDelay = 2 * time.Second
 
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	err := cmd.Start()
+	inR.Close()
+	outW.Close()
+	errW.Close()
+	if err != nil {
 		if srcPipe != nil {
 			srcPipe.Close()
 		}
@@ -164,14 +188,31 @@ func (s *Sandbox) exec(ctx context.Context, src, stdin string, lim Limits) (runO
 			srcPipe.Close()
 		}()
 	}
+	go func() {
+		_, _ = inW.WriteString(stdin)
+		inW.Close()
+	}()
+	var drained sync.WaitGroup
+	drained.Add(2)
+	go func() { defer drained.Done(); _, _ = io.Copy(stdout, outR); outR.Close() }()
+	go func() { defer drained.Done(); _, _ = io.Copy(stderr, errR); errR.Close() }()
+
 	waitErr := cmd.Wait()
 	out.wall = time.Since(start)
-	pid := cmd.Process.Pid
-	_ = syscall.Kill(-pid, syscall.SIGKILL) // leftovers in the group (fallback modes)
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // leftovers in the group (fallback modes)
 	if s.root && s.mode != ModeBwrap {
 		killUID(uid)
 	}
-	_ = workDir
+	inW.Close()
+	done := make(chan struct{})
+	go func() { drained.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second): // a process we could not kill still holds the pipes
+		outR.Close()
+		errR.Close()
+		<-done
+	}
 
 	if ctx.Err() != nil {
 		return out, ctx.Err()

@@ -10,6 +10,9 @@ import (
 // stderrKeep is how much of the end of standard error a CaseResult keeps.
 const stderrKeep = 8 << 10
 
+// stdoutKeep is how much of the beginning of standard output a CaseResult keeps.
+const stdoutKeep = 8 << 10
+
 // runOutput is the raw outcome of one sandboxed process tree.
 type runOutput struct {
 	stdout      []byte
@@ -25,7 +28,7 @@ type runOutput struct {
 // result classifies a run; Status is StatusOK when the program exited with 0
 // (the caller then compares its output).
 func (o runOutput) result() CaseResult {
-	r := CaseResult{Stderr: o.stderr, Wall: o.wall, ExitCode: o.exit}
+	r := CaseResult{Stdout: string(o.stdout[:min(len(o.stdout), stdoutKeep)]), Stderr: o.stderr, Wall: o.wall, ExitCode: o.exit}
 	switch {
 	case o.outputLimit:
 		r.Status = StatusOutputLimit

@@ -119,6 +119,8 @@ const (
 type CaseResult struct {
 	Passed bool
 	Status string // ok|wrong|timeout|memory|crash|output-limit
+	// Stdout is the beginning of the program's standard output (at most 8 KiB).
+	Stdout string
 	// Stderr is the tail of the program's standard error (at most 8 KiB).
 	Stderr string
 	// Wall is the time from starting the sandbox to its end.
