@@ -260,7 +260,7 @@ func hostileCases(t *testing.T, marker string) []hostile {
 
 	return []hostile{
 		{
-			name: "connect-to-host-loopback",
+			name:    "connect-to-host-loopback",
 			program: fmt.Sprintf("import socket\ns = socket.create_connection(('127.0.0.1', %d), timeout=1)\ns.sendall(b'pwned')\nprint('connected')\n", port),
 			tc:      TestCase{Stdout: "connected"}, status: []string{StatusCrash},
 			check: func(t *testing.T, res CaseResult) {
@@ -282,7 +282,7 @@ func hostileCases(t *testing.T, marker string) []hostile {
 			},
 		},
 		{
-			name: "fork-bomb",
+			name:    "fork-bomb",
 			program: reexec("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n", bombMarker),
 			tc:      TestCase{Stdout: "42"}, lim: short, status: []string{StatusTimeout},
 			check: func(t *testing.T, res CaseResult) {
@@ -320,7 +320,7 @@ func hostileCases(t *testing.T, marker string) []hostile {
 			},
 		},
 		{
-			name: "daemon-then-sleep-past-deadline",
+			name:    "daemon-then-sleep-past-deadline",
 			program: fmt.Sprintf("import os, sys, time\nif os.fork() == 0:\n    os.setsid()\n    os.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(60)', %q])\ntime.sleep(60)\n", daemon2Marker),
 			tc:      TestCase{Stdout: "42"}, lim: func(l *Limits) { l.Wall = time.Second }, status: []string{StatusTimeout},
 			check: func(t *testing.T, res CaseResult) { assertNoSurvivors(t, daemon2Marker) },
