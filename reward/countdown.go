@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -231,9 +232,11 @@ type arithToken struct {
 	off  int      // byte offset in the input
 }
 
+// latexOps maps the LaTeX commands the arithmetic parser accepts to operators (' ': ignored).
+var latexOps = map[string]byte{`\times`: '*', `\cdot`: '*', `\div`: '/', `\left`: ' ', `\right`: ' '}
+
 func lexArithmetic(s string) ([]arithToken, error) {
-	var toks []arithToken
-	latex := map[string]byte{`\times`: '*', `\cdot`: '*', `\div`: '/', `\left`: ' ', `\right`: ' '}
+	toks := make([]arithToken, 0, 16)
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
@@ -251,8 +254,10 @@ func lexArithmetic(s string) ([]arithToken, error) {
 			if !isPlainNumber(text) {
 				return nil, fmt.Errorf("malformed number %q at offset %d", text, i)
 			}
-			v, ok := new(big.Rat).SetString(text)
-			if !ok {
+			v := new(big.Rat)
+			if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+				v.SetInt64(n) // the common case, much cheaper than SetString
+			} else if _, ok := v.SetString(text); !ok {
 				return nil, fmt.Errorf("malformed number %q at offset %d", text, i)
 			}
 			toks = append(toks, arithToken{num: v, text: text, off: i})
@@ -262,7 +267,7 @@ func lexArithmetic(s string) ([]arithToken, error) {
 			for j < len(s) && (s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z') {
 				j++
 			}
-			op, ok := latex[s[i:j]]
+			op, ok := latexOps[s[i:j]]
 			if !ok {
 				return nil, fmt.Errorf("unexpected %q at offset %d", s[i:j], i)
 			}

@@ -130,15 +130,16 @@ func parseVerifyLine(raw []byte) (Sample, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
+	var v any
+	if err := dec.Decode(&v); err != nil {
 		return Sample{}, fmt.Errorf("malformed JSON: %w", err)
 	}
 	if dec.More() {
 		return Sample{}, errors.New("malformed JSON: text after the object")
 	}
-	if m == nil {
-		return Sample{}, errors.New("want a JSON object, got null")
+	m, ok := v.(map[string]any)
+	if !ok {
+		return Sample{}, fmt.Errorf("want a JSON object, got %s", jsonType(v))
 	}
 	var s Sample
 	var err error
@@ -205,6 +206,12 @@ func jsonType(v any) string {
 		return "an array"
 	case bool:
 		return "a boolean"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case nil:
+		return "null"
 	}
 	return fmt.Sprintf("%T", v)
 }

@@ -35,6 +35,9 @@ func toRat(v any) (*big.Rat, error) {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil, fmt.Errorf("not a finite number: %v", x)
 		}
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return new(big.Rat).SetInt64(int64(x)), nil
+		}
 		// The shortest decimal that round-trips is what the dataset author wrote (0.1, not
 		// 0.1000000000000000055...).
 		r, ok := new(big.Rat).SetString(strconv.FormatFloat(x, 'g', -1, 64))
