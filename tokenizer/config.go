@@ -80,20 +80,18 @@ func (t *Tokenizer) applyConfig(data []byte) error {
 // TemplateProcessing whose single-sequence template starts with a special token (as
 // Llama 3's does with <|begin_of_text|>).
 func (t *Tokenizer) templateAddsBOS() bool {
-	var f struct {
-		PostProcessor *struct {
-			Type   string `json:"type"`
-			Single []struct {
-				SpecialToken *struct {
-					ID string `json:"id"`
-				} `json:"SpecialToken"`
-			} `json:"single"`
-		} `json:"post_processor"`
+	var pp *struct {
+		Type   string `json:"type"`
+		Single []struct {
+			SpecialToken *struct {
+				ID string `json:"id"`
+			} `json:"SpecialToken"`
+		} `json:"single"`
 	}
-	if json.Unmarshal(t.raw, &f) != nil || f.PostProcessor == nil || f.PostProcessor.Type != "TemplateProcessing" {
+	if json.Unmarshal(t.postProcessor, &pp) != nil || pp == nil || pp.Type != "TemplateProcessing" {
 		return false
 	}
-	s := f.PostProcessor.Single
+	s := pp.Single
 	return len(s) > 0 && s[0].SpecialToken != nil && s[0].SpecialToken.ID == t.cfg.bos
 }
 

@@ -22,16 +22,16 @@ type fileJSON struct {
 }
 
 type modelJSON struct {
-	Type                    string           `json:"type"`
-	Dropout                 *float64         `json:"dropout"`
-	UnkToken                *string          `json:"unk_token"`
-	ContinuingSubwordPrefix *string          `json:"continuing_subword_prefix"`
-	EndOfWordSuffix         *string          `json:"end_of_word_suffix"`
-	FuseUnk                 bool             `json:"fuse_unk"`
-	ByteFallback            bool             `json:"byte_fallback"`
-	IgnoreMerges            bool             `json:"ignore_merges"`
-	Vocab                   map[string]int32 `json:"vocab"`
-	Merges                  json.RawMessage  `json:"merges"`
+	Type                    string          `json:"type"`
+	Dropout                 *float64        `json:"dropout"`
+	UnkToken                *string         `json:"unk_token"`
+	ContinuingSubwordPrefix *string         `json:"continuing_subword_prefix"`
+	EndOfWordSuffix         *string         `json:"end_of_word_suffix"`
+	FuseUnk                 bool            `json:"fuse_unk"`
+	ByteFallback            bool            `json:"byte_fallback"`
+	IgnoreMerges            bool            `json:"ignore_merges"`
+	Vocab                   json.RawMessage `json:"vocab"`
+	Merges                  json.RawMessage `json:"merges"`
 }
 
 // Load reads a Hugging Face tokenizer: path is a tokenizer.json file or a directory
@@ -89,14 +89,13 @@ func Parse(data []byte) (*Tokenizer, error) {
 
 func parse(data []byte) (*Tokenizer, error) {
 	var f fileJSON
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&f); err != nil {
+	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, jsonError(data, err)
 	}
 	if f.Model == nil {
 		return nil, fmt.Errorf(`no "model" object (is this a tokenizer.json?)`)
 	}
-	t := &Tokenizer{raw: data}
+	t := &Tokenizer{raw: data, postProcessor: f.PostProcessor}
 	if err := t.buildModel(f.Model); err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
@@ -155,13 +154,19 @@ func (t *Tokenizer) buildModel(m *modelJSON) error {
 	if m.EndOfWordSuffix != nil && *m.EndOfWordSuffix != "" {
 		return fmt.Errorf("end_of_word_suffix %q is not supported by byte-level BPE", *m.EndOfWordSuffix)
 	}
-	if len(m.Vocab) == 0 {
+	var vocab map[string]int32
+	if len(m.Vocab) > 0 {
+		if err := json.Unmarshal(m.Vocab, &vocab); err != nil {
+			return fmt.Errorf(`"vocab" must map token strings to ids: %w`, err)
+		}
+	}
+	if len(vocab) == 0 {
 		return fmt.Errorf(`"vocab" is missing or empty`)
 	}
-	t.vocab = m.Vocab
+	t.vocab = vocab
 	t.ignoreMerges = m.IgnoreMerges
 	maxID := int32(-1)
-	for tok, id := range m.Vocab {
+	for tok, id := range vocab {
 		if id < 0 {
 			return fmt.Errorf("vocab: token %q has negative id %d", tok, id)
 		}
@@ -169,20 +174,20 @@ func (t *Tokenizer) buildModel(m *modelJSON) error {
 	}
 	t.idToToken = make([]string, maxID+1)
 	t.hasID = make([]bool, maxID+1)
-	for tok, id := range m.Vocab {
+	for tok, id := range vocab {
 		t.idToToken[id] = tok
 		t.hasID[id] = true
 	}
 	t.unk = -1
 	if m.UnkToken != nil {
-		id, ok := m.Vocab[*m.UnkToken]
+		id, ok := vocab[*m.UnkToken]
 		if !ok {
 			return fmt.Errorf("unk_token %q is not in the vocab", *m.UnkToken)
 		}
 		t.unk = id
 	}
 	for b := 0; b < 256; b++ {
-		id, ok := m.Vocab[string(byteChar[b])]
+		id, ok := vocab[string(byteChar[b])]
 		if !ok {
 			id = -1
 		}
@@ -194,15 +199,15 @@ func (t *Tokenizer) buildModel(m *modelJSON) error {
 	}
 	t.merges = newMergeTable(len(merges))
 	for k, mg := range merges {
-		a, ok := m.Vocab[mg[0]]
+		a, ok := vocab[mg[0]]
 		if !ok {
 			return fmt.Errorf("merges[%d] (%q %q): token %q is not in the vocab", k, mg[0], mg[1], mg[0])
 		}
-		b, ok := m.Vocab[mg[1]]
+		b, ok := vocab[mg[1]]
 		if !ok {
 			return fmt.Errorf("merges[%d] (%q %q): token %q is not in the vocab", k, mg[0], mg[1], mg[1])
 		}
-		id, ok := m.Vocab[mg[0]+mg[1]]
+		id, ok := vocab[mg[0]+mg[1]]
 		if !ok {
 			return fmt.Errorf("merges[%d] (%q %q): merged token %q is not in the vocab", k, mg[0], mg[1], mg[0]+mg[1])
 		}
@@ -211,7 +216,7 @@ func (t *Tokenizer) buildModel(m *modelJSON) error {
 	t.nMerges = len(merges)
 	if t.ignoreMerges {
 		t.rawVocab = make(map[string]int32, len(m.Vocab))
-		for tok, id := range m.Vocab {
+		for tok, id := range vocab {
 			if raw, ok := byteLevelDecode(tok); ok {
 				t.rawVocab[string(raw)] = id
 			}

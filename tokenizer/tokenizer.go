@@ -11,6 +11,7 @@
 package tokenizer
 
 import (
+	"encoding/json"
 	"runtime"
 	"strings"
 	"sync"
@@ -19,7 +20,8 @@ import (
 
 // Tokenizer is a loaded byte-level BPE tokenizer. It is safe for concurrent use.
 type Tokenizer struct {
-	raw []byte // the tokenizer.json it was loaded from (Save writes it back)
+	raw           []byte          // the tokenizer.json it was loaded from (Save writes it back)
+	postProcessor json.RawMessage // its "post_processor" (TemplateProcessing tells add_bos)
 
 	vocab        map[string]int32 // model vocabulary, byte-level strings
 	rawVocab     map[string]int32 // raw bytes → id, for ignore_merges
