@@ -1,7 +1,10 @@
 package bench
 
 import (
+	"encoding/json"
 	"math"
+	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -166,5 +169,30 @@ bench=train impl=r1go grad=fast shape=1.5B params=1543714304 batch=8 seq=2048 dt
 	bad, _ := ReadLines(strings.NewReader("bench=train impl=r1go shape=x batch=1 seq=1 step_s=fast\n"), "r")
 	if _, err := Table(bad); err == nil || !strings.Contains(err.Error(), "step_s") {
 		t.Errorf("non-numeric step_s: %v", err)
+	}
+}
+
+// TestBenchTokensMatchPython checks BenchTokens against the tokens bench/torch_train.py feeds
+// PyTorch (testdata/tokens.json, made by testdata/make_tokens.py).
+func TestBenchTokensMatchPython(t *testing.T) {
+	b, err := os.ReadFile("testdata/tokens.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Vocab, Batch, Seq int
+		Inputs, Targets   [][]int32
+	}
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) == 0 {
+		t.Fatal("no cases in testdata/tokens.json")
+	}
+	for _, c := range cases {
+		in, tg := BenchTokens(c.Vocab, c.Batch, c.Seq)
+		if !reflect.DeepEqual(in.Value(), c.Inputs) || !reflect.DeepEqual(tg.Value(), c.Targets) {
+			t.Errorf("vocab %d batch %d seq %d: BenchTokens differs from torch_train.py's tokens", c.Vocab, c.Batch, c.Seq)
+		}
 	}
 }

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# GPU training-step benchmark: r1go against transformers + PyTorch (eager and torch.compile) on the
+# same Qwen2.5-shaped models, batch 8 × 2048 tokens, one GPU, one run; prints a Markdown table
+# (bench/table.go) for BENCHMARKS.md.
+#
+#   bash bench/gpu.sh                 # 0.5B and 1.5B, 8×2048, 5 timed steps each
+#   SHAPES="0.5B" STEPS=3 bash bench/gpu.sh
+#   DEVICE=cpu SHAPES=tiny BATCH=2 SEQ=64 bash bench/gpu.sh   # functional check of this script without a GPU
+#   BUDGET_S=530 (default; the build of r1go counts): runs that could not finish inside the budget are skipped, listed, and
+#   make the script exit 1; the optional runs (torch.compile; r1go with GoMLX's default gradients
+#   when WITH_DEFAULT_GRAD=1) go last.
+#
+# Needs: an NVIDIA GPU with nvidia-smi; python3 with torch, transformers and jax-cuda13-pjrt (whose
+# PJRT plugin r1go runs on; or PJRT_PLUGIN_LIBRARY_PATH); Go to build r1go (cgo), or R1GO=/path/to/r1go.
+# Everything goes to .cache/bench/<date>/: one log per run and results.txt (the bench= lines).
+# Any failure is printed and makes the exit status non-zero; the table still shows what ran.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SHAPES=${SHAPES:-"0.5B 1.5B"}
+BATCH=${BATCH:-8}
+SEQ=${SEQ:-2048}
+STEPS=${STEPS:-5}
+BUDGET_S=${BUDGET_S:-530}
+TORCH_COMPILE=${TORCH_COMPILE:-1}
+WITH_DEFAULT_GRAD=${WITH_DEFAULT_GRAD:-0}
+PYTHON=${PYTHON:-python3}
+DEVICE=${DEVICE:-cuda} # cuda, or cpu to check the script itself
+
+die() { echo "bench/gpu.sh: $*" >&2; exit 1; }
+start=$(date +%s) # the budget counts from here, the build of r1go included
+
+case "$DEVICE" in
+cuda)
+  command -v nvidia-smi >/dev/null || die "nvidia-smi not found: this benchmark needs an NVIDIA GPU"
+  gpu=$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | head -1) || die "nvidia-smi failed"
+  "$PYTHON" -c 'import torch, transformers; assert torch.cuda.is_available(), "torch sees no GPU"' \
+    || die "$PYTHON needs torch (with CUDA) and transformers"
+  ;;
+cpu)
+  gpu="CPU ($(nproc) cores, functional check only)"
+  "$PYTHON" -c 'import torch, transformers' || die "$PYTHON needs torch and transformers"
+  ;;
+*) die "DEVICE=$DEVICE: must be cuda or cpu" ;;
+esac
+echo "device: $gpu"
+
+out=".cache/bench/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$out"
+results="$out/results.txt"
+: >"$results"
+
+if [[ -z "${R1GO:-}" ]]; then
+  command -v go >/dev/null || die "no Go toolchain: build r1go elsewhere (CGO_ENABLED=1 go build -o r1go ./cmd/r1go) and set R1GO=/path/to/r1go"
+  R1GO="$out/r1go"
+  echo "== building r1go"
+  t0=$(date +%s)
+  CGO_ENABLED=1 go build -o "$R1GO" ./cmd/r1go || die "go build ./cmd/r1go failed"
+  echo "   built in $(($(date +%s) - t0))s"
+fi
+[[ -x "$R1GO" ]] || die "R1GO=$R1GO is not an executable"
+export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0
+
+failed=()
+skipped=()
+
+# run NAME LIMIT_S CMD...: runs one benchmark if it fits the budget; its bench= line goes to results.
+run() {
+  local name=$1 limit=$2
+  shift 2
+  local left=$((BUDGET_S - ($(date +%s) - start)))
+  if ((left < limit)); then
+    echo "== $name: SKIPPED (${left}s of the budget left, the run may take ${limit}s)"
+    skipped+=("$name")
+    return 0
+  fi
+  echo "== $name (limit ${limit}s)"
+  local log="$out/$name.log" t0=$(date +%s) rc=0
+  timeout --kill-after=10 "$limit" "$@" >"$log.out" 2>"$log" || rc=$?
+  local line
+  line=$(grep '^bench=' "$log.out" | tail -1 || true)
+  if ((rc != 0)) || [[ -z "$line" ]]; then
+    echo "   FAILED (exit $rc after $(($(date +%s) - t0))s); last lines of $log:"
+    tail -n 15 "$log" | sed 's/^/   | /'
+    failed+=("$name")
+    return 0
+  fi
+  echo "$line" | tee -a "$results" | sed 's/^/   /'
+  echo "   ($(($(date +%s) - t0))s)"
+}
+
+for shape in $SHAPES; do
+  run "r1go-$shape" 170 "$R1GO" bench train --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --backend "$DEVICE"
+  run "torch-eager-$shape" 100 "$PYTHON" bench/torch_train.py --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --mode eager --device "$DEVICE"
+done
+if [[ "$TORCH_COMPILE" == 1 ]]; then
+  for shape in $SHAPES; do
+    run "torch-compile-$shape" 150 "$PYTHON" bench/torch_train.py --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --mode compile --device "$DEVICE"
+  done
+fi
+if [[ "$WITH_DEFAULT_GRAD" == 1 ]]; then
+  for shape in $SHAPES; do
+    run "r1go-defaultgrad-$shape" 200 "$R1GO" bench train --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps 2 --backend "$DEVICE" --grad default
+  done
+fi
+
+echo
+echo "== results ($gpu, $(date -u +%F), total $(($(date +%s) - start))s; logs in $out)"
+if [[ -s "$results" ]]; then
+  "$R1GO" bench table "$results" || failed+=("table")
+fi
+status=0
+if ((${#skipped[@]})); then
+  echo "skipped (budget): ${skipped[*]}"
+  status=1
+fi
+if ((${#failed[@]})); then
+  echo "FAILED: ${failed[*]}"
+  status=1
+fi
+exit $status
