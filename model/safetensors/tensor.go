@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/bits"
 	"sync"
+	"unsafe"
 
 	"github.com/x448/float16"
 )
@@ -98,19 +99,39 @@ func DecodeFloat32s(dst []float32, dt DType, src []byte) error {
 	if len(src) != len(dst)*dt.Size() {
 		return fmt.Errorf("%d bytes of %s do not make %d elements: %w", len(src), dt, len(dst), ErrInvalid)
 	}
+	if len(dst) == 0 {
+		return nil
+	}
+	out := unsafe.Slice((*uint32)(unsafe.Pointer(&dst[0])), len(dst)) // same bits, as integers
 	switch dt {
 	case F32:
-		for i := range dst {
-			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
+		if nativeLittleEndian {
+			copy(unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), len(src)), src)
+			return nil
+		}
+		for i := range out {
+			out[i] = binary.LittleEndian.Uint32(src[4*i:])
 		}
 	case BF16:
-		for i := range dst {
-			dst[i] = math.Float32frombits(uint32(binary.LittleEndian.Uint16(src[2*i:])) << 16)
+		if in, ok := uint16View(src); ok {
+			for i, h := range in[:len(out)] {
+				out[i] = uint32(h) << 16
+			}
+			return nil
+		}
+		for i := range out {
+			out[i] = uint32(binary.LittleEndian.Uint16(src[2*i:])) << 16
 		}
 	case F16:
 		table := f16Table()
-		for i := range dst {
-			dst[i] = math.Float32frombits(table[binary.LittleEndian.Uint16(src[2*i:])])
+		if in, ok := uint16View(src); ok {
+			for i, h := range in[:len(out)] {
+				out[i] = table[h]
+			}
+			return nil
+		}
+		for i := range out {
+			out[i] = table[binary.LittleEndian.Uint16(src[2*i:])]
 		}
 	case F64:
 		for i := range dst {
@@ -130,12 +151,25 @@ func EncodeFloat32s(dst []byte, dt DType, vals []float32) error {
 	if len(dst) != len(vals)*dt.Size() {
 		return fmt.Errorf("%d bytes cannot hold %d elements of %s: %w", len(dst), len(vals), dt, ErrInvalid)
 	}
+	if len(vals) == 0 {
+		return nil
+	}
 	switch dt {
 	case F32:
+		if nativeLittleEndian {
+			copy(dst, unsafe.Slice((*byte)(unsafe.Pointer(&vals[0])), len(dst)))
+			return nil
+		}
 		for i, v := range vals {
 			binary.LittleEndian.PutUint32(dst[4*i:], math.Float32bits(v))
 		}
 	case BF16:
+		if out, ok := uint16View(dst); ok {
+			for i, v := range vals[:len(out)] {
+				out[i] = BF16Bits(v)
+			}
+			return nil
+		}
 		for i, v := range vals {
 			binary.LittleEndian.PutUint16(dst[2*i:], BF16Bits(v))
 		}
@@ -284,6 +318,19 @@ func isInt(dt DType) bool {
 		return true
 	}
 	return false
+}
+
+// nativeLittleEndian reports whether the host stores integers little-endian, as the format does
+// (amd64, arm64); the conversions then work on the bytes in place.
+var nativeLittleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// uint16View reinterprets b as little-endian uint16s when the host is little-endian and b is
+// 2-byte aligned; ok is false otherwise and callers take the portable path.
+func uint16View(b []byte) (v []uint16, ok bool) {
+	if !nativeLittleEndian || len(b) < 2 || uintptr(unsafe.Pointer(&b[0]))%2 != 0 {
+		return nil, false
+	}
+	return unsafe.Slice((*uint16)(unsafe.Pointer(&b[0])), len(b)/2), true
 }
 
 // BF16Bits converts f to bfloat16 bits, rounding to nearest with ties to even. Values beyond

@@ -321,3 +321,60 @@ func TestDTypeSizes(t *testing.T) {
 		t.Errorf("DTypes() has %d entries, want 22", len(DTypes()))
 	}
 }
+
+// TestConversionPathsAgree checks that the in-place fast path (aligned buffers) and the
+// portable path (a buffer at an odd address) give identical results for every float dtype.
+func TestConversionPathsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	vals := make([]float32, 1001)
+	for i := range vals {
+		vals[i] = math.Float32frombits(rng.Uint32())
+	}
+	for _, dt := range []DType{F32, BF16, F16, F64} {
+		n := len(vals) * dt.Size()
+		aligned := make([]byte, n)
+		backing := make([]byte, n+1)
+		odd := backing[1:]
+		if err := EncodeFloat32s(aligned, dt, vals); err != nil {
+			t.Fatal(err)
+		}
+		if err := EncodeFloat32s(odd, dt, vals); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(aligned, odd) {
+			t.Fatalf("%s: encoding differs between aligned and odd buffers", dt)
+		}
+		for i, v := range vals[:50] { // bytes are little-endian whatever the path
+			var want uint64
+			switch dt {
+			case F32:
+				want = uint64(math.Float32bits(v))
+			case BF16:
+				want = uint64(BF16Bits(v))
+			case F16:
+				want = uint64(F16Bits(v))
+			case F64:
+				want = math.Float64bits(float64(v))
+			}
+			var got uint64
+			for j := dt.Size() - 1; j >= 0; j-- {
+				got = got<<8 | uint64(aligned[i*dt.Size()+j])
+			}
+			if got != want {
+				t.Fatalf("%s: element %d encoded as %#x, want %#x", dt, i, got, want)
+			}
+		}
+		a, b := make([]float32, len(vals)), make([]float32, len(vals))
+		if err := DecodeFloat32s(a, dt, aligned); err != nil {
+			t.Fatal(err)
+		}
+		if err := DecodeFloat32s(b, dt, odd); err != nil {
+			t.Fatal(err)
+		}
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				t.Fatalf("%s: element %d decodes to %#x aligned, %#x odd", dt, i, math.Float32bits(a[i]), math.Float32bits(b[i]))
+			}
+		}
+	}
+}
