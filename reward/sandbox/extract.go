@@ -101,51 +101,47 @@ func isPythonTag(info string) bool {
 }
 
 // lastFence returns the body of the last closed fenced code block (only those tagged
-// Python when python is set). A block closes at a line that starts with at least as many
-// backticks as opened it, or at a line that ends with them (```python\nprint(1)```).
+// Python when python is set). A block opens at a run of three or more backticks followed
+// by an info string and a line break (at a line start or not: "<answer>```python"), and
+// closes at the next run of as many backticks anywhere, as the regular expressions of
+// common GRPO code rewards do, so that "```</think>" and "print(1)```" close a block too.
 func lastFence(s string, python bool) string {
-	lines := strings.SplitAfter(s, "\n")
 	var last string
 	found := false
-	for i := 0; i < len(lines); i++ {
-		trimmed := strings.TrimLeft(lines[i], " \t")
-		n := countTicks(trimmed)
-		if n < 3 {
-			continue
+	for pos := 0; pos < len(s); {
+		i := strings.Index(s[pos:], "```")
+		if i < 0 {
+			break
 		}
-		info := strings.TrimSpace(trimmed[n:])
+		open := pos + i
+		n := countTicks(s[open:])
+		lineEnd := strings.IndexByte(s[open+n:], '\n')
+		if lineEnd < 0 {
+			break // no line break after it: no body
+		}
+		info := strings.TrimSpace(s[open+n : open+n+lineEnd])
 		if strings.Contains(info, "`") { // inline code such as ```x``` on one line
+			pos = open + n
 			continue
 		}
+		body := open + n + lineEnd + 1
 		fence := strings.Repeat("`", n)
-		var body strings.Builder
-		closed := false
-		j := i + 1
-		for ; j < len(lines); j++ {
-			l := lines[j]
-			t := strings.TrimSpace(l)
-			if strings.HasPrefix(t, fence) && strings.Trim(t, "`") == "" {
-				closed = true
-				break
-			}
-			if strings.HasSuffix(t, fence) {
-				body.WriteString(strings.TrimRight(strings.TrimRight(l, " \t\r\n"), "`") + "\n")
-				closed = true
-				break
-			}
-			body.WriteString(l)
-		}
-		if !closed {
-			break // an unclosed fence runs to the end: a truncated answer
+		end := strings.Index(s[body:], fence)
+		if end < 0 {
+			break // an unclosed block runs to the end: a truncated answer
 		}
 		if !python || isPythonTag(info) {
-			last, found = body.String(), true
+			last, found = s[body:body+end], true
 		}
-		i = j
+		pos = body + end + n
+		for pos < len(s) && s[pos] == '`' {
+			pos++
+		}
 	}
 	if !found {
 		return ""
 	}
+	last = strings.TrimRight(last, " \t")
 	if last != "" && !strings.HasSuffix(last, "\n") {
 		last += "\n"
 	}

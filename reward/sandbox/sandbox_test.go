@@ -120,7 +120,9 @@ func runOne(t *testing.T, sb *Sandbox, program string, tc TestCase, lim Limits) 
 	if len(rep.Protections) == 0 {
 		t.Fatal("Report.Protections is empty")
 	}
-	return rep.Results[0]
+	r := rep.Results[0]
+	t.Logf("status %s exit %d wall %v", r.Status, r.ExitCode, r.Wall.Round(time.Millisecond))
+	return r
 }
 
 func TestBenignPrograms(t *testing.T) {
