@@ -79,7 +79,9 @@ func Describe(b backends.Backend) string {
 
 // IsCPU reports whether b is the pure Go backend (which lacks DynamicSlice,
 // DynamicUpdateSlice and Pad, and is slow).
-func IsCPU(b backends.Backend) bool { return b.Name() == "go" }
+func IsCPU(b backends.Backend) bool {
+	return b.Name() == "go" || strings.HasSuffix(b.Name(), "(go)") // GoMLX 0.26 names it "SimpleGo (go)"
+}
 
 // FindCUDAPlugin returns the absolute path of a CUDA PJRT plugin, or "" when none is found.
 // It looks at PJRT_PLUGIN_LIBRARY_PATH (a file, or directories separated by ':'), then at

@@ -225,3 +225,15 @@ func leading(x *Node, rank int) *Node {
 	}
 	return x
 }
+
+// TokenLogProbsAndEntropy is TokenLogProbs plus the entropy of the next-token distribution at
+// each position [B, T] (f32, held out of the gradient: a diagnostic).
+func (w *Weights) TokenLogProbsAndEntropy(hidden, targets *Node) (logp, entropy *Node) {
+	logits := w.Logits(hidden) // [B, T, V]
+	lse := logSumExp(logits)
+	logp = Sub(pick(logits, targets), lse)
+	sl := StopGradient(logits)
+	probs := Exp(Sub(sl, InsertAxes(StopGradient(lse), -1)))
+	entropy = Sub(StopGradient(lse), ReduceSum(Mul(probs, sl), -1))
+	return logp, entropy
+}

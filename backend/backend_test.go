@@ -1,0 +1,51 @@
+package backend
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestCPUBackend(t *testing.T) {
+	b, err := New("cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !IsCPU(b) {
+		t.Errorf("IsCPU(%q) = false", b.Name())
+	}
+}
+
+func TestCUDAWithoutPluginIsAnError(t *testing.T) {
+	t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", t.TempDir())
+	t.Setenv("PATH", t.TempDir()) // no python3 to ask
+	if _, err := Resolve("cuda"); err == nil {
+		t.Fatal("cuda without a plugin was accepted")
+	}
+	if cfg, err := Resolve(""); err != nil || cfg != CPUConfig {
+		t.Fatalf("default without a plugin = %q, %v; want %q", cfg, err, CPUConfig)
+	}
+	if _, err := Resolve("xla:cuda"); err == nil {
+		t.Fatal("a relative plugin name (which would trigger GoMLX's auto-install) was accepted")
+	}
+}
+
+func TestFindPluginFromEnv(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "xla_cuda13", "xla_cuda_plugin.so")
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", dir)
+	t.Setenv("PATH", t.TempDir())
+	cfg, err := Resolve("cuda")
+	if err != nil || cfg != "xla:"+p {
+		t.Fatalf("Resolve(cuda) = %q, %v; want xla:%s", cfg, err, p)
+	}
+	if cfg, _ := Resolve(""); cfg != "xla:"+p {
+		t.Fatalf("default with a plugin = %q, want cuda", cfg)
+	}
+}

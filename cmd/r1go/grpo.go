@@ -1,0 +1,104 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/r1go/r1go/backend"
+	"github.com/r1go/r1go/internal/progress"
+	"github.com/r1go/r1go/internal/tiny"
+	"github.com/r1go/r1go/train/grpo"
+)
+
+// cmdGRPO is `r1go grpo`: R1-Zero reinforcement learning.
+func cmdGRPO() *command {
+	return &command{
+		name:    "grpo",
+		summary: "train with GRPO and rule-based rewards (R1-Zero); resumable, checkpoints in Hugging Face layout",
+		usage:   "[--config FILE.yaml] [--model DIR] (--data FILE | --task NAME) [--out DIR] [--steps N] [flags]",
+		run:     runGRPO,
+	}
+}
+
+func runGRPO(fs *flag.FlagSet, args []string) error {
+	configPath := fs.String("config", "", "YAML file of settings (keys as the flags below, with underscores); flags override it")
+	resume := fs.Bool("resume", false, "continue from the latest complete checkpoint in --out (starts fresh when there is none)")
+	backendFlag := fs.String("backend", "", backend.Flag)
+	dtype := fs.String("dtype", "", "compute precision of products: bf16 or f32; default bf16 on cuda, f32 on cpu (master weights are always f32)")
+	initSeed := fs.Uint64("init-seed", 0, "without --model: seed of the embedded tiny model's random initialisation")
+	type setting struct{ key, value string }
+	var sets []setting
+	for _, k := range grpo.Keys() {
+		k := k
+		set := func(v string) error { sets = append(sets, setting{k.Name, v}); return nil }
+		help := k.Help
+		if k.Name == "model" {
+			help += "; default: the embedded tiny model (2 layers, byte-level tokenizer), initialised into OUT/base-model"
+		}
+		fs.Func(strings.ReplaceAll(k.Name, "_", "-"), help, set)
+		if k.Name == "rewards" {
+			fs.Func("reward", "alias of --rewards: name=weight,... e.g. accuracy=1,format=1", set)
+		}
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg := grpo.DefaultConfig()
+	if *configPath != "" {
+		var err error
+		if cfg, err = grpo.LoadConfig(*configPath); err != nil {
+			return err
+		}
+	}
+	for _, s := range sets {
+		if err := cfg.Set(s.key, s.value); err != nil {
+			return fmt.Errorf("--%s: %w", strings.ReplaceAll(s.key, "_", "-"), err)
+		}
+	}
+	if cfg.Model == "" {
+		if cfg.Task == "" && cfg.Data == "" {
+			return errors.New("give --model DIR with --data FILE or --task NAME (without --model, the embedded tiny model trains on a --task)")
+		}
+		cfg.Model = filepath.Join(cfg.Out, "base-model")
+		if _, err := os.Stat(filepath.Join(cfg.Model, "config.json")); err != nil {
+			if err := os.MkdirAll(cfg.Model, 0o755); err != nil {
+				return err
+			}
+			if err := tiny.WriteModel(cfg.Model, *initSeed); err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "r1go grpo: no --model: wrote the embedded tiny model to %s\n", cfg.Model)
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	b, err := backend.New(*backendFlag)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "r1go grpo: %s\n", backend.Describe(b))
+	compute, err := modelComputeDType(*dtype, backend.IsCPU(b))
+	if err != nil {
+		return err
+	}
+	tr, err := grpo.NewTrainer(cfg, b, compute, *resume)
+	if err != nil {
+		return err
+	}
+	bar := progress.New(os.Stderr, "grpo", tr.StartStep(), cfg.Steps, progress.Options{Unit: "step"})
+	tr.OnStep = func(step int, m map[string]any) {
+		kv := func(k string) progress.KV { v, _ := m[k].(float64); return progress.KV{Key: k, Value: v} }
+		bar.Set(step, kv("reward_mean"), kv("accuracy"), kv("response_length_mean"), kv("kl"), kv("entropy"), kv("time_step_s"))
+	}
+	if err := tr.Run(); err != nil {
+		return err
+	}
+	bar.Finish()
+	fmt.Fprintf(os.Stderr, "r1go grpo: done; metrics in %s, checkpoints in %s\n", filepath.Join(cfg.Out, "metrics.jsonl"), cfg.Out)
+	return nil
+}

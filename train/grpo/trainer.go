@@ -1,0 +1,624 @@
+package grpo
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	r1backend "github.com/r1go/r1go/backend"
+	"github.com/r1go/r1go/data"
+	"github.com/r1go/r1go/generate"
+	"github.com/r1go/r1go/model"
+	"github.com/r1go/r1go/model/safetensors"
+	"github.com/r1go/r1go/reward"
+	"github.com/r1go/r1go/tokenizer"
+	"github.com/r1go/r1go/train"
+)
+
+// Trainer runs GRPO: each step samples PromptsPerStep prompts × NumGenerations completions,
+// scores them with the rule-based rewards, computes group advantages, and makes Mu passes of
+// minibatch updates of the clipped objective (with the k3 KL to a frozen reference when
+// Beta > 0). It writes metrics.jsonl, samples.jsonl and crash-safe checkpoints into Cfg.Out.
+type Trainer struct {
+	Cfg     Config
+	Backend backends.Backend
+	Compute dtypes.DType
+	Tok     *tokenizer.Tokenizer
+	Policy  *train.Policy
+	Ref     *model.Params // nil when Beta == 0
+
+	// OnStep, if set, is called after every step with its metrics (for progress display).
+	OnStep func(step int, m map[string]any)
+	// OnTokens, if set, is called during generation with the number of new tokens.
+	OnTokens func(n int)
+
+	engine    *generate.Engine
+	reward    *reward.Composite
+	format    *reward.FormatReward
+	pool      []data.Example
+	state     train.TrainerState
+	guard     train.NaNGuard
+	metrics   *train.Log
+	samples   *train.Log
+	modelDir  string // where tokenizer files are copied from
+	startStep int
+}
+
+// NewTrainer loads the model (or, with resume, the latest checkpoint in Cfg.Out), the data and
+// the rewards, and checks everything before any compute.
+func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume bool) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	t := &Trainer{Cfg: cfg, Backend: b, Compute: compute, modelDir: cfg.Model, guard: train.NaNGuard{MaxInARow: cfg.MaxNaNInARow}}
+	var err error
+	if t.Tok, err = tokenizer.Load(cfg.Model); err != nil {
+		return nil, fmt.Errorf("tokenizer of %s: %w", cfg.Model, err)
+	}
+	if err := t.loadData(); err != nil {
+		return nil, err
+	}
+	if err := t.loadRewards(); err != nil {
+		return nil, err
+	}
+	if t.format, err = reward.NewFormat(reward.DefaultFormatOptions()); err != nil {
+		return nil, err
+	}
+	from := cfg.Model
+	if resume {
+		dir, step, err := train.Latest(cfg.Out)
+		switch {
+		case errors.Is(err, train.ErrNoCheckpoint):
+			resume = false // nothing to resume: start fresh
+		case err != nil:
+			return nil, err
+		default:
+			from, t.startStep = dir, step
+		}
+	}
+	params, err := model.Load(from)
+	if err != nil {
+		return nil, err
+	}
+	if params.Config.VocabSize < t.Tok.VocabSize() {
+		return nil, fmt.Errorf("%s: the tokenizer has %d tokens but the model's vocab_size is %d", cfg.Model, t.Tok.VocabSize(), params.Config.VocabSize)
+	}
+	t.Policy = train.NewPolicy(b, params, compute, cfg.Optimizer())
+	if cfg.Beta != 0 {
+		refDir := cfg.Model
+		if resume {
+			refDir = filepath.Join(from, "ref")
+		}
+		if t.Ref, err = model.Load(refDir); err != nil {
+			return nil, fmt.Errorf("reference model: %w", err)
+		}
+	}
+	if resume {
+		names, dims := paramNames(params)
+		mo, updates, err := train.LoadMoments(filepath.Join(from, "optimizer.safetensors"), names, dims)
+		if err != nil {
+			return nil, err
+		}
+		t.Policy.M, t.Policy.V = mo.Tensors()
+		t.Policy.Updates = updates
+		if t.state, err = train.ReadState(from); err != nil {
+			return nil, err
+		}
+		t.guard.InARow = t.state.NaNInARow
+	}
+	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+		return nil, err
+	}
+	if t.metrics, err = train.OpenLog(filepath.Join(cfg.Out, "metrics.jsonl"), t.startStep); err != nil {
+		return nil, err
+	}
+	if t.samples, err = train.OpenLog(filepath.Join(cfg.Out, "samples.jsonl"), t.startStep); err != nil {
+		return nil, err
+	}
+	t.engine = generate.NewEngine(b, params, compute)
+	return t, nil
+}
+
+func paramNames(p *model.Params) ([]string, [][]int) {
+	names := make([]string, len(p.Specs))
+	dims := make([][]int, len(p.Specs))
+	for i, s := range p.Specs {
+		names[i], dims[i] = s.Name, s.Shape
+	}
+	return names, dims
+}
+
+func (t *Trainer) loadData() error {
+	c := t.Cfg
+	switch {
+	case c.Task != "":
+		task, err := data.TaskByName(c.Task)
+		if err != nil {
+			return err
+		}
+		t.pool = task.Train(c.Seed, max(4096, c.Steps*c.PromptsPerStep))
+	case c.Data != "":
+		ex, err := data.Load(c.Data, data.Mapping{Prompt: c.PromptField, Answer: c.AnswerField})
+		if err != nil {
+			return err
+		}
+		t.pool = ex
+	default:
+		return errors.New("give a dataset (data) or a built-in task (task)")
+	}
+	if len(t.pool) == 0 {
+		return errors.New("the training data is empty")
+	}
+	return nil
+}
+
+// loadRewards builds the composite reward. A built-in task with the default reward list uses
+// the task's own reward.
+func (t *Trainer) loadRewards() error {
+	c := t.Cfg
+	var err error
+	if c.Task != "" && FormatRewards(c.Rewards) == FormatRewards(DefaultConfig().Rewards) {
+		task, _ := data.TaskByName(c.Task)
+		t.reward, err = reward.ParseSpec(task.Reward())
+		return err
+	}
+	specs := make([]reward.TermSpec, len(c.Rewards))
+	for i, r := range c.Rewards {
+		w := r.Weight
+		params := map[string]any{}
+		for k, v := range r.Params {
+			params[k] = v
+		}
+		specs[i] = reward.TermSpec{Name: r.Name, Weight: &w, Params: params}
+	}
+	t.reward, err = reward.NewComposite(specs)
+	return err
+}
+
+// RenderPrompt applies the configured template to a question.
+func RenderPrompt(template, prompt string) string {
+	switch template {
+	case "r1-zero", "r1zero":
+		return strings.ReplaceAll(R1ZeroTemplate, "{prompt}", prompt)
+	case "none", "raw":
+		return prompt
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(template, "{{.Prompt}}", prompt), "{prompt}", prompt)
+}
+
+// completion is one sampled completion with everything the update and the logs need.
+type completion struct {
+	example   *data.Example
+	prompt    []int32
+	ids       []int32
+	text      string
+	total     reward.Total
+	truncated bool
+	reward    float64 // after truncation shaping
+	adv       float64
+	train     bool // its tokens enter the loss
+}
+
+// Run trains until Cfg.Steps, checkpointing every SaveEvery steps and at the end.
+func (t *Trainer) Run() error {
+	defer t.metrics.Close()
+	defer t.samples.Close()
+	for step := t.startStep + 1; step <= t.Cfg.Steps; step++ {
+		m, err := t.step(step)
+		if err != nil {
+			return fmt.Errorf("step %d: %w", step, err)
+		}
+		if err := t.metrics.Write(step, m); err != nil {
+			return err
+		}
+		if t.OnStep != nil {
+			t.OnStep(step, m)
+		}
+		if t.Cfg.RefRefresh > 0 && t.Ref != nil && step%t.Cfg.RefRefresh == 0 {
+			t.Ref = clonePolicy(t.Policy.Params)
+		}
+		if (t.Cfg.SaveEvery > 0 && step%t.Cfg.SaveEvery == 0) || step == t.Cfg.Steps {
+			if err := t.checkpoint(step); err != nil {
+				return fmt.Errorf("checkpoint at step %d: %w", step, err)
+			}
+		}
+	}
+	return nil
+}
+
+// nextPrompts takes the next n examples of the shuffled pool (a new shuffle every epoch).
+func (t *Trainer) nextPrompts(n int) []*data.Example {
+	out := make([]*data.Example, 0, n)
+	for len(out) < n {
+		perm := rand.New(rand.NewPCG(uint64(t.Cfg.Seed), uint64(t.state.Epoch))).Perm(len(t.pool))
+		for ; t.state.DataCursor < int64(len(perm)) && len(out) < n; t.state.DataCursor++ {
+			out = append(out, &t.pool[perm[t.state.DataCursor]])
+		}
+		if t.state.DataCursor >= int64(len(perm)) {
+			t.state.Epoch++
+			t.state.DataCursor = 0
+		}
+	}
+	return out
+}
+
+// rollout samples G completions for each of n fresh prompts and scores them.
+func (t *Trainer) rollout(step, round, n int) ([]completion, int, error) {
+	c := t.Cfg
+	exs := t.nextPrompts(n)
+	prompts := make([][]int32, n)
+	for i, ex := range exs {
+		var ids []int32
+		if bos, ok := t.Tok.BOS(); ok && t.Tok.AddBOS() {
+			ids = append(ids, bos)
+		}
+		ids = t.Tok.AppendEncode(ids, RenderPrompt(c.Template, ex.Prompt))
+		if len(ids) > c.MaxPromptTokens {
+			ids = ids[len(ids)-c.MaxPromptTokens:]
+		}
+		prompts[i] = ids
+	}
+	opts := generate.Options{
+		N: c.NumGenerations, MaxNewTokens: c.MaxCompletionTokens, Temperature: c.Temperature, TopP: c.TopP, TopK: c.TopK,
+		Seed: uint64(c.Seed)*1_000_003 + uint64(step)*131 + uint64(round), EOS: t.Tok.EOS(),
+		MaxRows: rowsFor(t.Backend, n*c.NumGenerations),
+	}
+	tokens := 0
+	res, err := t.engine.Generate(prompts, opts, func(k int) {
+		tokens += k
+		if t.OnTokens != nil {
+			t.OnTokens(k)
+		}
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	comps := make([]completion, len(res))
+	samples := make([]reward.Sample, len(res))
+	for i, r := range res {
+		ex := exs[r.Prompt]
+		comps[i] = completion{example: ex, prompt: prompts[r.Prompt], ids: r.IDs, truncated: r.FinishReason == generate.FinishLength,
+			text: t.Tok.Decode(r.IDs, true)}
+		samples[i] = reward.Sample{Prompt: RenderPrompt(c.Template, ex.Prompt), Completion: comps[i].text, Gold: ex.Answer, Fields: ex.Fields}
+	}
+	for i, tot := range t.reward.ScoreAll(samples) {
+		comps[i].total = tot
+	}
+	return comps, tokens, nil
+}
+
+// rowsFor is how many sequences decode together: all of them on GPUs, few on the CPU.
+func rowsFor(b backends.Backend, want int) int {
+	if r1backend.IsCPU(b) {
+		return min(want, 64)
+	}
+	return min(want, 1024)
+}
+
+func (t *Trainer) step(step int) (map[string]any, error) {
+	c := t.Cfg
+	G := c.NumGenerations
+	t0 := time.Now()
+	var all, kept []completion
+	genTokens, zeroStd, groups := 0, 0, 0
+	for round := 0; ; round++ {
+		comps, ntok, err := t.rollout(step, round, c.PromptsPerStep)
+		if err != nil {
+			return nil, err
+		}
+		genTokens += ntok
+		rewards := make([]float64, len(comps))
+		lengths := make([]int, len(comps))
+		trunc := make([]bool, len(comps))
+		for i, x := range comps {
+			rewards[i], lengths[i], trunc[i] = x.total.Reward, len(x.ids), x.truncated
+		}
+		shaped, trainable := c.ShapeTruncated(rewards, lengths, trunc)
+		adv := Advantages(shaped, G, c.ScaleRewards, c.AdvantageEps)
+		zs := ZeroStdGroups(shaped, G)
+		for i := range comps {
+			comps[i].reward, comps[i].adv, comps[i].train = shaped[i], adv[i], trainable[i]
+		}
+		for _, z := range zs {
+			groups++
+			if z {
+				zeroStd++
+			}
+		}
+		all = append(all, comps...)
+		want := c.PromptsPerStep - len(kept)/G
+		for _, gi := range SelectGroups(c.DynamicSampling, zs, want) {
+			kept = append(kept, comps[gi*G:(gi+1)*G]...)
+		}
+		if c.DynamicSampling != "resample" || len(kept)/G >= c.PromptsPerStep || round >= c.MaxResample {
+			break
+		}
+	}
+	tGen := time.Since(t0)
+
+	// Reference and old-policy log-probs, before any update of this step.
+	t1 := time.Now()
+	seqs := make([]model.Sequence, len(kept))
+	for i, x := range kept {
+		seqs[i] = model.Sequence{Prompt: x.prompt, Completion: x.ids}
+	}
+	var refLP, oldLP [][]float32
+	var err error
+	if t.Ref != nil && len(seqs) > 0 {
+		if refLP, err = model.NewScorer(t.Backend, t.Ref, t.Compute).LogProbs(seqs); err != nil {
+			return nil, fmt.Errorf("reference log-probs: %w", err)
+		}
+	}
+	withOld := c.Mu > 1
+	if withOld && len(seqs) > 0 {
+		if oldLP, err = model.NewScorer(t.Backend, t.Policy.Params, t.Compute).LogProbs(seqs); err != nil {
+			return nil, fmt.Errorf("old-policy log-probs: %w", err)
+		}
+	}
+	tLogp := time.Since(t1)
+
+	// μ passes of minibatch updates.
+	t2 := time.Now()
+	obj := objective{cfg: c, withOld: withOld}
+	sums := map[string]float64{}
+	updates, skipped, trainTokens := 0, 0, 0
+	var lossSum, normSum float64
+	mb := min(c.MiniBatch, max(1, len(kept)))
+	r := rand.New(rand.NewPCG(uint64(c.Seed), uint64(step)))
+	for pass := 0; pass < c.Mu && len(kept) > 0; pass++ {
+		perm := r.Perm(len(kept))
+		for s := 0; s < len(perm); s += mb {
+			rows := perm[s:min(s+mb, len(perm))]
+			batch, ntok := t.batch(kept, rows, oldLP, refLP, withOld)
+			lr := c.Schedule().LR(t.Policy.Updates)
+			res, err := t.Policy.Update(obj, batch, lr)
+			if err != nil {
+				return nil, err
+			}
+			skip, err := t.guard.Observe(step, res.Loss, res.GradNorm)
+			if err != nil {
+				return nil, err
+			}
+			if skip || res.Skipped {
+				skipped++
+				continue
+			}
+			updates++
+			trainTokens += ntok
+			lossSum += res.Loss
+			normSum += res.GradNorm
+			for k, v := range res.Stats {
+				sums[k] += v
+			}
+		}
+	}
+	tUpd := time.Since(t2)
+	m := t.metricsOf(all, kept, zeroStd, groups)
+	m["loss"] = mean(lossSum, updates)
+	m["grad_norm"] = mean(normSum, updates)
+	for _, k := range []string{"policy_loss", "kl", "ratio_mean", "clip_low", "clip_high", "clip_fraction", "entropy"} {
+		m[k] = mean(sums[k], updates)
+	}
+	m["lr"] = c.Schedule().LR(max(0, t.Policy.Updates-1))
+	m["updates"] = updates
+	m["skipped_updates"] = skipped
+	m["gen_tokens_per_s"] = float64(genTokens) / tGen.Seconds()
+	m["train_tokens_per_s"] = float64(trainTokens) / max(1e-9, tUpd.Seconds())
+	m["time_generate_s"] = tGen.Seconds()
+	m["time_logprobs_s"] = tLogp.Seconds()
+	m["time_update_s"] = tUpd.Seconds()
+	m["time_step_s"] = time.Since(t0).Seconds()
+	if err := t.logSamples(step, all); err != nil {
+		return nil, err
+	}
+	t.state.Step = step
+	t.state.Updates = t.Policy.Updates
+	t.state.NaNInARow = t.guard.InARow
+	return m, nil
+}
+
+// batch lays out the given completions as the objective's [M, T] inputs.
+func (t *Trainer) batch(kept []completion, rows []int, oldLP, refLP [][]float32, withOld bool) ([]*tensors.Tensor, int) {
+	cfgm := t.Policy.Params.Config
+	longest := 0
+	for _, i := range rows {
+		longest = max(longest, len(kept[i].prompt)+len(kept[i].ids)-1)
+	}
+	M, T := len(rows), model.BucketLength(longest, cfgm.MaxPositionEmbeddings)
+	tokens := make([]int32, M*T)
+	targets := make([]int32, M*T)
+	mask := make([]float32, M*T)
+	adv := make([]float32, M)
+	old := make([]float32, M*T)
+	ref := make([]float32, M*T)
+	ntok := 0
+	for r, i := range rows {
+		x := kept[i]
+		seq := append(slices.Clone(x.prompt), x.ids...)
+		copy(tokens[r*T:], seq[:len(seq)-1])
+		copy(targets[r*T:], seq[1:])
+		adv[r] = float32(x.adv)
+		p := len(x.prompt) - 1 // position of the first completion target
+		for j := range x.ids {
+			if x.train {
+				mask[r*T+p+j] = 1
+				ntok++
+			}
+			if withOld {
+				old[r*T+p+j] = oldLP[i][j]
+			}
+			if refLP != nil {
+				ref[r*T+p+j] = refLP[i][j]
+			}
+		}
+	}
+	out := []*tensors.Tensor{
+		tensors.FromFlatDataAndDimensions(tokens, M, T), tensors.FromFlatDataAndDimensions(targets, M, T),
+		tensors.FromFlatDataAndDimensions(mask, M, T), tensors.FromFlatDataAndDimensions(adv, M),
+	}
+	if withOld {
+		out = append(out, tensors.FromFlatDataAndDimensions(old, M, T))
+	}
+	if refLP != nil {
+		out = append(out, tensors.FromFlatDataAndDimensions(ref, M, T))
+	}
+	return out, ntok
+}
+
+func mean(sum float64, n int) float64 {
+	if n == 0 {
+		return math.NaN()
+	}
+	return sum / float64(n)
+}
+
+// metricsOf computes the rollout metrics of a step over every sampled completion.
+func (t *Trainer) metricsOf(all, kept []completion, zeroStd, groups int) map[string]any {
+	m := map[string]any{}
+	n := float64(len(all))
+	var sum, sq, acc, fmtOK, refl, mix, trunc float64
+	parts := map[string]float64{}
+	lmax := 0
+	var lsum float64
+	for _, x := range all {
+		sum += x.total.Reward
+		sq += x.total.Reward * x.total.Reward
+		if x.total.Correct {
+			acc++
+		}
+		if t.format.Score(reward.Sample{Completion: x.text}).Value >= 1 {
+			fmtOK++
+		}
+		if reward.Reflective(x.text, t.Cfg.ReflectionPhrases) {
+			refl++
+		}
+		if reward.MixesLanguages(reward.ThinkText(reward.Sample{Completion: x.text})) {
+			mix++
+		}
+		if x.truncated {
+			trunc++
+		}
+		for k, v := range x.total.Parts {
+			parts[k] += v
+		}
+		lsum += float64(len(x.ids))
+		lmax = max(lmax, len(x.ids))
+	}
+	mu := sum / n
+	m["reward_mean"] = mu
+	m["reward_std"] = math.Sqrt(math.Max(0, sq/n-mu*mu))
+	for k, v := range parts {
+		m["reward/"+k] = v / n
+	}
+	m["accuracy"] = acc / n
+	m["format_rate"] = fmtOK / n
+	m["reflection_rate"] = refl / n
+	m["language_mix_rate"] = mix / n
+	m["truncated_rate"] = trunc / n
+	m["response_length_mean"] = lsum / n
+	m["response_length_max"] = lmax
+	m["zero_std_fraction"] = float64(zeroStd) / float64(max(1, groups))
+	m["completions"] = len(all)
+	m["completions_trained"] = len(kept)
+	return m
+}
+
+// logSamples writes the first LogSamples prompts of the step with their completions.
+func (t *Trainer) logSamples(step int, all []completion) error {
+	G := t.Cfg.NumGenerations
+	for g := 0; g < t.Cfg.LogSamples && (g+1)*G <= len(all); g++ {
+		var comps []map[string]any
+		for _, x := range all[g*G : (g+1)*G] {
+			comps = append(comps, map[string]any{"text": x.text, "reward": x.total.Reward, "parts": x.total.Parts,
+				"correct": x.total.Correct, "pred": x.total.Pred, "advantage": x.adv, "tokens": len(x.ids), "truncated": x.truncated})
+		}
+		ex := all[g*G].example
+		if err := t.samples.Write(step, map[string]any{"prompt": ex.Prompt, "answer": ex.Answer, "completions": comps}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkpoint writes the model (Hugging Face layout, with the tokenizer files), the optimizer
+// moments, the reference model when there is one, and the trainer state.
+func (t *Trainer) checkpoint(step int) error {
+	ck := train.Checkpointer{Keep: t.Cfg.KeepCheckpoints}
+	return ck.Save(t.Cfg.Out, step, func(dir string) error {
+		if err := t.Policy.Params.Save(dir, safetensors.F32, 0); err != nil {
+			return err
+		}
+		if err := copyTokenizerFiles(t.modelDir, dir); err != nil {
+			return err
+		}
+		names, _ := paramNames(t.Policy.Params)
+		mo, err := train.MomentsFromTensors(names, t.Policy.M, t.Policy.V)
+		if err != nil {
+			return err
+		}
+		if err := train.SaveMoments(filepath.Join(dir, "optimizer.safetensors"), mo, t.Policy.Updates); err != nil {
+			return err
+		}
+		if t.Ref != nil {
+			if err := t.Ref.Save(filepath.Join(dir, "ref"), safetensors.F32, 0); err != nil {
+				return err
+			}
+		}
+		cfg, _ := json.MarshalIndent(t.Cfg, "", "  ")
+		return os.WriteFile(filepath.Join(dir, "grpo_config.json"), cfg, 0o644)
+	}, t.state)
+}
+
+// TokenizerFiles are the files of a Hugging Face tokenizer that checkpoints carry along.
+var TokenizerFiles = []string{"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "vocab.json", "merges.txt"}
+
+func copyTokenizerFiles(from, to string) error {
+	for _, name := range TokenizerFiles {
+		src, err := os.Open(filepath.Join(from, name))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		dst, err := os.Create(filepath.Join(to, name))
+		if err != nil {
+			src.Close()
+			return err
+		}
+		_, err = io.Copy(dst, src)
+		src.Close()
+		if err2 := dst.Close(); err == nil {
+			err = err2
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clonePolicy copies the policy's current weights to the host (the new reference model).
+func clonePolicy(p *model.Params) *model.Params {
+	q := &model.Params{Config: p.Config, Specs: p.Specs, Tensors: make([]*tensors.Tensor, len(p.Tensors))}
+	for i, x := range p.Tensors {
+		var vals []float32
+		x.ConstFlatData(func(flat any) { vals = slices.Clone(flat.([]float32)) })
+		q.Tensors[i] = tensors.FromFlatDataAndDimensions(vals, p.Specs[i].Shape...)
+	}
+	return q
+}
+
+// StartStep is the last step completed before this run (0, or the resumed checkpoint's step).
+func (t *Trainer) StartStep() int { return t.startStep }
