@@ -314,3 +314,41 @@ func TestScoreFileParity(t *testing.T) {
 		}
 	}
 }
+
+func TestUseTokenizer(t *testing.T) {
+	c, _ := BuiltinConfig("0.5B") // bos 151643, eos 151643 from the shape
+	bos, pad := int32(1), int32(0)
+	if err := c.UseTokenizer(TokenizerIDs{VocabSize: 151665, BOS: &bos, Pad: &pad, EOS: []int32{151645, 151643}}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseConfig(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *back.BOSTokenID != 1 || *back.PadTokenID != 0 || !equal32(back.EOSTokenIDs(), []int32{151645, 151643}) {
+		t.Errorf("config.json after UseTokenizer: %s", b)
+	}
+	// A tokenizer without BOS/pad removes the ids a config.json file had.
+	c, err = LoadConfig(filepath.Join("testdata", "tiny-llama")) // bos 1, eos 2
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.UseTokenizer(TokenizerIDs{VocabSize: 10, EOS: []int32{7}}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = c.JSON()
+	if back, err = ParseConfig(b); err != nil || back.BOSTokenID != nil || back.PadTokenID != nil || !equal32(back.EOSTokenIDs(), []int32{7}) {
+		t.Errorf("config.json after UseTokenizer without BOS: %s (%v)", b, err)
+	}
+	if err := c.UseTokenizer(TokenizerIDs{VocabSize: 257}); err == nil || !strings.Contains(err.Error(), `"vocab_size": 256 is smaller than the tokenizer's 257`) {
+		t.Errorf("tokenizer larger than the vocabulary: %v", err)
+	}
+	pad = 300
+	if err := c.UseTokenizer(TokenizerIDs{VocabSize: 10, Pad: &pad}); err == nil || !strings.Contains(err.Error(), "pad_token_id") {
+		t.Errorf("pad id outside the vocabulary: %v", err)
+	}
+}

@@ -63,3 +63,42 @@ func isEmptyDir(dir string) (bool, error) {
 	}
 	return false, err
 }
+
+// TokenizerIDs are what a model's config.json records about its tokenizer.
+type TokenizerIDs struct {
+	VocabSize int     // ids the tokenizer can produce, added tokens included
+	BOS, Pad  *int32  // nil when the tokenizer has none
+	EOS       []int32 // ids generation stops on
+}
+
+// UseTokenizer checks that c's vocabulary holds every id of the tokenizer t describes and
+// records its BOS, EOS and pad ids in c (replacing those c had). A vocabulary larger than the
+// tokenizer is fine (Qwen2.5 pads 151665 tokens to 151936); a smaller one is an error naming
+// vocab_size.
+func (c *Config) UseTokenizer(t TokenizerIDs) error {
+	if t.VocabSize > c.VocabSize {
+		return fmt.Errorf("field \"vocab_size\": %d is smaller than the tokenizer's %d tokens", c.VocabSize, t.VocabSize)
+	}
+	c.BOSTokenID, c.PadTokenID, c.EOSTokenID = nil, nil, nil
+	if t.BOS != nil {
+		c.BOSTokenID = intPtr(int(*t.BOS))
+	}
+	if t.Pad != nil {
+		c.PadTokenID = intPtr(int(*t.Pad))
+	}
+	switch len(t.EOS) {
+	case 0:
+	case 1:
+		c.EOSTokenID = float64(t.EOS[0]) // as encoding/json decodes a number
+	default:
+		ids := make([]any, len(t.EOS))
+		for i, id := range t.EOS {
+			ids[i] = float64(id)
+		}
+		c.EOSTokenID = ids
+	}
+	delete(c.raw, "bos_token_id")
+	delete(c.raw, "eos_token_id")
+	delete(c.raw, "pad_token_id")
+	return c.Validate()
+}
