@@ -300,6 +300,16 @@ func (c *Checkpoint) Close() error {
 // checkpoint that is either entirely old or entirely new after a crash, write into a fresh
 // directory and rename it.
 func WriteDir(dir string, ts []Tensor, meta map[string]string, maxShardBytes int64) error {
+	lazy, err := lazyAll(ts)
+	if err != nil {
+		return fmt.Errorf("safetensors: writing %s: %w", dir, err)
+	}
+	return WriteDirLazy(dir, lazy, meta, maxShardBytes)
+}
+
+// WriteDirLazy is WriteDir for tensors whose bytes are produced on demand (see LazyTensor):
+// at most one tensor's bytes are held at a time.
+func WriteDirLazy(dir string, ts []LazyTensor, meta map[string]string, maxShardBytes int64) error {
 	if _, err := newEncoding(ts, meta); err != nil { // validate everything before touching dir
 		return fmt.Errorf("safetensors: writing %s: %w", dir, err)
 	}
@@ -309,7 +319,7 @@ func WriteDir(dir string, ts []Tensor, meta map[string]string, maxShardBytes int
 	stale := previousFiles(dir)
 	shards := planShards(ts, maxShardBytes)
 	if len(shards) <= 1 {
-		if err := WriteFile(filepath.Join(dir, SingleFileName), ts, meta); err != nil {
+		if err := WriteFileLazy(filepath.Join(dir, SingleFileName), ts, meta); err != nil {
 			return err
 		}
 		delete(stale, SingleFileName)
@@ -318,30 +328,33 @@ func WriteDir(dir string, ts []Tensor, meta map[string]string, maxShardBytes int
 
 	n := len(shards)
 	names := make([]string, n)
-	temps := make([]string, 0, n)
+	temps := make([]string, 0, n+1)
 	cleanup := func() {
 		for _, t := range temps {
-			os.Remove(t)
+			if t != "" {
+				os.Remove(t)
+			}
 		}
 	}
 	weightMap := map[string]string{}
 	var total int64
 	for i, shard := range shards {
 		names[i] = ShardFileName(i+1, n)
+		path := filepath.Join(dir, names[i])
 		enc, err := newEncoding(shard, meta)
 		if err != nil {
 			cleanup()
-			return fmt.Errorf("safetensors: writing %s: %w", filepath.Join(dir, names[i]), err)
+			return fmt.Errorf("safetensors: writing %s: %w", path, err)
 		}
-		tmp, err := writeTemp(filepath.Join(dir, names[i]), enc.writeTo)
+		tmp, err := writeTemp(path, enc.writeTo)
 		if err != nil {
 			cleanup()
-			return fmt.Errorf("safetensors: writing %s: %w", filepath.Join(dir, names[i]), err)
+			return fmt.Errorf("safetensors: writing %s: %w", path, err)
 		}
 		temps = append(temps, tmp)
-		for _, t := range shard {
+		for j, t := range enc.tensors {
 			weightMap[t.Name] = names[i]
-			total += int64(len(t.Data))
+			total += enc.sizes[j]
 		}
 	}
 	var idx bytes.Buffer
@@ -365,8 +378,8 @@ func WriteDir(dir string, ts []Tensor, meta map[string]string, maxShardBytes int
 		return fmt.Errorf("safetensors: writing %s: %w", indexPath, err)
 	}
 	temps = append(temps, idxTmp)
-	for i, tmp := range temps[:n] {
-		if err := os.Rename(tmp, filepath.Join(dir, names[i])); err != nil {
+	for i := range n {
+		if err := os.Rename(temps[i], filepath.Join(dir, names[i])); err != nil {
 			cleanup()
 			return fmt.Errorf("safetensors: writing %s: %w", filepath.Join(dir, names[i]), err)
 		}
@@ -387,16 +400,16 @@ func WriteDir(dir string, ts []Tensor, meta map[string]string, maxShardBytes int
 }
 
 // planShards splits ts, in order, into groups of at most maxBytes of data each (a tensor larger
-// than maxBytes alone); a single group when maxBytes <= 0.
-func planShards(ts []Tensor, maxBytes int64) [][]Tensor {
+// than maxBytes alone); a single group when maxBytes <= 0. Sizes were validated by the caller.
+func planShards(ts []LazyTensor, maxBytes int64) [][]LazyTensor {
 	if maxBytes <= 0 {
-		return [][]Tensor{ts}
+		return [][]LazyTensor{ts}
 	}
-	var shards [][]Tensor
-	var cur []Tensor
+	var shards [][]LazyTensor
+	var cur []LazyTensor
 	var curBytes int64
 	for _, t := range ts {
-		size := int64(len(t.Data))
+		size, _ := byteSize(t.DType, t.Shape)
 		if len(cur) > 0 && curBytes+size > maxBytes {
 			shards = append(shards, cur)
 			cur, curBytes = nil, 0

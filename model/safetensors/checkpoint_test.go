@@ -273,3 +273,74 @@ func TestOpenVariants(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteLazy checks that lazily produced tensors are fetched exactly once each and give the
+// same files as in-memory ones, and that a failing or wrong-sized Bytes aborts the write
+// without touching the previous checkpoint.
+func TestWriteLazy(t *testing.T) {
+	ts := []Tensor{u8Tensor("a", 30, 0), u8Tensor("b", 30, 1), u8Tensor("c", 30, 2)}
+	calls := map[string]int{}
+	lazy := func(fail string, short string) []LazyTensor {
+		var out []LazyTensor
+		for _, tn := range ts {
+			out = append(out, LazyTensor{Name: tn.Name, DType: tn.DType, Shape: tn.Shape, Bytes: func() ([]byte, error) {
+				calls[tn.Name]++
+				switch tn.Name {
+				case fail:
+					return nil, errors.New("device fetch failed")
+				case short:
+					return tn.Data[:10], nil
+				}
+				return slices.Clone(tn.Data), nil
+			}})
+		}
+		return out
+	}
+	eager, lz := t.TempDir(), t.TempDir()
+	if err := WriteDir(eager, ts, map[string]string{"format": "pt"}, 60); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteDirLazy(lz, lazy("", ""), map[string]string{"format": "pt"}, 60); err != nil {
+		t.Fatal(err)
+	}
+	for name, n := range calls {
+		if n != 1 {
+			t.Errorf("Bytes of %q called %d times, want 1", name, n)
+		}
+	}
+	for _, name := range []string{IndexFileName, ShardFileName(1, 2), ShardFileName(2, 2)} {
+		a, _ := os.ReadFile(filepath.Join(eager, name))
+		b, err := os.ReadFile(filepath.Join(lz, name))
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("%s differs between WriteDir and WriteDirLazy (%v)", name, err)
+		}
+	}
+	before := dirEntries(t, lz)
+	index, _ := os.ReadFile(filepath.Join(lz, IndexFileName))
+	for _, tc := range []struct{ fail, short, want string }{
+		{"c", "", `tensor "c": device fetch failed`},
+		{"", "b", `tensor "b": U8 shape [30] needs 30 bytes but Bytes returned 10`},
+	} {
+		err := WriteDirLazy(lz, lazy(tc.fail, tc.short), nil, 40)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Fatalf("error = %v, want %q", err, tc.want)
+		}
+		if got := dirEntries(t, lz); !slices.Equal(got, before) {
+			t.Errorf("failed write changed the directory: %v, was %v", got, before)
+		}
+		if now, _ := os.ReadFile(filepath.Join(lz, IndexFileName)); !bytes.Equal(now, index) {
+			t.Error("failed write changed the index")
+		}
+		checkReads(t, lz, ts, true)
+	}
+	single := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := WriteFileLazy(single, lazy("a", ""), nil); err == nil || !strings.Contains(err.Error(), single) {
+		t.Errorf("WriteFileLazy error = %v, want one naming the file", err)
+	}
+	if _, err := os.Stat(single); !errors.Is(err, fs.ErrNotExist) {
+		t.Error("failed WriteFileLazy left a file")
+	}
+	if err := WriteFileLazy(single, []LazyTensor{{Name: "x", DType: U8, Shape: []int{1}}}, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("nil Bytes: %v", err)
+	}
+}

@@ -20,6 +20,46 @@ import (
 // dtype, data length matching the shape, unique names); nothing is written when one is bad.
 // The bytes are those the reference serializer produces for the same tensors (see Encode).
 func WriteFile(path string, ts []Tensor, meta map[string]string) error {
+	lazy, err := lazyAll(ts)
+	if err != nil {
+		return fmt.Errorf("safetensors: writing %s: %w", path, err)
+	}
+	return WriteFileLazy(path, lazy, meta)
+}
+
+// LazyTensor is a tensor whose bytes are produced only when the writer reaches it, so that a
+// large checkpoint can be written holding one tensor's bytes in memory at a time (for example
+// fetched from an accelerator and converted to BF16 on demand).
+type LazyTensor struct {
+	Name  string
+	DType DType
+	Shape []int
+	// Bytes returns the tensor's little-endian data, exactly as many bytes as its dtype and shape
+	// call for. The writer calls it once per file written, in file order, and keeps no reference.
+	Bytes func() ([]byte, error)
+}
+
+// Lazy wraps an in-memory tensor as a LazyTensor.
+func Lazy(t Tensor) LazyTensor {
+	return LazyTensor{Name: t.Name, DType: t.DType, Shape: t.Shape, Bytes: func() ([]byte, error) { return t.Data, nil }}
+}
+
+// lazyAll validates in-memory tensors and wraps them.
+func lazyAll(ts []Tensor) ([]LazyTensor, error) {
+	out := make([]LazyTensor, len(ts))
+	for i, t := range ts {
+		if err := t.Validate(); err != nil {
+			return nil, err
+		}
+		out[i] = Lazy(t)
+	}
+	return out, nil
+}
+
+// WriteFileLazy is WriteFile for tensors whose bytes are produced on demand. Names, dtypes and
+// shapes are validated before anything is written; a Bytes function that fails or returns the
+// wrong number of bytes aborts the write, leaving path untouched.
+func WriteFileLazy(path string, ts []LazyTensor, meta map[string]string) error {
 	enc, err := newEncoding(ts, meta)
 	if err != nil {
 		return fmt.Errorf("safetensors: writing %s: %w", path, err)
@@ -40,7 +80,11 @@ func WriteFile(path string, ts []Tensor, meta map[string]string) error {
 // the header is compact JSON with __metadata__ (keys sorted) first and is padded with spaces to
 // a multiple of 8 bytes. An empty or nil meta writes no __metadata__ entry.
 func Encode(w io.Writer, ts []Tensor, meta map[string]string) error {
-	enc, err := newEncoding(ts, meta)
+	lazy, err := lazyAll(ts)
+	if err != nil {
+		return fmt.Errorf("safetensors: %w", err)
+	}
+	enc, err := newEncoding(lazy, meta)
 	if err != nil {
 		return fmt.Errorf("safetensors: %w", err)
 	}
@@ -49,15 +93,24 @@ func Encode(w io.Writer, ts []Tensor, meta map[string]string) error {
 
 // encoding is a validated, ordered set of tensors and its serialized header.
 type encoding struct {
-	header  []byte   // 8-byte length + padded JSON
-	tensors []Tensor // in file order
+	header  []byte       // 8-byte length + padded JSON
+	tensors []LazyTensor // in file order
+	sizes   []int64      // byte size of each tensor
 }
 
-func newEncoding(ts []Tensor, meta map[string]string) (*encoding, error) {
+// newEncoding validates names, dtypes and shapes, orders the tensors as the reference does and
+// builds the header.
+func newEncoding(ts []LazyTensor, meta map[string]string) (*encoding, error) {
 	seen := make(map[string]bool, len(ts))
 	for _, t := range ts {
-		if err := t.Validate(); err != nil {
-			return nil, err
+		if !t.DType.Valid() {
+			return nil, fmt.Errorf("tensor %q: unknown dtype %q: %w", t.Name, string(t.DType), ErrInvalid)
+		}
+		if _, err := byteSize(t.DType, t.Shape); err != nil {
+			return nil, fmt.Errorf("tensor %q: %w", t.Name, err)
+		}
+		if t.Bytes == nil {
+			return nil, fmt.Errorf("tensor %q: no Bytes function: %w", t.Name, ErrInvalid)
 		}
 		if t.Name == metadataKey {
 			return nil, fmt.Errorf("tensor name %q is reserved for the metadata map: %w", t.Name, ErrInvalid)
@@ -76,13 +129,14 @@ func newEncoding(ts []Tensor, meta map[string]string) (*encoding, error) {
 		}
 	}
 	sorted := slices.Clone(ts)
-	slices.SortStableFunc(sorted, func(a, b Tensor) int {
+	slices.SortStableFunc(sorted, func(a, b LazyTensor) int {
 		if c := cmp.Compare(b.DType.rank(), a.DType.rank()); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.Name, b.Name)
 	})
 
+	sizes := make([]int64, len(sorted))
 	js := make([]byte, 0, 64+96*len(sorted))
 	js = append(js, '{')
 	if len(meta) > 0 {
@@ -100,6 +154,7 @@ func newEncoding(ts []Tensor, meta map[string]string) (*encoding, error) {
 	}
 	var offset int64
 	for i, t := range sorted {
+		sizes[i], _ = byteSize(t.DType, t.Shape) // validated above
 		if i > 0 || len(meta) > 0 {
 			js = append(js, ',')
 		}
@@ -116,7 +171,7 @@ func newEncoding(ts []Tensor, meta map[string]string) (*encoding, error) {
 		js = append(js, `],"data_offsets":[`...)
 		js = strconv.AppendInt(js, offset, 10)
 		js = append(js, ',')
-		offset += int64(len(t.Data))
+		offset += sizes[i]
 		js = strconv.AppendInt(js, offset, 10)
 		js = append(js, "]}"...)
 	}
@@ -129,24 +184,24 @@ func newEncoding(ts []Tensor, meta map[string]string) (*encoding, error) {
 	}
 	hdr := make([]byte, 8, 8+len(js))
 	binary.LittleEndian.PutUint64(hdr, uint64(len(js)))
-	return &encoding{header: append(hdr, js...), tensors: sorted}, nil
+	return &encoding{header: append(hdr, js...), tensors: sorted, sizes: sizes}, nil
 }
 
-// size is the total file size in bytes.
-func (e *encoding) size() int64 {
-	n := int64(len(e.header))
-	for _, t := range e.tensors {
-		n += int64(len(t.Data))
-	}
-	return n
-}
-
+// writeTo writes the header, then each tensor's bytes as its Bytes function produces them.
 func (e *encoding) writeTo(w io.Writer) error {
 	if _, err := w.Write(e.header); err != nil {
 		return err
 	}
-	for _, t := range e.tensors {
-		if _, err := w.Write(t.Data); err != nil {
+	for i, t := range e.tensors {
+		data, err := t.Bytes()
+		if err != nil {
+			return fmt.Errorf("tensor %q: %w", t.Name, err)
+		}
+		if int64(len(data)) != e.sizes[i] {
+			return fmt.Errorf("tensor %q: %s shape %v needs %d bytes but Bytes returned %d: %w",
+				t.Name, t.DType, t.Shape, e.sizes[i], len(data), ErrInvalid)
+		}
+		if _, err := w.Write(data); err != nil {
 			return err
 		}
 	}
