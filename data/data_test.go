@@ -171,7 +171,7 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"malformed JSON on line 3", "bad.jsonl",
 			"{\"problem\":\"a\",\"answer\":\"1\"}\n{\"problem\":\"b\",\"answer\":\"2\"}\n{\"problem\":\"c\",\"answer\":\n",
-			Mapping{}, "bad.jsonl line 3: malformed JSON: unexpected EOF"},
+			Mapping{}, "bad.jsonl line 3: malformed JSON: unexpected end of JSON input"},
 		{"missing answer on line 2", "miss.jsonl",
 			"{\"problem\":\"a\",\"answer\":\"1\"}\n{\"problem\":\"b\",\"solution\":\"2\"}\n",
 			Mapping{}, `miss.jsonl line 2: missing field "answer" (fields present: problem, solution)`},
@@ -188,7 +188,7 @@ func TestLoadErrors(t *testing.T) {
 			"[1,2]\n", Mapping{}, "arr.jsonl line 1: want a JSON object, got an array"},
 		{"two objects on a line", "two.jsonl",
 			`{"problem":"a","answer":"1"} {"problem":"b","answer":"2"}`, Mapping{},
-			"two.jsonl line 1: malformed JSON: extra data after the object (one object per line)"},
+			"two.jsonl line 1: malformed JSON: invalid character '{' after top-level value"},
 		{"empty prompt", "ep.jsonl",
 			`{"problem":"  ","answer":"1"}`, Mapping{}, `ep.jsonl line 1: field "problem": empty prompt`},
 		{"empty file", "empty.jsonl", "\n\n", Mapping{}, "empty.jsonl: no records"},
@@ -309,5 +309,21 @@ func TestWriteJSONLRoundTrip(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	if len(entries) != 1 {
 		t.Errorf("temp files left behind: %v", entries)
+	}
+}
+
+func TestLoadLinesLongerThanTheReadBuffer(t *testing.T) {
+	long := strings.Repeat("x", 300_000)
+	content := `{"prompt":"a","answer":"1"}` + "\n" + `{"prompt":"` + long + `","answer":"2"}` + "\n" + `{"prompt":"c","answer":"3"}`
+	exs, err := Load(writeFile(t, "long.jsonl", content), Mapping{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(exs) != 3 || exs[1].Prompt != long || exs[1].Answer != "2" || exs[2].Prompt != "c" {
+		t.Fatalf("got %d examples; second prompt %d bytes", len(exs), len(exs[1].Prompt))
+	}
+	_, err = Load(writeFile(t, "bad.jsonl", content+"\n"+`{"prompt":"`+long+`"`), Mapping{})
+	if err == nil || !strings.Contains(err.Error(), "bad.jsonl line 4: malformed JSON") {
+		t.Fatalf("error = %v", err)
 	}
 }

@@ -3,10 +3,11 @@ package data
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
+	json "github.com/goccy/go-json"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -100,8 +101,17 @@ func firstNonSpace(br *bufio.Reader) (byte, error) {
 }
 
 func scanJSONL(path string, br *bufio.Reader, fn func(record) error) error {
+	var long []byte // reused for lines longer than the reader's buffer
 	for line := 1; ; line++ {
-		b, err := br.ReadBytes('\n')
+		b, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			long = append(long[:0], b...)
+			for err == bufio.ErrBufferFull {
+				b, err = br.ReadSlice('\n')
+				long = append(long, b...)
+			}
+			b = long
+		}
 		if len(b) > 0 {
 			if line == 1 {
 				b = bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF"))
@@ -125,16 +135,12 @@ func scanJSONL(path string, br *bufio.Reader, fn func(record) error) error {
 	}
 }
 
-// parseObject decodes one JSON object, keeping integers exact.
+// parseObject decodes one JSON object. Numbers decode as float64 and become int when
+// integral (exact up to 2^53; larger integers keep the nearest float64).
 func parseObject(b []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
 	var v any
-	if err := dec.Decode(&v); err != nil {
+	if err := json.Unmarshal(b, &v); err != nil {
 		return nil, fmt.Errorf("malformed JSON: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("malformed JSON: extra data after the object (one object per line)")
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -244,6 +250,11 @@ func scanParquet(path string, f *os.File, fn func(record) error) error {
 // to []int and arrays of numbers to []float64; objects and other arrays recursively.
 func normalize(v any) any {
 	switch v := v.(type) {
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) <= 1<<53 {
+			return int(v)
+		}
+		return v
 	case json.Number:
 		if i, err := strconv.ParseInt(string(v), 10, 64); err == nil {
 			return int(i)
