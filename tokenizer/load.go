@@ -484,3 +484,6 @@ func (t *Tokenizer) buildAdded(list []addedToken) error {
 	}
 	return nil
 }
+
+// asType is errors.As for the JSON error types.
+func asType[T error](err error, target *T) bool { return errors.As(err, target) }

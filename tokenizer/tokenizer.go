@@ -308,3 +308,24 @@ func (t *Tokenizer) Token(id int32) (string, bool) {
 func (t *Tokenizer) IsSpecial(id int32) bool {
 	return id >= 0 && int(id) < len(t.special) && t.special[id]
 }
+
+// PreTokenizerInfo describes the pre-tokenizer steps and which matcher runs each regex
+// ("hand-written" for the known Qwen/Llama-3/DeepSeek/GPT-2 patterns, else "regexp2").
+func (t *Tokenizer) PreTokenizerInfo() string {
+	var parts []string
+	for _, st := range t.preSteps {
+		s := st.name
+		if st.regexPattern != "" {
+			kind := "regexp2"
+			if !ForceRegexp2 && handFinder(st.regexPattern) != nil {
+				kind = "hand-written"
+			}
+			s += "(" + kind + ")"
+		}
+		if st.isByteLevel && st.prefixSpace {
+			s += "(add_prefix_space)"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " → ")
+}

@@ -29,6 +29,8 @@ func commands() []*command {
 		cmdInit(),
 		cmdLogprobs(),
 		cmdBench(),
+		cmdTokenize(),
+		cmdTokenizer(),
 	}
 }
 
