@@ -100,12 +100,11 @@ func (o AdamW) Update(params, grads, m, v []*graph.Node, decay []bool, lr, step 
 	}
 	gradNorm = graph.Sqrt(sumSq)
 	finite := graph.IsFinite(gradNorm) // scalar bool
+	one, zero := graph.Scalar(g, f32, 1.0), graph.Scalar(g, f32, 0.0)
+	coef := one
 	if o.ClipNorm > 0 {
 		// clip_grad_norm_: coef = max_norm / (total_norm + 1e-6), clamped to 1.
-		coef := graph.MinScalar(graph.Div(graph.Scalar(g, f32, o.ClipNorm), graph.AddScalar(gradNorm, 1e-6)), 1.0)
-		for i := range gs {
-			gs[i] = graph.Mul(gs[i], coef)
-		}
+		coef = graph.MinScalar(graph.Div(graph.Scalar(g, f32, o.ClipNorm), graph.AddScalar(gradNorm, 1e-6)), 1.0)
 	}
 
 	lr = graph.ConvertDType(lr, f32)
@@ -113,28 +112,35 @@ func (o AdamW) Update(params, grads, m, v []*graph.Node, decay []bool, lr, step 
 	// Bias corrections 1 − βᵗ, computed as 1 − exp(t·ln β) (β = 0 gives 1).
 	biasCorrection := func(beta float64) *graph.Node {
 		if beta == 0 {
-			return graph.Scalar(g, f32, 1.0)
+			return one
 		}
 		return graph.OneMinus(graph.Exp(graph.MulScalar(t, math.Log(beta))))
 	}
 	bc1, bc2 := biasCorrection(o.Beta1), biasCorrection(o.Beta2)
-	stepSize := graph.Div(lr, bc1)                                    // lr / (1 − β1ᵗ)
-	sqrtBC2 := graph.Sqrt(bc2)                                        // sqrt(1 − β2ᵗ)
-	decayFactor := graph.OneMinus(graph.MulScalar(lr, o.WeightDecay)) // 1 − lr·λ
+
+	// The skip of a non-finite step is folded into scalar coefficients, so that it costs one
+	// element-wise select per parameter (zeroing the gradient) instead of three: when the
+	// norm is not finite, m ← 1·m + 0·0, v likewise, p ← 1·p − 0·(…), all exact.
+	pick := func(onFinite, onSkip *graph.Node) *graph.Node { return graph.Where(finite, onFinite, onSkip) }
+	keepM := pick(graph.Scalar(g, f32, o.Beta1), one)                            // β1, or 1
+	keepV := pick(graph.Scalar(g, f32, o.Beta2), one)                            // β2, or 1
+	gainM := pick(graph.MulScalar(coef, 1-o.Beta1), zero)                        // (1 − β1)·coef, or 0
+	gainV := pick(graph.MulScalar(graph.Square(coef), 1-o.Beta2), zero)          // (1 − β2)·coef², or 0
+	stepSize := pick(graph.Div(lr, bc1), zero)                                   // lr / (1 − β1ᵗ), or 0
+	invSqrtBC2 := graph.Inverse(graph.Sqrt(bc2))                                 // 1 / sqrt(1 − β2ᵗ)
+	decayFactor := pick(graph.OneMinus(graph.MulScalar(lr, o.WeightDecay)), one) // 1 − lr·λ, or 1
 
 	newParams, newM, newV = make([]*graph.Node, n), make([]*graph.Node, n), make([]*graph.Node, n)
 	for i := range params {
+		gi := graph.Where(finite, gs[i], zero) // NaN·0 would be NaN: select instead
+		newM[i] = graph.Add(graph.Mul(m[i], keepM), graph.Mul(gi, gainM))
+		newV[i] = graph.Add(graph.Mul(v[i], keepV), graph.Mul(graph.Square(gi), gainV))
 		p := params[i]
-		mi := graph.Add(graph.MulScalar(m[i], o.Beta1), graph.MulScalar(gs[i], 1-o.Beta1))
-		vi := graph.Add(graph.MulScalar(v[i], o.Beta2), graph.MulScalar(graph.Square(gs[i]), 1-o.Beta2))
 		if decay[i] && o.WeightDecay != 0 {
 			p = graph.Mul(p, decayFactor)
 		}
-		denom := graph.AddScalar(graph.Div(graph.Sqrt(vi), sqrtBC2), o.Eps)
-		p = graph.Sub(p, graph.Mul(stepSize, graph.Div(mi, denom)))
-		newParams[i] = graph.Where(finite, p, params[i])
-		newM[i] = graph.Where(finite, mi, m[i])
-		newV[i] = graph.Where(finite, vi, v[i])
+		denom := graph.AddScalar(graph.Mul(graph.Sqrt(newV[i]), invSqrtBC2), o.Eps)
+		newParams[i] = graph.Sub(p, graph.Mul(graph.Div(newM[i], denom), stepSize))
 	}
 	return newParams, newM, newV, gradNorm
 }
