@@ -189,3 +189,53 @@ func TestNewRejectsUnknown(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseSpec checks that spec parsing never panics and that accepted specs have
+// distinct term names and finite weights.
+func FuzzParseSpec(f *testing.F) {
+	for _, s := range []string{"math:1,format:1", "countdown,format(style=r1-zero;partial=true):0.5", "format(as=\"x\"),format", "a(b=(c)):", ":,"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		c, err := ParseSpec(spec)
+		if err != nil {
+			return
+		}
+		seen := map[string]bool{}
+		for _, term := range c.Terms {
+			if seen[term.Func.Name()] || math.IsNaN(term.Weight) || math.IsInf(term.Weight, 0) {
+				t.Fatalf("ParseSpec(%q) gave a bad term %q weight %v", spec, term.Func.Name(), term.Weight)
+			}
+			seen[term.Func.Name()] = true
+		}
+	})
+}
+
+// FuzzTaskRewards runs every pure-Go reward on arbitrary completions: no panic, no error
+// for a well-formed sample, and a value in [0, 1].
+func FuzzTaskRewards(f *testing.F) {
+	for _, s := range []string{"<think>x</think><answer>1+2</answer>", `\boxed{\frac{1}{2}}`, "(B)", "<think>", "</think>\\boxed{", "答案是 3"} {
+		f.Add(s)
+	}
+	var funcs []Func
+	for _, n := range []string{"math", "format", "countdown", "exact", "integer", "choice", "language"} {
+		fn, err := New(n, nil)
+		if err != nil {
+			f.Fatal(err)
+		}
+		funcs = append(funcs, fn)
+	}
+	f.Fuzz(func(t *testing.T, completion string) {
+		s := Sample{Prompt: "<think>\n", Completion: completion, Gold: "3",
+			Fields: map[string]any{"numbers": []any{1.0, 2.0}, "target": 3.0, "choices": []any{"1", "2", "3"}}}
+		for _, fn := range funcs {
+			sc := fn.Score(s)
+			if sc.Err != nil || sc.Value < 0 || sc.Value > 1 || math.IsNaN(sc.Value) {
+				t.Fatalf("%s on %q: %+v", fn.Name(), completion, sc)
+			}
+			if sc.Correct && sc.Value != 1 {
+				t.Fatalf("%s on %q: correct with value %v", fn.Name(), completion, sc.Value)
+			}
+		}
+	})
+}
