@@ -27,10 +27,13 @@ func commands() []*command {
 		cmdVerify(),
 		cmdEval(),
 		cmdInit(),
+		cmdGenerate(),
+		cmdGRPO(),
 		cmdLogprobs(),
 		cmdBench(),
 		cmdTokenize(),
 		cmdTokenizer(),
+		cmdTensors(),
 	}
 }
 
