@@ -4,8 +4,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/r1go/r1go/data"
 )
 
 func TestVerifier(t *testing.T) {
@@ -145,47 +143,5 @@ func TestLoadSamplesFields(t *testing.T) {
 	if got.ID != "7" || got.Gold != "24" || got.Completion != "full" || got.Prompt != "p" || got.Tokens != 3 ||
 		len(got.Fields) != 2 || got.Fields["target"] != 24 {
 		t.Errorf("sample = %+v", got)
-	}
-}
-
-// TestFromExamplesOnATask evaluates hand-written responses to the first countdown test
-// problems through the same path a generator uses.
-func TestFromExamplesOnATask(t *testing.T) {
-	task, err := data.TaskByName("countdown")
-	if err != nil {
-		t.Fatal(err)
-	}
-	exs := task.Test(3)
-	var completions [][]string
-	for _, ex := range exs {
-		right := "<think>fold them</think> <answer>" + ex.Fields["solution"].(string) + "</answer>"
-		completions = append(completions, []string{right, "<answer>1 + 1</answer>", right, "no idea"})
-	}
-	samples, err := FromExamples(exs, completions, [][]int{{5, 3, 5, 2}, {5, 3, 5, 2}, {5, 3, 5, 2}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := Verifier(task.Name())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := Evaluate(Score(samples, f), Options{PassK: []int{2}, Equal: Equivalence(f)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := rep.Summary
-	near(t, "pass@1", s.Pass1, 0.5)
-	near(t, "pass@2", s.PassK[2], 1-1.0/6) // 1 - C(2,2)/C(4,2)
-	near(t, "cons@4", s.Cons, 1)           // the right equation twice against one wrong one
-	near(t, "mean tokens", s.MeanLengthTokens, 15.0/4)
-	if _, err := FromExamples(exs, completions[:2], nil); err == nil {
-		t.Error("mismatched lengths: no error")
-	}
-	if _, err := FromExamples(exs[:1], [][]string{{}}, nil); err == nil {
-		t.Error("no completions: no error")
-	}
-	dup := []data.Example{exs[0], exs[0]}
-	if _, err := FromExamples(dup, completions[:2], nil); err == nil {
-		t.Error("duplicate ids: no error")
 	}
 }

@@ -27,8 +27,6 @@ func commands() []*command {
 		cmdVerify(),
 		cmdEval(),
 		cmdInit(),
-		cmdGenerate(),
-		cmdGRPO(),
 		cmdLogprobs(),
 		cmdBench(),
 		cmdTokenize(),
