@@ -134,3 +134,38 @@ func kind(v any) string {
 	}
 	return "an array"
 }
+
+// FromExamples pairs dataset examples with the responses generated for them:
+// completions[i] holds the k responses to exs[i] (k may differ between examples, see
+// Evaluate). tokens, when not nil, holds the matching token counts. This is how a
+// generator (e.g. `r1go eval --model`) hands its output to Score and Evaluate.
+func FromExamples(exs []data.Example, completions [][]string, tokens [][]int) ([]Sample, error) {
+	if len(completions) != len(exs) {
+		return nil, fmt.Errorf("%d examples but %d lists of completions", len(exs), len(completions))
+	}
+	if tokens != nil && len(tokens) != len(exs) {
+		return nil, fmt.Errorf("%d examples but %d lists of token counts", len(exs), len(tokens))
+	}
+	var out []Sample
+	seen := make(map[string]bool, len(exs))
+	for i, ex := range exs {
+		if seen[ex.ID] {
+			return nil, fmt.Errorf("example %d: duplicate id %q (ids name problems)", i, ex.ID)
+		}
+		seen[ex.ID] = true
+		if len(completions[i]) == 0 {
+			return nil, fmt.Errorf("example %d (id %q): no completions", i, ex.ID)
+		}
+		if tokens != nil && len(tokens[i]) != len(completions[i]) {
+			return nil, fmt.Errorf("example %d (id %q): %d completions but %d token counts", i, ex.ID, len(completions[i]), len(tokens[i]))
+		}
+		for j, c := range completions[i] {
+			s := Sample{ID: ex.ID, Prompt: ex.Prompt, Gold: ex.Answer, Completion: c, Fields: ex.Fields}
+			if tokens != nil {
+				s.Tokens = tokens[i][j]
+			}
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}

@@ -97,7 +97,9 @@ func Score(samples []Sample, f reward.Func) []Scored {
 }
 
 // EvaluateFile scores the samples in path (see LoadSamples) with the verifier of task
-// (see Verifier) and evaluates them. The summary's Task is set to task, and cons@k
+// (see Verifier) and evaluates them. It fails when no sample at all could be scored
+// (e.g. --task integer on non-integer gold answers); otherwise unscorable samples count
+// as wrong and are reported in Summary.ScoreErrors. The summary's Task is set to task, and cons@k
 // groups answers with Equivalence of the verifier unless opts.Equal is set.
 func EvaluateFile(path, task string, opts Options) (*Report, error) {
 	f, err := Verifier(task)
@@ -111,10 +113,24 @@ func EvaluateFile(path, task string, opts Options) (*Report, error) {
 	if opts.Equal == nil {
 		opts.Equal = Equivalence(f)
 	}
-	rep, err := Evaluate(Score(samples, f), opts)
+	scored := Score(samples, f)
+	if failed := countErrors(scored); failed == len(scored) {
+		return nil, fmt.Errorf("%s: no sample could be scored with %q (first error: %s)", path, task, scored[0].Err)
+	}
+	rep, err := Evaluate(scored, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	rep.Summary.Task = task
 	return rep, nil
+}
+
+func countErrors(scored []Scored) int {
+	n := 0
+	for _, s := range scored {
+		if s.Err != "" {
+			n++
+		}
+	}
+	return n
 }

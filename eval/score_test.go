@@ -1,9 +1,13 @@
 package eval
 
 import (
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/r1go/r1go/data"
 )
 
 func TestVerifier(t *testing.T) {
@@ -143,5 +147,114 @@ func TestLoadSamplesFields(t *testing.T) {
 	if got.ID != "7" || got.Gold != "24" || got.Completion != "full" || got.Prompt != "p" || got.Tokens != 3 ||
 		len(got.Fields) != 2 || got.Fields["target"] != 24 {
 		t.Errorf("sample = %+v", got)
+	}
+}
+
+// TestFromExamplesOnATask evaluates hand-written responses to the first countdown test
+// problems through the same path a generator uses.
+func TestFromExamplesOnATask(t *testing.T) {
+	task, err := data.TaskByName("countdown")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exs := task.Test(3)
+	var completions [][]string
+	for _, ex := range exs {
+		right := "<think>fold them</think> <answer>" + ex.Fields["solution"].(string) + "</answer>"
+		completions = append(completions, []string{right, "<answer>1 + 1</answer>", right, "no idea"})
+	}
+	samples, err := FromExamples(exs, completions, [][]int{{5, 3, 5, 2}, {5, 3, 5, 2}, {5, 3, 5, 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Verifier(task.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Evaluate(Score(samples, f), Options{PassK: []int{2}, Equal: Equivalence(f)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Summary
+	near(t, "pass@1", s.Pass1, 0.5)
+	near(t, "pass@2", s.PassK[2], 1-1.0/6) // 1 - C(2,2)/C(4,2)
+	near(t, "cons@4", s.Cons, 1)           // the right equation twice against one wrong one
+	near(t, "mean tokens", s.MeanLengthTokens, 15.0/4)
+	if _, err := FromExamples(exs, completions[:2], nil); err == nil {
+		t.Error("mismatched lengths: no error")
+	}
+	if _, err := FromExamples(exs[:1], [][]string{{}}, nil); err == nil {
+		t.Error("no completions: no error")
+	}
+	dup := []data.Example{exs[0], exs[0]}
+	if _, err := FromExamples(dup, completions[:2], nil); err == nil {
+		t.Error("duplicate ids: no error")
+	}
+}
+
+func TestEvaluateFileNothingScorable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.jsonl")
+	writeTestFile(t, path, `{"id":"a","gold":"x","pred":"1"}`+"\n"+`{"id":"a","gold":"x","pred":"2"}`)
+	_, err := EvaluateFile(path, "integer", Options{})
+	if err == nil || !strings.Contains(err.Error(), `s.jsonl: no sample could be scored with "integer" (first error: integer: gold answer "x" is not an integer)`) {
+		t.Fatalf("error = %v", err)
+	}
+}
+
+// TestGSM8KEndToEnd evaluates 4 synthetic responses to each of the 1,319 GSM8K test
+// problems through the file path of `r1go eval --samples`: the gold solution itself
+// (right), a boxed off-by-one (wrong), the boxed answer (right), no answer. By hand:
+// pass@1 = 1/2, pass@2 = 1 − C(2,2)/C(4,2) = 5/6, pass@4 = 1, cons@4 = 1 (the right
+// answer has 2 votes against 1), answer rate 3/4.
+func TestGSM8KEndToEnd(t *testing.T) {
+	var path string
+	for _, p := range []string{"../../shared/data/gsm8k/test.jsonl", "/work/shared/data/gsm8k/test.jsonl"} {
+		if _, err := os.Stat(p); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		t.Skip("skipping: gsm8k/test.jsonl not found under ../shared/data (present in CI)")
+	}
+	exs, err := data.Load(path, data.Mapping{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []map[string]any
+	for _, ex := range exs {
+		n, err := strconv.Atoi(ex.Answer)
+		if err != nil {
+			t.Fatalf("%s: answer %q", ex.ID, ex.Answer)
+		}
+		for _, c := range []string{ex.Fields["solution"].(string), `The answer is \boxed{` + strconv.Itoa(n+1) + `}.`,
+			`So she makes \boxed{` + ex.Answer + `} dollars.`, "I cannot tell."} {
+			lines = append(lines, map[string]any{"id": ex.ID, "gold": ex.Answer, "completion": c})
+		}
+	}
+	samples := filepath.Join(t.TempDir(), "gsm8k_samples.jsonl")
+	if err := data.WriteJSONL(samples, lines); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := EvaluateFile(samples, "integer", Options{PassK: []int{2, 4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Summary
+	if s.Problems != 1319 || s.Samples != 4*1319 || s.ScoreErrors != 0 {
+		t.Fatalf("summary %+v", s)
+	}
+	for _, p := range rep.Problems {
+		if p.Correct != 2 || !p.ConsCorrect {
+			t.Fatalf("problem %s: %d correct, vote %q correct=%v; verdicts %v preds %q", p.ID, p.Correct, p.ConsAnswer, p.ConsCorrect, p.Verdicts, p.Preds)
+		}
+	}
+	near(t, "pass@1", s.Pass1, 0.5)
+	near(t, "pass@2", s.PassK[2], 5.0/6)
+	near(t, "pass@4", s.PassK[4], 1)
+	near(t, "cons@4", s.Cons, 1)
+	near(t, "answer rate", s.AnswerRate, 0.75)
+	if s.Pass1CILow != 0.5 || s.Pass1CIHigh != 0.5 {
+		t.Errorf("every problem at 1/2: CI [%v, %v], want [0.5, 0.5]", s.Pass1CILow, s.Pass1CIHigh)
 	}
 }
