@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 )
 
 // VerifyStats counts the lines VerifyJSONL processed.
@@ -214,4 +216,59 @@ func jsonType(v any) string {
 		return "null"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// VerifyFile runs VerifyJSONL from the file inPath ("-" for standard input) to the file
+// outPath ("" for standard output). The output is written to a temporary file beside
+// outPath and renamed over it only when everything was written, so a failed run leaves
+// no partial file. Errors name the file; only unusable input or output files are errors.
+func VerifyFile(inPath, outPath string, c *Composite, parts bool) (VerifyStats, error) {
+	var in io.Reader = os.Stdin
+	name := "standard input"
+	if inPath != "-" {
+		st, err := os.Stat(inPath)
+		if err != nil {
+			return VerifyStats{}, fmt.Errorf("input: %w", err)
+		}
+		if st.IsDir() {
+			return VerifyStats{}, fmt.Errorf("input %s is a directory, not a JSONL file", inPath)
+		}
+		f, err := os.Open(inPath)
+		if err != nil {
+			return VerifyStats{}, fmt.Errorf("input: %w", err)
+		}
+		defer f.Close()
+		in, name = f, inPath
+	}
+	if outPath == "" {
+		st, err := VerifyJSONL(in, os.Stdout, c, parts)
+		if err != nil {
+			return st, fmt.Errorf("%s: %w", name, err)
+		}
+		return st, nil
+	}
+	if st, err := os.Stat(outPath); err == nil && st.IsDir() {
+		return VerifyStats{}, fmt.Errorf("output %s is a directory", outPath)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(outPath), "."+filepath.Base(outPath)+".*.tmp")
+	if err != nil {
+		return VerifyStats{}, fmt.Errorf("output: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
+	st, err := VerifyJSONL(in, tmp, c, parts)
+	if err != nil {
+		tmp.Close()
+		return st, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return st, fmt.Errorf("output %s: %w", outPath, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return st, fmt.Errorf("output %s: %w", outPath, err)
+	}
+	if err := os.Rename(tmp.Name(), outPath); err != nil {
+		return st, fmt.Errorf("output: %w", err)
+	}
+	return st, nil
 }

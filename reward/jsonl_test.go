@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -76,5 +77,56 @@ func TestVerifyJSONLReadError(t *testing.T) {
 	_, err := VerifyJSONL(&failingReader{data: `{"gold":"a","pred":"a"}` + "\n"}, &bytes.Buffer{}, c, false)
 	if err == nil || !strings.Contains(err.Error(), "reading line 2: disk on fire") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestVerifyFile(t *testing.T) {
+	dir := t.TempDir()
+	c, err := ParseSpec("exact")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(dir, "in.jsonl")
+	if err := os.WriteFile(in, []byte(`{"gold":"Paris","pred":"<answer>paris</answer>"}`+"\n"+`{"gold":"Paris","pred":"Lyon"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.jsonl")
+	if err := os.WriteFile(out, []byte("old content\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := VerifyFile(in, out, c, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(out)
+	want := `{"correct":true,"reward":1,"pred_extracted":"paris","gold_extracted":"paris"}` + "\n" +
+		`{"correct":false,"reward":0,"pred_extracted":"lyon","gold_extracted":"paris"}` + "\n"
+	if string(got) != want || st != (VerifyStats{Lines: 2, Correct: 1}) {
+		t.Errorf("output %q, stats %+v", got, st)
+	}
+	bad := []struct {
+		in, out, err string
+	}{
+		{filepath.Join(dir, "missing.jsonl"), out, "no such file"},
+		{dir, out, "is a directory, not a JSONL file"},
+		{in, dir, "is a directory"},
+		{in, filepath.Join(dir, "no", "such", "dir.jsonl"), "output"},
+	}
+	for _, b := range bad {
+		if _, err := VerifyFile(b.in, b.out, c, false); err == nil || !strings.Contains(err.Error(), b.err) {
+			t.Errorf("VerifyFile(%s, %s): err = %v, want %q", b.in, b.out, err, b.err)
+		}
+	}
+	// The failed runs neither touched the previous output nor left temporary files.
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("directory holds %v, want in.jsonl and out.jsonl", names)
+	}
+	if got2, _ := os.ReadFile(out); string(got2) != want {
+		t.Errorf("output changed by failed runs: %q", got2)
 	}
 }

@@ -4,9 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/r1go/r1go/reward"
@@ -48,6 +46,9 @@ func runVerify(fs *flag.FlagSet, args []string) error {
 		}
 		c, err = reward.ParseSpec(*spec)
 	} else {
+		if strings.ContainsAny(*task, ",():") {
+			return fmt.Errorf("--task %q: give one reward name (and --params); use --reward for a weighted composite", *task)
+		}
 		s := *task
 		if *params != "" {
 			s += "(" + *params + ")"
@@ -58,53 +59,15 @@ func runVerify(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 
-	var in io.Reader = os.Stdin
-	name := "standard input"
-	if *input != "-" {
-		st, err := os.Stat(*input)
-		if err != nil {
-			return fmt.Errorf("input: %w", err)
-		}
-		if st.IsDir() {
-			return fmt.Errorf("input %s is a directory", *input)
-		}
-		f, err := os.Open(*input)
-		if err != nil {
-			return fmt.Errorf("input: %w", err)
-		}
-		defer f.Close()
-		in, name = f, *input
-	}
-
-	if *output == "" {
-		stats, err := reward.VerifyJSONL(in, os.Stdout, c, *spec != "")
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		printVerifyStats(name, "standard output", stats)
-		return nil
-	}
-	dir := filepath.Dir(*output)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(*output)+".*.tmp")
+	stats, err := reward.VerifyFile(*input, *output, c, *spec != "")
 	if err != nil {
-		return fmt.Errorf("output: %w", err)
+		return err
 	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	stats, err := reward.VerifyJSONL(in, tmp, c, *spec != "")
-	if err != nil {
-		tmp.Close()
-		return fmt.Errorf("%s: %w", name, err)
+	dest := *output
+	if dest == "" {
+		dest = "standard output"
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("output %s: %w", *output, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("output %s: %w", *output, err)
-	}
-	if err := os.Rename(tmp.Name(), *output); err != nil {
-		return fmt.Errorf("output: %w", err)
-	}
-	printVerifyStats(name, *output, stats)
+	printVerifyStats(*input, dest, stats)
 	return nil
 }
 
