@@ -76,6 +76,18 @@ func runBenchTrain(fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
+	if !(*peak > 0) {
+		return fmt.Errorf("--peak-tflops %v: must be positive", *peak)
+	}
+	compute, err := modelComputeDType(*dtype, onCPU(*backendFlag))
+	if err != nil {
+		return err
+	}
+	opt := bench.TrainOptions{Config: c, Shape: name, Batch: *batch, Seq: *seq, Steps: *steps, Warmup: *warmup,
+		Compute: compute, Seed: *seed, LR: *lr, DefaultGradients: *grad == "default"}
+	if err := opt.Validate(); err != nil {
+		return err
+	}
 	var memBefore int64 = -1
 	if !onCPU(*backendFlag) {
 		if m, err := bench.DeviceMemoryUsed(); err == nil {
@@ -86,14 +98,8 @@ func runBenchTrain(fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	compute, err := modelComputeDType(*dtype, onCPU(*backendFlag))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "r1go bench train: %s, shape %s (%.3fB parameters), batch %d × seq %d, compute %s, %s gradients\n",
-		backend.Describe(b), name, float64(c.NumParams())/1e9, *batch, *seq, compute, *grad)
-	opt := bench.TrainOptions{Config: c, Shape: name, Batch: *batch, Seq: *seq, Steps: *steps, Warmup: *warmup,
-		Compute: compute, Seed: *seed, LR: *lr, DefaultGradients: *grad == "default"}
+	fmt.Fprintf(os.Stderr, "r1go bench train: %s, shape %s (%s parameters), batch %d × seq %d, compute %s, %s gradients\n",
+		backend.Describe(b), name, humanCount(c.NumParams()), *batch, *seq, compute, *grad)
 	res, err := bench.Train(b, opt, os.Stderr)
 	if err != nil {
 		return err
@@ -141,4 +147,17 @@ func runBenchTable(fs *flag.FlagSet, args []string) error {
 	}
 	fmt.Print(t)
 	return nil
+}
+
+// humanCount writes a parameter count as 107.1K, 494.0M or 1.54B.
+func humanCount(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.2fB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1fM", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1fK", float64(n)/1e3)
+	}
+	return fmt.Sprint(n)
 }
