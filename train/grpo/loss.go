@@ -36,7 +36,8 @@ type Stats struct {
 // (with dual_clip c > 1, negative-advantage tokens are further bounded by −A·c, as in
 // verl), and the loss aggregates ℓ over real tokens by c.LossType:
 //
-//	grpo:    mean over each completion's tokens, then mean over completions
+//	grpo:    mean over each completion's tokens, then mean over completions (a completion
+//	         without real tokens counts as 0 in that mean, as in TRL)
 //	dapo:    sum over all tokens / number of tokens in the batch
 //	dr_grpo: sum over all tokens / (N · MaxCompletionTokens)
 //
