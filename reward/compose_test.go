@@ -35,6 +35,7 @@ func TestParseSpec(t *testing.T) {
 		{"countdown,format", []string{"countdown", "format"}, []float64{1, 1}},
 		{" countdown : 2 , format:0.5 ", []string{"countdown", "format"}, []float64{2, 0.5}},
 		{"exact,language:0", []string{"exact", "language"}, []float64{1, 0}},
+		{"accuracy,format", []string{"accuracy", "format"}, []float64{1, 1}},
 		{"format(style=r1-zero;partial=true):0.5", []string{"format"}, []float64{0.5}},
 		{"format(style=r1-zero,partial=true),language(lang=zh)", []string{"format", "language"}, []float64{1, 1}},
 		{"format,format(style=r1-zero;as=format_zero):0.25", []string{"format", "format_zero"}, []float64{1, 0.25}},
@@ -176,9 +177,6 @@ func TestNewRejectsUnknown(t *testing.T) {
 		t.Error("format_score 2 accepted")
 	}
 	for _, n := range Names() {
-		if n == "math" || n == "accuracy" || n == "code" {
-			continue // covered by their own tests
-		}
 		f, err := New(n, nil)
 		if err != nil {
 			t.Errorf("New(%s, nil): %v", n, err)

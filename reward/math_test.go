@@ -54,6 +54,10 @@ func TestMathReward(t *testing.T) {
 	if got := f.Score(Sample{Completion: "\\boxed{1}"}); got.Err == nil || !strings.Contains(got.Err.Error(), "no gold") {
 		t.Errorf("empty gold: %+v", got)
 	}
+	// An unparseable reference is a dataset error, not a wrong answer.
+	if got := f.Score(Sample{Completion: "\\boxed{3}", Gold: "\\frac{"}); got.Err == nil || !strings.Contains(got.Err.Error(), "math: gold: ") {
+		t.Errorf("malformed gold: %+v", got)
+	}
 	for _, p := range []map[string]any{{"extract": []any{"magic"}}, {"precision": -1}, {"percent": "half"}, {"rel_tol": 2}} {
 		if _, err := New("math", p); err == nil {
 			t.Errorf("New(math, %v) succeeded", p)

@@ -74,7 +74,7 @@ type constructor struct {
 func registry() map[string]constructor {
 	return map[string]constructor{
 		"math":      {"math answer (\\boxed{}, <answer>, ...) equivalent to the gold answer", newMath},
-		"accuracy":  {"alias of math", newMath},
+		"accuracy":  {"the math reward under the name TRL uses", newAccuracy},
 		"format":    {"reasoning inside <think>…</think> followed by the answer", newFormat},
 		"countdown": {"equation over the given numbers that evaluates to the target", newCountdown},
 		"exact":     {"answer equal to the gold text (whitespace/case normalised)", newExact},
