@@ -89,13 +89,41 @@ func Compare(gold, pred string, opts Options) (bool, error) {
 	return c.equal(g, p, 0), nil
 }
 
-var quickReplacer = strings.NewReplacer(
-	" ", "", "\t", "", "\n", "", `\left`, "", `\right`, "", `\!`, "", `\,`, "", `\;`, "", `\:`, "",
-	"$", "", `\dfrac`, `\frac`, `\tfrac`, `\frac`, `\displaystyle`, "",
+// quickDrop are the commands quickKey removes; quickFrac the spellings of \frac.
+var (
+	quickDrop = []string{`\left`, `\right`, `\displaystyle`, `\!`, `\,`, `\;`, `\:`}
+	quickFrac = []string{`\dfrac`, `\tfrac`}
 )
 
-// quickKey is a light normalisation for the string-equality fast path.
-func quickKey(s string) string { return quickReplacer.Replace(s) }
+// quickKey is a light normalisation for the string-equality fast path: white space,
+// dollars, \left, \right and spacing commands removed, \dfrac and \tfrac as \frac.
+func quickKey(s string) string {
+	b := make([]byte, 0, len(s))
+next:
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case ' ', '\t', '\n', '\r', '$':
+			continue
+		case '\\':
+			for _, d := range quickDrop {
+				if strings.HasPrefix(s[i:], d) && (len(d) == 2 || i+len(d) >= len(s) || !isLetter(s[i+len(d)])) {
+					i += len(d) - 1
+					continue next
+				}
+			}
+			for _, f := range quickFrac {
+				if strings.HasPrefix(s[i:], f) {
+					b = append(b, `\frac`...)
+					i += len(f) - 1
+					continue next
+				}
+			}
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
 
 var (
 	choiceStrip = strings.NewReplacer(`\textbf`, "", `\textrm`, "", `\text`, "", `\mathrm`, "", `\mathbf`, "", `\mbox`, "", "{", "", "}", "", "$", "", " ", "", "*", "")
@@ -106,6 +134,9 @@ var (
 // choiceLetter returns the letter of a multiple-choice answer: "(B)", "B", "\text{(B)}",
 // "\textbf{B}"; for predictions also "(B) 12".
 func choiceLetter(s string) (string, bool) {
+	if len(s) > 40 || !strings.ContainsAny(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+		return "", false
+	}
 	t := choiceStrip.Replace(strings.TrimSpace(s))
 	if m := choiceFull.FindStringSubmatch(t); m != nil {
 		return m[1], true
@@ -123,10 +154,15 @@ func textKey(s string) string {
 	return strings.ToLower(textStrip.ReplaceAllString(s, ""))
 }
 
+// maxCompareSteps bounds the element comparisons of one Compare call, so nested
+// unordered collections cannot take exponential time.
+const maxCompareSteps = 20000
+
 // comparer holds the options and random points of one comparison.
 type comparer struct {
 	opts   *Options
 	points map[string][]complex128
+	steps  int // equal calls so far
 }
 
 // maxCompareDepth bounds recursion through nested structures during comparison.
@@ -134,7 +170,8 @@ const maxCompareDepth = 32
 
 // equal compares two parsed answers.
 func (c *comparer) equal(g, p *node, depth int) bool {
-	if depth > maxCompareDepth {
+	c.steps++
+	if depth > maxCompareDepth || c.steps > maxCompareSteps {
 		return false
 	}
 	g, p = c.canon(g), c.canon(p)

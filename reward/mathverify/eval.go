@@ -8,7 +8,7 @@ import (
 
 // maxExactBits bounds the size of exact intermediate results; larger values fall back
 // to floating point (where they overflow to infinity and compare unequal).
-const maxExactBits = 1 << 14
+const maxExactBits = 1 << 12
 
 // maxFactorial bounds n in exact n! and binomials.
 const maxFactorial = 2000
@@ -61,6 +61,21 @@ func gqDiv(a, b gq) (gq, bool) {
 // gqPowInt returns a^n for an integer n; ok is false when the result would be too
 // large or a is zero with n < 0.
 func gqPowInt(a gq, n int64) (gq, bool) {
+	if n > maxExactBits || n < -maxExactBits {
+		// Only 0, 1 and -1 have exact powers this large.
+		if !a.isReal() || a.re.Sign() != 0 && (!a.re.IsInt() || new(big.Int).Abs(a.re.Num()).Cmp(big.NewInt(1)) != 0) {
+			return gq{}, false
+		}
+		switch {
+		case a.re.Sign() == 0 && n < 0:
+			return gq{}, false
+		case a.re.Sign() == 0:
+			return a, true
+		case a.re.Sign() < 0 && n%2 != 0:
+			return gqReal(big.NewRat(-1, 1)), true
+		}
+		return gqReal(big.NewRat(1, 1)), true
+	}
 	if n < 0 {
 		p, ok := gqPowInt(a, -n)
 		if !ok {
@@ -206,6 +221,23 @@ func exact(n *node) (gq, bool) {
 		}
 		if e, ok := ratInt(b.re); ok {
 			return gqPowInt(a, e)
+		}
+		if b.re.IsInt() {
+			// An integer exponent beyond int64: exact only for the bases 0, 1 and -1.
+			odd := b.re.Num().Bit(0) == 1
+			switch {
+			case !a.isReal():
+				return gq{}, false
+			case a.re.Sign() == 0 && b.re.Sign() > 0:
+				return a, true
+			case a.re.Cmp(big.NewRat(1, 1)) == 0:
+				return a, true
+			case a.re.Cmp(big.NewRat(-1, 1)) == 0 && odd:
+				return a, true
+			case a.re.Cmp(big.NewRat(-1, 1)) == 0:
+				return gqReal(big.NewRat(1, 1)), true
+			}
+			return gq{}, false
 		}
 		// Rational exponent p/q of a real base: exact when the q-th root is rational.
 		if !a.isReal() || !b.re.Num().IsInt64() || !b.re.Denom().IsInt64() {
@@ -432,8 +464,17 @@ func numeric(n *node, vars map[string]complex128) complex128 {
 	return nan
 }
 
-// cpow is a^b, real when both are real and the result is.
+// cpow is a^b, real when both are real and the result is. A result that underflows
+// to zero from a non-zero base is NaN, not a false zero.
 func cpow(a, b complex128) complex128 {
+	r := cpowRaw(a, b)
+	if r == 0 && a != 0 {
+		return cmplx.NaN()
+	}
+	return r
+}
+
+func cpowRaw(a, b complex128) complex128 {
 	if imag(a) == 0 && imag(b) == 0 {
 		x, y := real(a), real(b)
 		if x >= 0 || y == math.Trunc(y) {

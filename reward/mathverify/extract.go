@@ -66,7 +66,7 @@ func extractInner(inner string, opts Options) (string, bool) {
 	if maxLen <= 0 {
 		maxLen = DefaultOptions().MaxLen
 	}
-	if len(whole) <= maxLen {
+	if len(whole) <= maxLen && !isProse(whole) {
 		if _, err := parseAnswer(whole, &opts); err == nil {
 			return whole, true
 		}
@@ -96,7 +96,7 @@ func ExtractGold(gold string) string {
 
 // lastAnswerTag returns the content of the last complete <answer>…</answer> block.
 func lastAnswerTag(s string) (string, bool) {
-	end := strings.LastIndex(s, "</answer>")
+	end := lastIndexFwd(s, "</answer>")
 	if end < 0 {
 		return "", false
 	}
@@ -153,7 +153,33 @@ func boxAt(s string, i int) (content string, end int, ok bool) {
 
 // lastBoxIndex returns the start of the last \boxed or \fbox in s, or -1.
 func lastBoxIndex(s string) int {
-	return max(strings.LastIndex(s, `\boxed`), strings.LastIndex(s, `\fbox`))
+	// One backward walk over the occurrences of "box" finds either command.
+	for limit := len(s); ; {
+		i := strings.LastIndex(s[:limit], "box")
+		switch {
+		case i < 0:
+			return -1
+		case i >= 1 && s[i-1] == '\\' && strings.HasPrefix(s[i:], "boxed"):
+			return i - 1
+		case i >= 2 && s[i-2:i] == `\f`:
+			return i - 2
+		}
+		limit = i
+	}
+}
+
+// lastIndexFwd is strings.LastIndex by forward search, which is vectorised and much
+// faster on long texts with few occurrences.
+func lastIndexFwd(s, sub string) int {
+	last := -1
+	for off := 0; ; {
+		i := strings.Index(s[off:], sub)
+		if i < 0 {
+			return last
+		}
+		last = off + i
+		off = last + 1
+	}
 }
 
 var boxSeparator = regexp.MustCompile(`^(?:\s|\$|\\[(),;!]|,|;|and|or|\\text\{\s*(?:and|or|,)\s*\}|\\quad|\\qquad)*$`)
@@ -212,13 +238,21 @@ var phrases = []string{"final answer is", "final answer:", "the answer is", "ans
 func answerPhrase(s string) (string, bool) {
 	ls := asciiLower(s)
 	best, bestEnd := -1, 0
-	for _, p := range phrases {
-		if i := strings.LastIndex(ls, p); i > best {
-			best, bestEnd = i, i+len(p)
+	// Walk the occurrences of "answer" from the end; the first that is part of a
+	// phrase wins. Each step searches a shorter prefix, so the walk is linear.
+	for limit := len(ls); best < 0; {
+		i := strings.LastIndex(ls[:limit], "answer")
+		if i < 0 {
+			return "", false
 		}
-	}
-	if best < 0 {
-		return "", false
+		for _, p := range phrases {
+			k := strings.Index(p, "answer")
+			if i-k >= 0 && strings.HasPrefix(ls[i-k:], p) {
+				best, bestEnd = i-k, i-k+len(p)
+				break
+			}
+		}
+		limit = i
 	}
 	rest := strings.TrimLeft(s[bestEnd:], " \t:*")
 	if strings.HasPrefix(rest, "$") || strings.HasPrefix(rest, `\(`) || strings.HasPrefix(rest, `\[`) {
@@ -271,8 +305,8 @@ func firstMath(s string) (string, bool) {
 func lastMath(s string) (string, bool) {
 	best, bestEnd := "", -1
 	// Dollar spans: pair unescaped dollars from the start; "$$" counts as one delimiter.
-	var opens, closes []int
-	var pending = -1
+	lastOpen, lastClose := -1, -1
+	pending := -1
 	for i := 0; i < len(s); i++ {
 		if s[i] == '\\' {
 			i++
@@ -288,18 +322,18 @@ func lastMath(s string) (string, bool) {
 		if pending < 0 {
 			pending = i + w
 		} else {
-			opens, closes = append(opens, pending), append(closes, i)
+			lastOpen, lastClose = pending, i
 			pending = -1
 		}
 		i += w - 1
 	}
-	if n := len(closes); n > 0 {
-		if a := strings.TrimSpace(s[opens[n-1]:closes[n-1]]); a != "" {
-			best, bestEnd = a, closes[n-1]
+	if lastClose >= 0 {
+		if a := strings.TrimSpace(s[lastOpen:lastClose]); a != "" {
+			best, bestEnd = a, lastClose
 		}
 	}
 	for _, d := range [][2]string{{`\(`, `\)`}, {`\[`, `\]`}} {
-		e := strings.LastIndex(s, d[1])
+		e := lastIndexFwd(s, d[1])
 		if e <= bestEnd {
 			continue
 		}
@@ -322,15 +356,41 @@ func lastNumber(s string) (string, bool) {
 	if end < 0 {
 		return "", false
 	}
-	// Look only at a window around the last digit so huge responses stay cheap.
-	start := max(0, end-256)
-	for start > 0 && start < len(s) && (s[start] >= '0' && s[start] <= '9' || s[start] == ',' || s[start] == '.') {
-		start--
-	}
+	// Look only at a window before the last digit so huge responses stay cheap; a
+	// number that does not fit in the window is no answer.
+	start := max(0, end-512)
 	w := s[start : end+1]
-	m := numberRe.FindAllString(w, -1)
+	m := numberRe.FindAllStringIndex(w, -1)
 	if len(m) == 0 {
 		return "", false
 	}
-	return m[len(m)-1], true
+	last := m[len(m)-1]
+	if last[0] == 0 && start > 0 && strings.IndexByte("0123456789,.-", s[start-1]) >= 0 {
+		return "", false
+	}
+	return w[last[0]:last[1]], true
+}
+
+// isProse reports whether s contains an English word of three or more letters that is
+// not a LaTeX command, function name or unit: "We get 12 apples" is prose, "x = 3",
+// "\sin x", "5 cm" and "\text{Evelyn}" are not.
+func isProse(s string) bool {
+	for i := 0; i < len(s); {
+		if !isLetter(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isLetter(s[j]) {
+			j++
+		}
+		w := strings.ToLower(s[i:j])
+		command := i > 0 && s[i-1] == '\\'
+		inText := i > 0 && s[i-1] == '{' && strings.HasSuffix(s[:i-1], `\text`)
+		if !command && !inText && j-i >= 3 && !funcNames[w] && !unitWords[w] && w != "sqrt" && w != "and" && w != "infinity" && w != "inf" && w != "degrees" && w != "percent" {
+			return true
+		}
+		i = j
+	}
+	return false
 }

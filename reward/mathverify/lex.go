@@ -143,8 +143,8 @@ type lexer struct {
 
 // lex tokenizes an answer string (already known to be at most MaxLen bytes).
 func lex(s string, opts *Options) ([]token, error) {
-	lx := &lexer{s: s, opts: opts}
-	lx.thousands = thousandsRe.MatchString(strings.ReplaceAll(s, `\!`, ""))
+	lx := &lexer{s: s, opts: opts, out: make([]token, 0, len(s)/2+4)}
+	lx.thousands = strings.IndexByte(s, ',') >= 0 && thousandsRe.MatchString(strings.ReplaceAll(s, `\!`, ""))
 	if err := lx.run(0); err != nil {
 		return nil, err
 	}

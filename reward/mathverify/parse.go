@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 )
 
@@ -545,9 +546,25 @@ func baseNode(digits, base string) (*node, error) {
 
 // parseNumber converts a tNum text to a node.
 func parseNumber(text string) (*node, error) {
-	r, ok := new(big.Rat).SetString(text)
-	if !ok {
-		return nil, fmt.Errorf("bad number %q", text)
+	var r *big.Rat
+	// Short numbers avoid big.Rat's general parser.
+	if digits := strings.Replace(text, ".", "", 1); len(digits) <= 18 && digits != "" {
+		v, err := strconv.ParseInt(digits, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("bad number %q", text)
+		}
+		den := int64(1)
+		if i := strings.IndexByte(text, '.'); i >= 0 {
+			for range len(text) - i - 1 {
+				den *= 10
+			}
+		}
+		r = big.NewRat(v, den)
+	} else {
+		var ok bool
+		if r, ok = new(big.Rat).SetString(text); !ok {
+			return nil, fmt.Errorf("bad number %q", text)
+		}
 	}
 	n := numNode(r)
 	if i := strings.IndexByte(text, '.'); i >= 0 {

@@ -1,0 +1,207 @@
+package mathverify
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestExtractAnswer(t *testing.T) {
+	all := DefaultOptions()
+	only := func(m ExtractMode) Options { o := DefaultOptions(); o.Extract = m; return o }
+	tests := []struct {
+		name, response string
+		opts           Options
+		want           string
+		ok             bool
+	}{
+		{"boxed", `So the result is $\boxed{42}$.`, all, `42`, true},
+		{"nested braces", `Thus $\boxed{\frac{\sqrt{3}}{2}}$`, all, `\frac{\sqrt{3}}{2}`, true},
+		{"last box wins", `First \boxed{1}, after checking: the total is 7. Final: \boxed{2}`, all, `2`, true},
+		{"box beats a right number elsewhere", `The answer is 5. Therefore \boxed{6}`, all, `6`, true},
+		{"fbox", `\fbox{17}`, all, `17`, true},
+		{"boxed with space", `hence \boxed 5 is it`, all, `5`, true},
+		{"boxed with space in math", `$\boxed 5$`, all, `5`, true},
+		{"escaped braces in box", `\boxed{\{1,2\}}`, all, `\{1,2\}`, true},
+		{"joined boxes", `The roots are $\boxed{1}$ and $\boxed{-2}$.`, all, `1, -2`, true},
+		{"joined boxes with comma", `\boxed{3}, \boxed{5}`, all, `3, 5`, true},
+		{"boxes apart are not joined", `\boxed{3} is wrong, so we get \boxed{5}`, all, `5`, true},
+		{"unbalanced last box falls back to earlier", `\boxed{7} then \boxed{8`, all, `7`, true},
+		{"answer tag", `<think>2+2 is 4, or 5?</think> <answer>4</answer>`, all, `4`, true},
+		{"answer tag with box", `<think>…</think><answer>The answer is $\boxed{\frac12}$</answer>`, all, `\frac12`, true},
+		{"answer tag with math", `<think>x</think><answer> $x = 3$ </answer>`, all, `x = 3`, true},
+		{"answer tag prose", `<think>x</think><answer>We get 12 apples in total.</answer>`, all, `12`, true},
+		{"answer tag over box in think", `<think>maybe \boxed{3}</think><answer>4</answer>`, all, `4`, true},
+		{"last answer tag", `<answer>1</answer> wait <answer>2</answer>`, all, `2`, true},
+		{"unclosed answer tag ignored", `<answer>1</answer> <answer>2`, all, `1`, true},
+		{"empty answer tag falls back", `<answer> </answer> so \boxed{9}`, all, `9`, true},
+		{"the answer is", `Adding up, the answer is 17.`, all, `17`, true},
+		{"the answer is math", `So the answer is $\frac{3}{4}$, as claimed.`, all, `\frac{3}{4}`, true},
+		{"final answer colon", "Final Answer: 3\\sqrt{2}\nDone", all, `3\sqrt{2}`, true},
+		{"final answer bold", `**Final answer:** $x=5$`, all, `x=5`, true},
+		{"answer is decimal", `The answer is 3.5. Next`, all, `3.5`, true},
+		{"last phrase wins", `The answer is 3. Hmm, actually the answer is 4.`, all, `4`, true},
+		{"last math", `We find $x = 2$ and then $y = 7$`, all, `y = 7`, true},
+		{"last display math", `so \[ 5\pi \] is the area`, all, `5\pi`, true},
+		{"last number", `I think it's 12 or maybe 13 apples`, all, `13`, true},
+		{"last number with commas", `Total: 1,234,567 dollars`, all, `1,234,567`, true},
+		{"last number negative decimal", `temperature fell to -3.5 degrees`, all, `-3.5`, true},
+		{"last number fraction", `probability 3/4`, all, `3/4`, true},
+		{"nothing", `I don't know.`, all, ``, false},
+		{"empty", ``, all, ``, false},
+		{"boxed only: no box", `the answer is 5`, only(ExtractBoxed), ``, false},
+		{"boxed only", `the answer is 5, \boxed{6}`, only(ExtractBoxed), `6`, true},
+		{"phrase only", `\boxed{6} the answer is 5`, only(ExtractPhrase), `5`, true},
+		{"no last number", `it is 5 apples`, only(ExtractBoxed | ExtractPhrase | ExtractLastMath), ``, false},
+		{"tag only ignores box", `\boxed{6}`, only(ExtractAnswerTag), ``, false},
+		{"zero options extract nothing", `\boxed{6}`, Options{}, ``, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := ExtractAnswer(tc.response, tc.opts)
+			if got != tc.want || ok != tc.ok {
+				t.Errorf("ExtractAnswer(%q) = %q, %v; want %q, %v", tc.response, got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+func TestExtractGold(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`Hence $\boxed{\left( 3, \frac{\pi}{2} \right)}.$`, `\left( 3, \frac{\pi}{2} \right)`},
+		{"She makes 9 * 2 = $<<9*2=18>>18 every day.\n#### 18", `18`},
+		{"#### 1,000", `1,000`},
+		{`  \frac{1}{2} `, `\frac{1}{2}`},
+	}
+	for _, tc := range tests {
+		if got := ExtractGold(tc.in); got != tc.want {
+			t.Errorf("ExtractGold(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestVerify(t *testing.T) {
+	opts := DefaultOptions()
+	tests := []struct {
+		name, gold, response string
+		correct              bool
+		err                  error
+	}{
+		{"bare gold", `\frac{1}{2}`, `so \boxed{0.5}`, true, nil},
+		{"boxed gold", `We get $\boxed{\frac{1}{2}}$.`, `<answer>1/2</answer>`, true, nil},
+		{"gsm8k gold", "3 + 4 = 7\n#### 7", `The answer is 7.`, true, nil},
+		{"wrong box beats right number", `5`, `5 apples plus 1 gives \boxed{6}`, false, nil},
+		{"wrong", `\frac{1}{2}`, `\boxed{\frac{1}{3}}`, false, nil},
+		{"no answer", `5`, `no idea`, false, ErrNoAnswer},
+		{"unparseable prediction", `5`, `\boxed{\frac{1}{}}`, false, ErrParse},
+		{"too long", `5`, `\boxed{` + strings.Repeat("1+", 5000) + `1}`, false, ErrTooLong},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Verify(tc.gold, tc.response, opts)
+			if r.Correct != tc.correct {
+				t.Errorf("Verify(%q, %q).Correct = %v (pred %q, gold %q, err %v), want %v", tc.gold, tc.response, r.Correct, r.Pred, r.Gold, r.Err, tc.correct)
+			}
+			if tc.err == nil && r.Err != nil || tc.err != nil && !errors.Is(r.Err, tc.err) {
+				t.Errorf("Verify(%q, %q).Err = %v, want %v", tc.gold, tc.response, r.Err, tc.err)
+			}
+		})
+	}
+}
+
+// TestOptions checks the options that change verdicts.
+func TestOptions(t *testing.T) {
+	with := func(f func(*Options)) Options { o := DefaultOptions(); f(&o); return o }
+	prec2 := with(func(o *Options) { o.Precision = 2 })
+	frac := with(func(o *Options) { o.Percent = PercentFraction })
+	num := with(func(o *Options) { o.Percent = PercentNumber })
+	comma := with(func(o *Options) { o.DecimalComma = true })
+	noRad := with(func(o *Options) { o.DegreesAsRadians = false })
+	loose := with(func(o *Options) { o.RelTol = 1e-3 })
+	tests := []struct {
+		name       string
+		opts       Options
+		gold, pred string
+		want       bool
+	}{
+		{"precision rounds both", prec2, `\frac{1}{3}`, `0.333`, true},
+		{"precision irrational", prec2, `\pi`, `3.14`, true},
+		{"precision still rejects", prec2, `\pi`, `3.15`, false},
+		{"precision of integers", prec2, `3`, `3.001`, true},
+		{"no precision by default", DefaultOptions(), `\pi`, `3.14`, false},
+		{"percent as fraction", frac, `50\%`, `0.5`, true},
+		{"percent as fraction rejects number", frac, `50\%`, `50`, false},
+		{"percent as number", num, `50\%`, `50`, true},
+		{"percent as number rejects fraction", num, `50\%`, `0.5`, false},
+		{"decimal comma", comma, `3.5`, `3,5`, true},
+		{"decimal comma keeps thousands", comma, `3500`, `3,500`, true},
+		{"no decimal comma: list", DefaultOptions(), `3.5`, `3,5`, false},
+		{"braced decimal comma always", DefaultOptions(), `3.5`, `3{,}5`, true},
+		{"degrees not radians", noRad, `30^\circ`, `\frac{\pi}{6}`, false},
+		{"degrees still numbers", noRad, `30^\circ`, `30`, true},
+		{"relative tolerance", loose, `\pi`, `3.1416`, true},
+		{"relative tolerance too tight", DefaultOptions(), `\pi`, `3.1416`, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, err := Compare(tc.gold, tc.pred, tc.opts); got != tc.want {
+				t.Errorf("Compare(%q, %q) = %v (err %v), want %v", tc.gold, tc.pred, got, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestPathological checks that hostile inputs return quickly with an error or a verdict.
+func TestPathological(t *testing.T) {
+	opts := DefaultOptions()
+	big := strings.Repeat("1", 1<<20)
+	tests := []struct {
+		name, gold, response string
+		correct              bool
+		err                  error // nil: a plain verdict
+	}{
+		{"100k nested braces", `1`, `\boxed{` + strings.Repeat("{", 100000) + "1" + strings.Repeat("}", 100000) + `}`, false, ErrTooLong},
+		{"100k unclosed braces", `1`, `\boxed{` + strings.Repeat("{", 100000), false, ErrNoAnswer},
+		{"deep nesting under the length limit", `1`, `\boxed{` + strings.Repeat("(", 2000) + "1" + strings.Repeat(")", 2000) + `}`, false, ErrParse},
+		{"deep fractions", `1`, `\boxed{` + strings.Repeat(`\frac{1}{`, 400) + "1" + strings.Repeat("}", 400) + `}`, false, ErrParse},
+		{"tower of powers", `1`, `\boxed{2^{2^{100}}}`, false, nil},
+		{"tower of powers equals itself", `2^{2^{100}}`, `\boxed{2^{2^{100}}}`, true, nil},
+		{"huge power", `1`, `\boxed{10^{10^{10}}}`, false, nil},
+		{"one to a huge power", `1`, `\boxed{1^{10^{30}}}`, true, nil},
+		{"minus one to a huge odd power", `-1`, `\boxed{(-1)^{10^{30}+1}}`, true, nil},
+		{"power tower chain", `1`, `\boxed{2^2^2^2^2^2^2^2^2^2}`, false, nil},
+		{"huge factorial", `1`, `\boxed{100000000!}`, false, nil},
+		{"symbolic huge power", `x`, `\boxed{x^{2^{100}}}`, false, nil},
+		{"huge exponent of a negative power", `0`, `\boxed{2^{-9223372036854775808}}`, false, nil},
+		{"1 MB answer", `1`, `\boxed{` + big + `}`, false, ErrTooLong},
+		{"1 MB response without box", `1`, big, false, ErrNoAnswer},
+		{"1 MB of text", `1`, strings.Repeat("the answer is ", 80000), false, ErrNoAnswer},
+		{"1 MB of dollars", `1`, strings.Repeat("$", 1<<20), false, ErrNoAnswer},
+		{"many boxes", `1`, strings.Repeat(`\boxed{1} and `, 50000), true, nil},
+		{"many ± expansions", `1`, `\boxed{` + strings.Repeat(`1\pm `, 40) + `1}`, false, nil},
+		{"long list", `1`, `\boxed{` + strings.Repeat("1,", 2000) + `1}`, false, ErrParse},
+		{"long set against long set", strings.Repeat("1,", 200) + `1`, `\boxed{` + strings.Repeat("2,", 200) + `1}`, false, nil},
+		{"nested sets", strings.Repeat(`\{1,`, 30) + "1" + strings.Repeat(`\}`, 30), `\boxed{` + strings.Repeat(`\{2,`, 30) + "1" + strings.Repeat(`\}`, 30) + `}`, false, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// The fastest of three runs, so that other processes on a shared CI
+			// machine do not make the bound flaky.
+			best := time.Hour
+			var r Result
+			for range 3 {
+				start := time.Now()
+				r = Verify(tc.gold, tc.response, opts)
+				best = min(best, time.Since(start))
+			}
+			if best > 100*time.Millisecond {
+				t.Errorf("took %v (correct %v, err %v)", best, r.Correct, r.Err)
+			}
+			if r.Correct != tc.correct || tc.err == nil && r.Err != nil || tc.err != nil && !errors.Is(r.Err, tc.err) {
+				t.Errorf("got correct %v, err %v; want %v, %v", r.Correct, r.Err, tc.correct, tc.err)
+			}
+			t.Logf("%v: correct %v, err %v", best, r.Correct, r.Err)
+		})
+	}
+}
