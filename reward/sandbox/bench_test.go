@@ -31,7 +31,13 @@ func BenchmarkSandboxTrivial(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
 }
 
-func BenchmarkPlainPythonTrivial(b *testing.B) {
+func BenchmarkPlainPythonTrivial(b *testing.B) { benchPlain(b, "-c", "print(1)") }
+
+// BenchmarkPlainPythonIsolatedTrivial starts the interpreter with the flags the sandbox uses
+// (-I -B), so that the difference to BenchmarkSandboxTrivial is the sandbox alone.
+func BenchmarkPlainPythonIsolatedTrivial(b *testing.B) { benchPlain(b, "-I", "-B", "-c", "print(1)") }
+
+func benchPlain(b *testing.B, args ...string) {
 	sb, err := Default()
 	if err != nil {
 		b.Skip(err)
@@ -40,7 +46,7 @@ func BenchmarkPlainPythonTrivial(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			out, err := exec.Command(py, "-c", "print(1)").Output()
+			out, err := exec.Command(py, args...).Output()
 			if err != nil || string(out) != "1\n" {
 				b.Errorf("python3 -c: %q %v", out, err)
 				return

@@ -19,7 +19,14 @@
 // Python starts, and, when r1go runs as root, under a fresh random unprivileged uid with
 // no capabilities and no_new_privs (setpriv(1)), so that the process limit counts only
 // that run's processes and every leftover process can be found and killed by its uid.
-// Protections lists what is active; every Report carries the same list.
+// In bwrap mode on amd64 and arm64 a seccomp filter also refuses the system calls an
+// escape would need (new namespaces, mounts, ptrace, keyrings, bpf, perf, io_uring, module
+// loading). Protections lists what is active; every Report carries the same list.
+//
+// Known limits: memory is bounded per process (RLIMIT_AS), so a run may hold up to
+// MaxProcs × MemoryBytes at once (no cgroup); RLIMIT_CPU is per process, so a run's total
+// CPU time is bounded by the wall-clock deadline; the unshare and rlimits modes leave the
+// host filesystem visible (world-readable files can be read) and say so.
 //
 // Run is the entry point; a Sandbox (New) lets a caller choose the interpreter or force a
 // weaker mode. ExtractProgram pulls the program out of a model response.

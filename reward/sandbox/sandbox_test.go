@@ -158,6 +158,8 @@ func TestBenignPrograms(t *testing.T) {
 			TestCase{Stdout: "100000"}, StatusOK},
 		{"write-own-tmp", "open('scratch.txt', 'w').write('hi')\nimport tempfile\nwith tempfile.NamedTemporaryFile('w+') as f:\n    f.write('x'); f.flush()\nprint(open('scratch.txt').read())\n",
 			TestCase{Stdout: "hi"}, StatusOK},
+		{"large-program", "x = [" + strings.Repeat("1234567,", 40000) + "]\nprint(len(x), sum(x))\n", // 320 KB: more than a pipe holds
+			TestCase{Stdout: "40000 49382680000"}, StatusOK},
 		{"stdlib-imports", "import math, itertools, collections, heapq, bisect, functools, re, json, fractions, decimal, datetime, random, string\n" +
 			"print(math.comb(10, 3), fractions.Fraction(1, 3) + fractions.Fraction(1, 6))\n", TestCase{Stdout: "120 1/2"}, StatusOK},
 	}
