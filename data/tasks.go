@@ -44,14 +44,14 @@ type taskInfo struct {
 
 func tasks() map[string]taskInfo {
 	return map[string]taskInfo{
-		"countdown": {"TinyZero countdown: reach the target with + - * / over 3-4 given numbers, each at most once (reward countdown+format)",
+		"countdown": {"TinyZero countdown: reach the target with + - * / over 3-4 given numbers, solvable by construction",
 			func(p string) (Task, error) {
 				if p != "" {
 					return nil, fmt.Errorf("task countdown takes no parameter, got %q", p)
 				}
 				return countdownTask{}, nil
 			}},
-		"arith": {"integer arithmetic; arith:D sets the difficulty D = 1 (one-digit a±b) … 5 (five signed 3-digit operands, nested parentheses), default 2 (reward integer+format)",
+		"arith": {"integer arithmetic; arith:D sets the difficulty D = 1 (one-digit a±b) … 5 (five signed 3-digit operands, nested parentheses), default 2",
 			func(p string) (Task, error) {
 				d := 2
 				if p != "" {
@@ -62,7 +62,7 @@ func tasks() map[string]taskInfo {
 				}
 				return NewArith(d), nil
 			}},
-		"copy-digit": {"copy the last digit of a short digit string: the warm-up task a tiny random model learns with GRPO on a CPU in a few dozen steps (reward integer)",
+		"copy-digit": {"copy the last digit of a short digit string: a warm-up task whose reward is dense for a tiny random model (about 7% right by chance)",
 			func(p string) (Task, error) {
 				if p != "" {
 					return nil, fmt.Errorf("task copy-digit takes no parameter, got %q", p)

@@ -26,7 +26,10 @@ func commands() []*command {
 	return []*command{
 		cmdVerify(),
 		cmdEval(),
+		cmdTasks(),
 		cmdInit(),
+		cmdGenerate(),
+		cmdGRPO(),
 		cmdLogprobs(),
 		cmdBench(),
 		cmdTokenize(),
