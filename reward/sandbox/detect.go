@@ -309,6 +309,7 @@ func (s *Sandbox) bwrapFilesystem() []string {
 		}
 		a = append(a, "--ro-bind", p, p)
 	}
+	a = append(a, "--perms", "0755", "--dir", "/etc")
 	for _, f := range []string{"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime"} {
 		a = append(a, "--ro-bind-try", f, f)
 	}

@@ -160,6 +160,8 @@ func TestBenignPrograms(t *testing.T) {
 			TestCase{Stdout: "hi"}, StatusOK},
 		{"large-program", "x = [" + strings.Repeat("1234567,", 40000) + "]\nprint(len(x), sum(x))\n", // 320 KB: more than a pipe holds
 			TestCase{Stdout: "40000 49382680000"}, StatusOK},
+		{"loader-cache-and-timezone", "import os, time\nprint(os.access('/etc/ld.so.cache', os.R_OK), time.tzname[0] != '')\n",
+			TestCase{Stdout: "True True"}, StatusOK},
 		{"stdlib-imports", "import math, itertools, collections, heapq, bisect, functools, re, json, fractions, decimal, datetime, random, string\n" +
 			"print(math.comb(10, 3), fractions.Fraction(1, 3) + fractions.Fraction(1, 6))\n", TestCase{Stdout: "120 1/2"}, StatusOK},
 	}
