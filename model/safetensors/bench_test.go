@@ -154,3 +154,34 @@ func BenchmarkWrite(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkConvert measures the float conversions on 1 Mi elements (MB/s of 16-bit input or
+// output bytes).
+//
+//	go test -run '^$' -bench BenchmarkConvert ./model/safetensors/
+func BenchmarkConvert(b *testing.B) {
+	const n = 1 << 20
+	vals := make([]float32, n)
+	for i := range vals {
+		vals[i] = float32(i%1000) * 0.001
+	}
+	half := make([]byte, 2*n)
+	for _, dt := range []DType{BF16, F16} {
+		b.Run("decode"+string(dt), func(b *testing.B) {
+			b.SetBytes(2 * n)
+			for b.Loop() {
+				if err := DecodeFloat32s(vals, dt, half); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("encode"+string(dt), func(b *testing.B) {
+			b.SetBytes(2 * n)
+			for b.Loop() {
+				if err := EncodeFloat32s(half, dt, vals); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
