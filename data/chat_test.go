@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 func TestLoadChatLayouts(t *testing.T) {
@@ -94,5 +96,36 @@ func TestConversationJSONRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, convs) {
 		t.Errorf("got %#v, want %#v", got, convs)
+	}
+}
+
+func TestLoadChatParquet(t *testing.T) {
+	type msg struct {
+		Role    string `parquet:"role"`
+		Content string `parquet:"content"`
+	}
+	type row struct {
+		ID       string `parquet:"id"`
+		Messages []msg  `parquet:"messages,list"`
+	}
+	path := filepath.Join(t.TempDir(), "chat.parquet")
+	rows := []row{
+		{"a", []msg{{"user", "2+2?"}, {"assistant", "<think>add</think> 4"}}},
+		{"b", []msg{{"system", "s"}, {"user", "q"}}},
+	}
+	if err := parquet.WriteFile(path, rows); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadChat(path)
+	if err == nil || !strings.HasSuffix(err.Error(), `chat.parquet row 2: field "messages": no assistant turn (SFT learns from assistant turns)`) {
+		t.Fatalf("error = %v", err)
+	}
+	if err := parquet.WriteFile(path, rows[:1]); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadChat(path)
+	want := []Conversation{{ID: "a", Messages: []Message{{"user", "2+2?"}, {"assistant", "<think>add</think> 4"}}, Fields: map[string]any{}}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %#v, %v", got, err)
 	}
 }

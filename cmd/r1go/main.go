@@ -28,7 +28,6 @@ func commands() []*command {
 		cmdEval(),
 		cmdTasks(),
 		cmdInit(),
-		cmdGenerate(),
 		cmdGRPO(),
 		cmdLogprobs(),
 		cmdBench(),
