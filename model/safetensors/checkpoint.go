@@ -109,7 +109,7 @@ func OpenIndex(indexPath string) (*Checkpoint, error) {
 			}
 			if f, err = ReadFile(path); err != nil {
 				c.Close()
-				return nil, fmt.Errorf("safetensors: %s: shard %s: %w", indexPath, e.file, err)
+				return nil, fmt.Errorf("%w (shard listed in %s)", err, indexPath)
 			}
 			byName[e.file] = f
 			c.files = append(c.files, f)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -203,7 +204,7 @@ func TestOpenIndexErrors(t *testing.T) {
 		{"tensor not in shard", `{"weight_map":{"a":"` + shard + `","b":"` + shard + `"}}`, nil,
 			[]string{`tensor "b" is mapped to ` + shard + `, which does not hold it`}, ErrNotFound},
 		{"corrupt shard", `{"weight_map":{"a":"` + shard + `"}}`, []byte("\x08\x00\x00\x00\x00\x00\x00\x00{}      trailing"),
-			[]string{"shard " + shard, "trailing bytes"}, ErrInvalid},
+			[]string{filepath.Join("DIR", shard) + ": file has 8 data bytes", "(shard listed in "}, ErrInvalid},
 		{"path traversal", `{"weight_map":{"a":"../evil.safetensors"}}`, nil,
 			[]string{`weight_map["a"] = "../evil.safetensors" is not a plain file name`}, ErrInvalid},
 		{"duplicate name", `{"weight_map":{"a":"` + shard + `","a":"` + shard + `"}}`, nil,
@@ -236,7 +237,7 @@ func TestOpenIndexErrors(t *testing.T) {
 				t.Errorf("error %q does not wrap %v", err, tc.is)
 			}
 			for _, w := range append([]string{indexPath}, tc.want...) {
-				if !strings.Contains(err.Error(), w) {
+				if w = strings.ReplaceAll(w, "DIR", dir); !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q lacks %q", err, w)
 				}
 			}
@@ -342,5 +343,45 @@ func TestWriteLazy(t *testing.T) {
 	}
 	if err := WriteFileLazy(single, []LazyTensor{{Name: "x", DType: U8, Shape: []int{1}}}, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("nil Bytes: %v", err)
+	}
+}
+
+// TestConcurrentReads reads every tensor of a sharded checkpoint from several goroutines at once
+// (run with -race to check the claim that reads may be concurrent).
+func TestConcurrentReads(t *testing.T) {
+	dir := t.TempDir()
+	var ts []Tensor
+	for i := range 16 {
+		ts = append(ts, u8Tensor("t"+strconv.Itoa(i), 64+i, byte(i)))
+	}
+	if err := WriteDir(dir, ts, nil, 300); err != nil {
+		t.Fatal(err)
+	}
+	c, err := OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range ts {
+				want := ts[(i+g)%len(ts)]
+				got, err := c.Tensor(want.Name)
+				if err == nil && !bytes.Equal(got.Data, want.Data) {
+					err = errors.New("data differs for " + want.Name)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -34,7 +34,8 @@ var ErrInvalid = errors.New("invalid safetensors data")
 var ErrNotFound = errors.New("tensor not found")
 
 // File is an open safetensors file whose header has been parsed and validated. Tensor data is
-// read lazily, by name. A File is safe for concurrent use.
+// read lazily, by name. Its read methods may be called from several goroutines at once; Close
+// must not race with them.
 type File struct {
 	path   string
 	r      io.ReaderAt
