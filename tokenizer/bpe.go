@@ -1,9 +1,5 @@
 package tokenizer
 
-import (
-	"container/heap"
-)
-
 // mergeTable maps a pair of token ids to its merge rank and the id of the merged token.
 // It is an open-addressing hash table keyed by the packed pair; it is read-only after
 // Load, so encoders on many goroutines share it.
@@ -133,22 +129,52 @@ type mergeCand struct {
 	rank, pos, id int32
 }
 
+// candHeap is a binary min-heap of merge candidates ordered by (rank, pos), written
+// out for the concrete type (container/heap boxes every element in an interface).
 type candHeap []mergeCand
 
-func (h candHeap) Len() int { return len(h) }
-func (h candHeap) Less(i, j int) bool {
-	if h[i].rank != h[j].rank {
-		return h[i].rank < h[j].rank
-	}
-	return h[i].pos < h[j].pos
+func (c mergeCand) less(o mergeCand) bool {
+	return c.rank < o.rank || (c.rank == o.rank && c.pos < o.pos)
 }
-func (h candHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *candHeap) Push(x any)   { *h = append(*h, x.(mergeCand)) }
-func (h *candHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+
+func (h *candHeap) push(c mergeCand) {
+	*h = append(*h, c)
+	a := *h
+	i := len(a) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !a[i].less(a[p]) {
+			break
+		}
+		a[i], a[p] = a[p], a[i]
+		i = p
+	}
+}
+
+func (h *candHeap) pop() mergeCand {
+	a := *h
+	top := a[0]
+	n := len(a) - 1
+	a[0] = a[n]
+	a = a[:n]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && a[r].less(a[l]) {
+			m = r
+		}
+		if !a[m].less(a[i]) {
+			break
+		}
+		a[i], a[m] = a[m], a[i]
+		i = m
+	}
+	*h = a
+	return top
 }
 
 func (e *encoder) mergeWordHeap(ids []int32) []int32 {
@@ -161,12 +187,11 @@ func (e *encoder) mergeWordHeap(ids []int32) []int32 {
 	h := e.heap[:0]
 	for i := 0; i+1 < len(syms); i++ {
 		if r, id, ok := m.get(syms[i].id, syms[i+1].id); ok {
-			h = append(h, mergeCand{r, int32(i), id})
+			h.push(mergeCand{r, int32(i), id})
 		}
 	}
-	heap.Init(&h)
-	for h.Len() > 0 {
-		top := heap.Pop(&h).(mergeCand)
+	for len(h) > 0 {
+		top := h.pop()
 		s := &syms[top.pos]
 		if !s.alive || s.next < 0 {
 			continue
@@ -183,12 +208,12 @@ func (e *encoder) mergeWordHeap(ids []int32) []int32 {
 		}
 		if s.prev >= 0 {
 			if r, id, ok := m.get(syms[s.prev].id, s.id); ok {
-				heap.Push(&h, mergeCand{r, s.prev, id})
+				h.push(mergeCand{r, s.prev, id})
 			}
 		}
 		if s.next >= 0 {
 			if r, id, ok := m.get(s.id, syms[s.next].id); ok {
-				heap.Push(&h, mergeCand{r, top.pos, id})
+				h.push(mergeCand{r, top.pos, id})
 			}
 		}
 	}
