@@ -69,7 +69,7 @@ type Checkpointer struct {
 // optimizer moments: see SaveMoments), adds StateFile with state (state.Step is set to
 // step), fsyncs everything, renames the directory to checkpoint-<step>, points
 // dir/latest at it (write to a temporary file, fsync, rename) and deletes the oldest
-// checkpoints beyond Keep. A process killed at any moment leaves the previous
+// checkpoints beyond Keep (so at most Keep + 1 exist at any moment). A process killed at any moment leaves the previous
 // checkpoints intact and Latest never returns a partial one; leftovers of a killed Save
 // are removed by the next one.
 func (c Checkpointer) Save(dir string, step int, write func(tmpDir string) error, state TrainerState) error {
@@ -81,6 +81,13 @@ func (c Checkpointer) Save(dir string, step int, write func(tmpDir string) error
 	}
 	if err := removeLeftovers(dir); err != nil {
 		return fmt.Errorf("saving checkpoint: %w", err)
+	}
+	if c.Keep > 0 {
+		// A Save killed between its rename and its pruning leaves one checkpoint too many;
+		// prune those first so that there are never more than Keep + 1.
+		if err := prune(dir, c.Keep, -1); err != nil {
+			return fmt.Errorf("saving checkpoint: removing old checkpoints: %w", err)
+		}
 	}
 	name := checkpointPrefix + strconv.Itoa(step)
 	final := filepath.Join(dir, name)

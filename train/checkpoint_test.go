@@ -162,7 +162,7 @@ func TestCheckpointKill9(t *testing.T) {
 	dir := t.TempDir()
 	r := rand.New(rand.NewPCG(1, 2))
 	kills, sawCheckpoint := 0, false
-	for round := 0; round < 25; round++ {
+	for round := 0; round < 40; round++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCheckpointWriterProcess$")
 		cmd.Env = append(os.Environ(), "R1GO_CHECKPOINT_WRITER_DIR="+dir)
 		if err := cmd.Start(); err != nil {
