@@ -1,6 +1,7 @@
 package train
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -165,10 +166,19 @@ func TestCheckpointKill9(t *testing.T) {
 	for round := 0; round < 40; round++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCheckpointWriterProcess$")
 		cmd.Env = append(os.Environ(), "R1GO_CHECKPOINT_WRITER_DIR="+dir)
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(5+r.IntN(60)) * time.Millisecond)
+		// Wait until the writer is about to save (process start-up time varies with the
+		// machine's load), then let it run for a random while: 0 to 3 saves.
+		if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
+			t.Fatalf("round %d: the writer process did not start: %v", round, err)
+		}
+		time.Sleep(time.Duration(r.IntN(40000)) * time.Microsecond)
 		if err := cmd.Process.Signal(syscall.SIGKILL); err == nil {
 			kills++
 		}
@@ -207,6 +217,7 @@ func TestCheckpointWriterProcess(t *testing.T) {
 	if _, s, err := Latest(dir); err == nil {
 		step = s
 	}
+	fmt.Println("ready")
 	ck := Checkpointer{Keep: 2}
 	for i := 0; i < 1000; i++ {
 		step++
