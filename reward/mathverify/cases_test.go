@@ -494,6 +494,34 @@ var equalCases = []equalCase{
 	{`x_1 + x_2`, `x_1 + x_3`, false},
 	{`e`, `e^1`, true},
 	{`e^2`, `7.389`, false},
+	// Unions of sets, Unicode symbols.
+	{`\{1,3\} \cup \{2,4\}`, `\{1,2,3,4\}`, true},
+	{`\{1,3\} \cup \{2,4\}`, `\{1,2,3\}`, false},
+	{`(-\infty, 0) \cup \{2\}`, `\{2\} \cup (-\infty, 0)`, true},
+	{`(-\infty, 0) \cup \{2\}`, `(-\infty, 0]`, false},
+	{`(-\infty, 0) \cup \{0\}`, `(-\infty, 0]`, true},
+	{`\{1,2\}`, `[1,2]`, false},
+	{`\beta`, `β`, true},
+	{`\beta`, `α`, false},
+	{`\theta + 1`, `1 + θ`, true},
+	{`x \le 5`, `x ≤ 5`, true},
+	{`2 \ne 3`, `2 ≠ 3`, true},
+	{`\infty`, `∞`, true},
+	{`\sqrt{2}`, `√2`, true},
+	{`x^2`, `x²`, true},
+	{`-5`, `−5`, true},
+}
+
+// oneWayCases hold only from gold to prediction; the reverse direction gives !want.
+// A predicted calculation is judged by its result, but a gold equation is not matched
+// by a bare number.
+var oneWayCases = []equalCase{
+	{`5`, `2+3=5`, true},
+	{`101`, `a+2z = 2z + a = 101`, true},
+	{`7`, `\frac{14}{2} = 7`, true},
+	{`8`, `2+3=5`, false},
+	{`0`, `5x - 7y + 11z + 4 = 0`, false},
+	{`0`, `x + 1 = 0`, false},
 }
 
 // TestEqualCases runs the table in both directions.
@@ -514,6 +542,14 @@ func TestEqualCases(t *testing.T) {
 		// Equivalence is symmetric.
 		if got, err := Compare(tc.pred, tc.gold, opts); got != tc.want {
 			t.Errorf("Compare(%q, %q) = %v (err %v), want %v (reversed case)", tc.pred, tc.gold, got, err, tc.want)
+		}
+	}
+	for _, tc := range oneWayCases {
+		if got, err := Compare(tc.gold, tc.pred, opts); got != tc.want {
+			t.Errorf("Compare(%q, %q) = %v (err %v), want %v", tc.gold, tc.pred, got, err, tc.want)
+		}
+		if got, err := Compare(tc.pred, tc.gold, opts); got {
+			t.Errorf("Compare(%q, %q) = %v (err %v), want false (reversed one-way case)", tc.pred, tc.gold, got, err)
 		}
 	}
 	t.Logf("%d cases, %d negative", len(equalCases), neg)

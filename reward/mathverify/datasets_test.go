@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -57,6 +58,57 @@ func TestMATH500Solutions(t *testing.T) {
 		t.Errorf("row %d: answer %q, extracted %q: not verified (err %v)", i+1, ans, r.Pred, r.Err)
 	}
 	t.Logf("MATH-500: %d/%d solutions verify against their answers (%.1f%%)", ok, len(rows), 100*float64(ok)/float64(len(rows)))
+}
+
+var (
+	fracRe  = regexp.MustCompile(`\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}`)
+	digitRe = regexp.MustCompile(`[0-9]`)
+	intRe   = regexp.MustCompile(`^-?[0-9]+$`)
+	mixedRe = regexp.MustCompile(`[0-9]\s*\\[dt]?frac`)
+)
+
+// rewrite spells an answer differently without changing its value: fractions as
+// (a)/(b), Unicode symbols for some commands, \left/\right dropped, extra spaces.
+func rewrite(s string) string {
+	if intRe.MatchString(s) {
+		return s + ".0"
+	}
+	for range 4 {
+		if mixedRe.MatchString(s) {
+			break // 1\frac{4}{5} is a mixed number, not 1·(4/5)
+		}
+		s = fracRe.ReplaceAllString(s, "(($1)/($2))")
+	}
+	s = strings.NewReplacer(`\left`, "", `\right`, "", `\pi`, "π ", `\infty`, "∞", `\le `, `\leq `,
+		`^\circ`, "°", `\cdot`, "*", `\sqrt`, `√`, `,`, `, `, `\!`, "").Replace(s)
+	return s
+}
+
+// TestMATH500Rewritten checks every MATH-500 answer against a differently written
+// equivalent (through the parser, not string equality) and against a perturbed
+// answer (its first digit changed), which must not verify.
+func TestMATH500Rewritten(t *testing.T) {
+	rows := readJSONL(t, filepath.Join(sharedData, "math500", "test.jsonl"))
+	opts := DefaultOptions()
+	rewritten, perturbed := 0, 0
+	for i, row := range rows {
+		ans, _ := row["answer"].(string)
+		if alt := rewrite(ans); quickKey(alt) != quickKey(ans) {
+			rewritten++
+			if ok, err := Compare(ans, alt, opts); !ok {
+				t.Errorf("row %d: %q vs rewritten %q: not equal (err %v)", i+1, ans, alt, err)
+			}
+		}
+		if loc := digitRe.FindStringIndex(ans); loc != nil {
+			d := ans[loc[0]]
+			bad := ans[:loc[0]] + string('0'+(d-'0'+1)%10) + ans[loc[1]:]
+			perturbed++
+			if ok, _ := Compare(ans, bad, opts); ok {
+				t.Errorf("row %d: %q verified against perturbed %q", i+1, ans, bad)
+			}
+		}
+	}
+	t.Logf("MATH-500: %d answers rewritten and verified, %d perturbed and rejected", rewritten, perturbed)
 }
 
 // TestGSM8KAnswers checks that every GSM8K answer verifies against its own solution

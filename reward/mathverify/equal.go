@@ -226,6 +226,13 @@ func (c *comparer) canon(n *node) *node {
 		return c.canon(n.kids[0])
 	case n.k == kUnion && len(n.kids) == 1:
 		return c.canon(n.kids[0])
+	case n.k == kUnion && allSets(n.kids):
+		// \{1,3\} \cup \{2,4\} is the set \{1,2,3,4\}.
+		u := newNode(kSet)
+		for _, k := range n.kids {
+			u.kids = append(u.kids, k.kids...)
+		}
+		return u
 	case n.k == kRel && len(n.ops) == 1 && n.ops[0] == tIn && n.kids[0].k == kSym:
 		return c.canon(n.kids[1])
 	case n.k == kList:
@@ -249,6 +256,16 @@ func (c *comparer) canon(n *node) *node {
 		return newNode(kList, vals...)
 	}
 	return n
+}
+
+// allSets reports whether every node is a finite set (or the empty set).
+func allSets(ns []*node) bool {
+	for _, n := range ns {
+		if n.k != kSet && n.k != kEmpty {
+			return false
+		}
+	}
+	return true
 }
 
 // expandPM returns the values of an expression with ± and ∓, at most maxExpansions.
@@ -454,6 +471,7 @@ func (c *comparer) point(vars map[string]bool, i int) map[string]complex128 {
 
 // relEqual compares answers of which at least one is a relation.
 func (c *comparer) relEqual(g, p *node, depth int) bool {
+	predIsRel := p.k == kRel
 	if g.k != kRel {
 		g, p = p, g
 	}
@@ -466,6 +484,12 @@ func (c *comparer) relEqual(g, p *node, depth int) bool {
 			if isVar(g.kids[1]) {
 				return c.equal(g.kids[0], p, depth+1)
 			}
+		}
+		// A predicted calculation "2 + 3 = 5" or chain "a + b = b + a = 7" is judged by
+		// its result (its last side); an equation in variables ("x + y = 0") is not.
+		// The reverse does not hold: a gold equation is not matched by a number.
+		if predIsRel && allEq(g) && (len(g.ops) > 1 || constant(g.kids[0]) && constant(g.kids[1])) {
+			return c.equal(g.kids[len(g.kids)-1], p, depth+1)
 		}
 		if iv, ok := relInterval(g); ok {
 			if pi, ok := toIntervals(p); ok {
@@ -507,6 +531,13 @@ func (c *comparer) relEqual(g, p *node, depth int) bool {
 	if !g.kids[0].isScalar() || !g.kids[1].isScalar() || !p.kids[0].isScalar() || !p.kids[1].isScalar() {
 		return false
 	}
+	// Side by side (and swapped, for the symmetric = and ≠).
+	if c.equal(g.kids[0], p.kids[0], depth+1) && c.equal(g.kids[1], p.kids[1], depth+1) {
+		return true
+	}
+	if (op == tEq || op == tNe) && c.equal(g.kids[0], p.kids[1], depth+1) && c.equal(g.kids[1], p.kids[0], depth+1) {
+		return true
+	}
 	if g.hasPM() || p.hasPM() {
 		return false
 	}
@@ -515,6 +546,23 @@ func (c *comparer) relEqual(g, p *node, depth int) bool {
 }
 
 func isVar(n *node) bool { return n.k == kSym && !isConstName(n.name) }
+
+// constant reports whether n is a scalar without free variables.
+func constant(n *node) bool {
+	vars := map[string]bool{}
+	n.freeVars(vars)
+	return len(vars) == 0 && n.isScalar()
+}
+
+// allEq reports whether every operator of a relation chain is '='.
+func allEq(r *node) bool {
+	for _, op := range r.ops {
+		if op != tEq {
+			return false
+		}
+	}
+	return true
+}
 
 // orient rewrites > and ≥ as < and ≤ by reversing a chain whose ops all point down.
 func orient(r *node) *node {
@@ -586,11 +634,6 @@ func relInterval(r *node) (*node, bool) {
 			return nil, false
 		}
 	}
-	constant := func(n *node) bool {
-		vars := map[string]bool{}
-		n.freeVars(vars)
-		return len(vars) == 0 && n.isScalar()
-	}
 	negInf := newNode(kNeg, newNode(kInf))
 	posInf := newNode(kInf)
 	switch len(r.kids) {
@@ -626,6 +669,20 @@ func toIntervals(n *node) ([]*node, bool) {
 			iv := newNode(kInterval, n.kids[0], n.kids[1])
 			return []*node{iv}, true
 		}
+	case kSet:
+		// Finite sets inside unions are sets of points [a, a].
+		var out []*node
+		for _, k := range n.kids {
+			if !k.isScalar() || k.hasPM() {
+				return nil, false
+			}
+			iv := newNode(kInterval, k, k)
+			iv.loClosed, iv.hiClosed = true, true
+			out = append(out, iv)
+		}
+		return out, true
+	case kEmpty:
+		return nil, true
 	case kUnion:
 		var out []*node
 		for _, k := range n.kids {

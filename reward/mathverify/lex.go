@@ -90,6 +90,14 @@ var (
 		"psi": true, "omega": true, "Gamma": true, "Delta": true, "Theta": true, "Lambda": true,
 		"Xi": true, "Pi": true, "Sigma": true, "Upsilon": true, "Phi": true, "Psi": true, "Omega": true,
 	}
+	// greekRunes names Unicode Greek letters as their LaTeX commands (β is \beta).
+	greekRunes = map[rune]string{
+		'α': "alpha", 'β': "beta", 'γ': "gamma", 'δ': "delta", 'ε': "epsilon", 'ζ': "zeta",
+		'η': "eta", 'θ': "theta", 'ι': "iota", 'κ': "kappa", 'λ': "lambda", 'μ': "mu", 'ν': "nu",
+		'ξ': "xi", 'ρ': "rho", 'σ': "sigma", 'τ': "tau", 'υ': "upsilon", 'φ': "phi", 'ϕ': "phi",
+		'χ': "chi", 'ψ': "psi", 'ω': "omega", 'Γ': "Gamma", 'Δ': "Delta", 'Θ': "Theta",
+		'Λ': "Lambda", 'Ξ': "Xi", 'Σ': "Sigma", 'Φ': "Phi", 'Ψ': "Psi", 'Ω': "Omega",
+	}
 	// skipCmds are commands with no mathematical meaning.
 	skipCmds = map[string]bool{
 		"left": true, "right": true, "big": true, "Big": true, "bigg": true, "Bigg": true,
@@ -593,6 +601,10 @@ func (lx *lexer) unicode(r rune) error {
 		lx.emit(tNum, map[rune]string{'²': "2", '³': "3"}[r])
 	case '\u00a0', '\u2009', '\u202f', '\u200b':
 	default:
+		if name, ok := greekRunes[r]; ok {
+			lx.emit(tIdent, name)
+			return nil
+		}
 		if unicode.IsLetter(r) {
 			lx.emit(tIdent, string(r))
 			return nil
