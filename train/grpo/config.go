@@ -6,8 +6,8 @@
 // with the k3 KL penalty built into a GoMLX graph for the grpo, dapo and dr_grpo
 // aggregations.
 //
-// The GRPO loop that ties these to the model, the generation engine and the rewards lives
-// with the trainer command; every piece here is a plain function tested on its own.
+// Trainer (trainer.go) is the GRPO loop that ties these pieces to the model, the
+// generation engine and the rewards; each piece is a plain function tested on its own.
 package grpo
 
 import (
