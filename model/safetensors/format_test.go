@@ -476,3 +476,72 @@ func TestRoundTripAllDTypes(t *testing.T) {
 		t.Error("rewriting the tensors read back gives different bytes")
 	}
 }
+
+// TestTransformersFile reads a checkpoint that transformers wrote with the reference
+// serializer (testdata/README.md): every tensor has the dtype, shape and initial values
+// transformers gives it, and encoding the tensors again reproduces the file byte for byte.
+func TestTransformersFile(t *testing.T) {
+	path := filepath.Join("testdata", "transformers-tiny-qwen2.safetensors")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Len() != 26 || f.Metadata()["format"] != "pt" || f.DataOffset()%8 != 0 {
+		t.Fatalf("Len %d, metadata %v, data offset %d", f.Len(), f.Metadata(), f.DataOffset())
+	}
+	info, err := f.Info("model.embed_tokens.weight")
+	if err != nil || info.DType != F32 || !slices.Equal(info.Shape, []int{256, 64}) || info.Begin != 0 {
+		t.Fatalf("embed_tokens: %+v, %v", info, err)
+	}
+	for _, name := range f.Names() {
+		vals, err := f.Float32s(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case strings.HasSuffix(name, "norm.weight"): // RMSNorm weights start at 1
+			for _, v := range vals {
+				if v != 1 {
+					t.Fatalf("%s holds %g, want all 1", name, v)
+				}
+			}
+		case strings.HasSuffix(name, ".bias"): // linear biases start at 0
+			for _, v := range vals {
+				if v != 0 {
+					t.Fatalf("%s holds %g, want all 0", name, v)
+				}
+			}
+		default: // normal(0, initializer_range = 0.1)
+			var sum, sq float64
+			for _, v := range vals {
+				sum += float64(v)
+				sq += float64(v) * float64(v)
+			}
+			n := float64(len(vals))
+			mean, std := sum/n, math.Sqrt(sq/n-(sum/n)*(sum/n))
+			if math.Abs(mean) > 0.01 || math.Abs(std-0.1) > 0.01 {
+				t.Errorf("%s: mean %.4f std %.4f, want about 0 and 0.1", name, mean, std)
+			}
+		}
+	}
+	ts, err := f.Tensors()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Encode(&buf, ts, f.Metadata()); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), raw) {
+		n := 0
+		for n < min(len(raw), buf.Len()) && raw[n] == buf.Bytes()[n] {
+			n++
+		}
+		t.Fatalf("re-encoded file differs from the transformers file at byte %d (%d vs %d bytes)", n, buf.Len(), len(raw))
+	}
+}
