@@ -3,6 +3,8 @@ package eval
 import (
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -32,11 +34,13 @@ type Options struct {
 	CILevel   float64                // confidence level of the pass@1 interval; 0 means 0.95
 	Bootstrap int                    // bootstrap resamples; 0 means 2000
 	Seed      uint64                 // bootstrap seed
+	GroupBy   string                 // task field to break the results down by (e.g. "level", "subject"); "" for none
 }
 
 // Problem is the result for one problem.
 type Problem struct {
 	ID          string          `json:"id"`
+	Group       string          `json:"-"` // value of the Options.GroupBy field, "(none)" when absent
 	Gold        string          `json:"gold"`
 	N           int             `json:"n"`       // samples
 	Correct     int             `json:"correct"` // correct samples
@@ -71,6 +75,17 @@ type Summary struct {
 	MeanLengthTokens float64         // mean tokens per completion; 0 when no sample gave a token count
 	AnswerRate       float64         // share of samples with an extracted answer
 	ScoreErrors      int             // samples the verifier could not score (counted wrong)
+	GroupBy          string          // the Options.GroupBy field, or ""
+	Groups           []Group         // the breakdown by GroupBy, keys in ascending (numeric when all are integers) order
+}
+
+// Group holds the figures of the problems sharing one value of the GroupBy field.
+type Group struct {
+	Key      string
+	Problems int
+	Pass1    float64
+	PassK    map[int]float64
+	Cons     float64
 }
 
 // Report is the outcome of an evaluation.
@@ -139,6 +154,9 @@ func Evaluate(scored []Scored, opts Options) (*Report, error) {
 	var chars, tokens, tokenSamples, answered, consRight int
 	for gi, g := range groups {
 		p := Problem{ID: scored[g[0]].ID, Gold: scored[g[0]].Gold, N: len(g), PassK: map[int]float64{}}
+		if opts.GroupBy != "" {
+			p.Group = groupKey(scored[g[0]].Fields[opts.GroupBy])
+		}
 		pChars := 0
 		for _, i := range g {
 			s := scored[i]
@@ -187,6 +205,10 @@ func Evaluate(scored []Scored, opts Options) (*Report, error) {
 	}
 	sum.Cons = float64(consRight) / float64(len(groups))
 	sum.Pass1, sum.Pass1StdErr = meanStdErr(pass1)
+	if opts.GroupBy != "" {
+		sum.GroupBy = opts.GroupBy
+		sum.Groups = breakdown(rep.Problems, ks)
+	}
 	var err error
 	sum.Pass1CILow, sum.Pass1CIHigh, err = BootstrapCI(pass1, opts.CILevel, opts.Bootstrap, opts.Seed)
 	if err != nil {
@@ -198,4 +220,68 @@ func Evaluate(scored []Scored, opts Options) (*Report, error) {
 	}
 	sum.AnswerRate = float64(answered) / float64(len(scored))
 	return rep, nil
+}
+
+// groupKey renders a field value as a group key.
+func groupKey(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "(none)"
+	case string:
+		return v
+	case int:
+		return strconv.Itoa(v)
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return fmt.Sprint(v)
+}
+
+// breakdown aggregates problems by their Group.
+func breakdown(problems []Problem, ks []int) []Group {
+	index := map[string]int{}
+	var groups []Group
+	for _, p := range problems {
+		i, ok := index[p.Group]
+		if !ok {
+			i = len(groups)
+			index[p.Group] = i
+			groups = append(groups, Group{Key: p.Group, PassK: map[int]float64{}})
+		}
+		g := &groups[i]
+		g.Problems++
+		g.Pass1 += p.Pass1
+		for _, k := range ks {
+			g.PassK[k] += p.PassK[k]
+		}
+		if p.ConsCorrect {
+			g.Cons++
+		}
+	}
+	for i := range groups {
+		g := &groups[i]
+		n := float64(g.Problems)
+		g.Pass1 /= n
+		g.Cons /= n
+		for k := range g.PassK {
+			g.PassK[k] /= n
+		}
+	}
+	numeric := true
+	for _, g := range groups {
+		if _, err := strconv.Atoi(g.Key); err != nil {
+			numeric = false
+		}
+	}
+	slices.SortFunc(groups, func(a, b Group) int {
+		if numeric {
+			x, _ := strconv.Atoi(a.Key)
+			y, _ := strconv.Atoi(b.Key)
+			return x - y
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	return groups
 }

@@ -200,3 +200,56 @@ func writeTestFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+func TestEvaluateGroupBy(t *testing.T) {
+	s := threeProblems()
+	levels := map[string]any{"p1": 2, "p2": 10} // p3 has no level
+	for i := range s {
+		if l, ok := levels[s[i].ID]; ok {
+			s[i].Fields = map[string]any{"level": l}
+		}
+	}
+	rep, err := Evaluate(s, Options{PassK: []int{2}, GroupBy: "level"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := rep.Summary.Groups
+	if len(g) != 3 || g[0].Key != "(none)" || g[1].Key != "10" || g[2].Key != "2" {
+		t.Fatalf("groups %+v, want (none), 10, 2 (not all keys are integers: string order)", g)
+	}
+	// Make every key numeric: numeric order puts 2 before 10.
+	for i := range s {
+		if s[i].ID == "p3" {
+			s[i].Fields = map[string]any{"level": 2}
+		}
+	}
+	rep, err = Evaluate(s, Options{PassK: []int{2}, GroupBy: "level"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g = rep.Summary.Groups
+	if len(g) != 2 || g[0].Key != "2" || g[0].Problems != 2 || g[1].Key != "10" || g[1].Problems != 1 {
+		t.Fatalf("groups %+v", g)
+	}
+	near(t, "level 2 pass@1", g[0].Pass1, (0.5+0)/2)
+	near(t, "level 2 pass@2", g[0].PassK[2], (5.0/6+0)/2)
+	near(t, "level 2 cons", g[0].Cons, 0.5)
+	near(t, "level 10 pass@1", g[1].Pass1, 0.5)
+	near(t, "level 10 cons", g[1].Cons, 0)
+	b, err := json.Marshal(rep.Summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"by_level":{"2":{"problems":2,"pass@1":0.25,"pass@2":0.41666666666666663,"cons@4":0.5},"10":{"problems":1,"pass@1":0.5,"pass@2":0.8333333333333333,"cons@4":0}}}`
+	if !strings.HasSuffix(string(b), want) {
+		t.Errorf("summary JSON ends %s\nwant suffix %s", b, want)
+	}
+	md := rep.Markdown()
+	if !strings.Contains(md, "By level:\n\n| level | problems | pass@1 | pass@2 | cons@4 |\n|---|---|---|---|---|\n| 2 | 2 | 25.0 | 41.7 | 50.0 |\n| 10 | 1 | 50.0 | 83.3 | 0.0 |\n") {
+		t.Errorf("markdown:\n%s", md)
+	}
+	line, _ := json.Marshal(rep.Problems[0])
+	if !strings.HasPrefix(string(line), `{"id":"p1","group":"2","gold":"1/2",`) {
+		t.Errorf("results line %s", line)
+	}
+}

@@ -61,7 +61,8 @@ func (s Summary) CIMethod() string {
 // "cons@<m>", "mean_length_chars"; then "mean_length_tokens" (when known),
 // "pass@1_stderr", "pass@1_ci_low", "pass@1_ci_high", "ci_level", "ci_method",
 // "samples_per_problem_min", "samples_per_problem_max", "answer_rate",
-// "score_errors", and "task" when set.
+// "score_errors", "task" when set, and with a GroupBy field F, "by_F": an object from
+// each value of F to its "problems", "pass@1", "pass@<k>" and "cons@<m>".
 func (s Summary) MarshalJSON() ([]byte, error) {
 	pairs := []kv{{"problems", s.Problems}, {"samples", s.Samples}, {"pass@1", s.Pass1}}
 	for _, k := range sortedK(s.PassK) {
@@ -85,14 +86,38 @@ func (s Summary) MarshalJSON() ([]byte, error) {
 	if s.Task != "" {
 		pairs = append(pairs, kv{"task", s.Task})
 	}
+	if s.GroupBy != "" {
+		var groups []kv
+		for _, g := range s.Groups {
+			gp := []kv{{"problems", g.Problems}, {"pass@1", g.Pass1}}
+			for _, k := range sortedK(g.PassK) {
+				gp = append(gp, kv{"pass@" + strconv.Itoa(k), g.PassK[k]})
+			}
+			gp = append(gp, kv{"cons@" + strconv.Itoa(s.ConsK), g.Cons})
+			b, err := orderedJSON(gp)
+			if err != nil {
+				return nil, err
+			}
+			groups = append(groups, kv{g.Key, json.RawMessage(b)})
+		}
+		b, err := orderedJSON(groups)
+		if err != nil {
+			return nil, err
+		}
+		pairs = append(pairs, kv{"by_" + s.GroupBy, json.RawMessage(b)})
+	}
 	return orderedJSON(pairs)
 }
 
-// MarshalJSON writes one per-problem result line: id, gold, n, correct, pass@1,
+// MarshalJSON writes one per-problem result line: id, group (with Options.GroupBy), gold, n, correct, pass@1,
 // pass@<k> for each requested k, cons_answer, cons_votes, cons_correct,
 // mean_length_chars, preds, verdicts and errors (when any).
 func (p Problem) MarshalJSON() ([]byte, error) {
-	pairs := []kv{{"id", p.ID}, {"gold", p.Gold}, {"n", p.N}, {"correct", p.Correct}, {"pass@1", p.Pass1}}
+	pairs := []kv{{"id", p.ID}}
+	if p.Group != "" {
+		pairs = append(pairs, kv{"group", p.Group})
+	}
+	pairs = append(pairs, kv{"gold", p.Gold}, kv{"n", p.N}, kv{"correct", p.Correct}, kv{"pass@1", p.Pass1})
 	for _, k := range sortedK(p.PassK) {
 		pairs = append(pairs, kv{"pass@" + strconv.Itoa(k), p.PassK[k]})
 	}
@@ -138,6 +163,22 @@ func (r *Report) Markdown() string {
 	b.WriteString("| " + strings.Join(head, " | ") + " |\n")
 	b.WriteString("|" + strings.Repeat("---|", len(head)) + "\n")
 	b.WriteString("| " + strings.Join(row, " | ") + " |\n")
+	if len(s.Groups) > 0 {
+		gh := []string{s.GroupBy, "problems", "pass@1"}
+		for _, k := range sortedK(s.PassK) {
+			gh = append(gh, "pass@"+strconv.Itoa(k))
+		}
+		gh = append(gh, "cons@"+strconv.Itoa(s.ConsK))
+		fmt.Fprintf(&b, "\nBy %s:\n\n| %s |\n|%s\n", s.GroupBy, strings.Join(gh, " | "), strings.Repeat("---|", len(gh)))
+		for _, g := range s.Groups {
+			row := []string{g.Key, strconv.Itoa(g.Problems), pct(g.Pass1)}
+			for _, k := range sortedK(s.PassK) {
+				row = append(row, pct(g.PassK[k]))
+			}
+			row = append(row, pct(g.Cons))
+			b.WriteString("| " + strings.Join(row, " | ") + " |\n")
+		}
+	}
 	if s.ScoreErrors > 0 {
 		fmt.Fprintf(&b, "\n%d samples could not be scored and count as wrong (see the errors in results.jsonl).\n", s.ScoreErrors)
 	}

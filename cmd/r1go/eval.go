@@ -19,7 +19,7 @@ func cmdEval() *command {
 	return &command{
 		name:    "eval",
 		summary: "score generated samples and report pass@1, pass@k, cons@k, mean length and a pass@1 confidence interval",
-		usage:   "--samples FILE.jsonl [--task math|integer|countdown|…|<built-in task>] [--pass-k 1,4,16] [--out DIR]",
+		usage:   "--samples FILE.jsonl [--task math|integer|countdown|…|<built-in task>] [--pass-k 1,4,16] [--group-by FIELD] [--out DIR]",
 		run:     runEval,
 	}
 }
@@ -37,6 +37,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	ciLevel := fs.Float64("ci-level", 0.95, "confidence level of the pass@1 interval (percentile bootstrap over problems)")
 	bootstrap := fs.Int("bootstrap", 2000, "number of bootstrap resamples for the pass@1 interval")
 	seed := fs.Uint64("seed", 0, "seed of the bootstrap resampling (the interval is reproducible for a given seed)")
+	groupBy := fs.String("group-by", "", `task field of the samples to break the results down by, e.g. "level" or "subject" for MATH-500; adds "by_<field>" to the summary`)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -53,7 +54,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	if *bootstrap < 2 {
 		return fmt.Errorf("--bootstrap: want at least 2 resamples, got %d", *bootstrap)
 	}
-	rep, err := eval.EvaluateFile(*samples, *task, eval.Options{PassK: ks, CILevel: *ciLevel, Bootstrap: *bootstrap, Seed: *seed})
+	rep, err := eval.EvaluateFile(*samples, *task, eval.Options{PassK: ks, CILevel: *ciLevel, Bootstrap: *bootstrap, Seed: *seed, GroupBy: *groupBy})
 	if err != nil {
 		return err
 	}
