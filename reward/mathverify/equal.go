@@ -16,6 +16,10 @@ import (
 // ErrTooLong is wrapped by the error for an answer longer than Options.MaxLen.
 var ErrTooLong = errors.New("answer too long")
 
+// ErrGold is wrapped by the error of a gold answer that cannot be understood (a
+// dataset problem rather than a wrong prediction); its message starts with "gold: ".
+var ErrGold = errors.New("gold")
+
 // ErrNoAnswer is the Result.Err of a response from which no answer could be extracted.
 var ErrNoAnswer = errors.New("no answer found in response")
 
@@ -58,7 +62,7 @@ func Compare(gold, pred string, opts Options) (bool, error) {
 		maxLen = DefaultOptions().MaxLen
 	}
 	if len(gold) > maxLen {
-		return false, fmt.Errorf("gold: %w (%d bytes, limit %d)", ErrTooLong, len(gold), maxLen)
+		return false, fmt.Errorf("%w: %w (%d bytes, limit %d)", ErrGold, ErrTooLong, len(gold), maxLen)
 	}
 	if len(pred) > maxLen {
 		return false, fmt.Errorf("pred: %w (%d bytes, limit %d)", ErrTooLong, len(pred), maxLen)
@@ -73,7 +77,7 @@ func Compare(gold, pred string, opts Options) (bool, error) {
 	}
 	g, err := parseAnswer(gold, &opts)
 	if err != nil {
-		return false, fmt.Errorf("gold: %w", err)
+		return false, fmt.Errorf("%w: %w", ErrGold, err)
 	}
 	if g.k == kText {
 		return textKey(pred) == textKey(gold), nil
@@ -478,10 +482,10 @@ func (c *comparer) relEqual(g, p *node, depth int) bool {
 	if p.k != kRel {
 		// "x = 5" vs "5": compare the side that is not a lone variable.
 		if len(g.ops) == 1 && g.ops[0] == tEq {
-			if isVar(g.kids[0]) {
+			if isVar(g.kids[0]) || isFuncDef(g.kids[0]) {
 				return c.equal(g.kids[1], p, depth+1)
 			}
-			if isVar(g.kids[1]) {
+			if isVar(g.kids[1]) || isFuncDef(g.kids[1]) {
 				return c.equal(g.kids[0], p, depth+1)
 			}
 		}
@@ -520,7 +524,7 @@ func (c *comparer) relEqual(g, p *node, depth int) bool {
 		// Same variable on one side each: compare the other sides (handles x = 1 \pm 2).
 		for _, gi := range []int{0, 1} {
 			for _, pi := range []int{0, 1} {
-				if isVar(g.kids[gi]) && isVar(p.kids[pi]) && g.kids[gi].name == p.kids[pi].name {
+				if named(g.kids[gi]) && named(p.kids[pi]) && g.kids[gi].String() == p.kids[pi].String() {
 					if c.equal(g.kids[1-gi], p.kids[1-pi], depth+1) {
 						return true
 					}
@@ -546,6 +550,27 @@ func (c *comparer) relEqual(g, p *node, depth int) bool {
 }
 
 func isVar(n *node) bool { return n.k == kSym && !isConstName(n.name) }
+
+// isFuncDef reports whether n is a function's name applied to variables, f(x) or
+// p(x, y), as on the left of "f(x) = 2x + 1".
+func isFuncDef(n *node) bool {
+	if n.k != kMul || !isVar(n.kids[0]) || !n.kids[1].paren && n.kids[1].k != kTuple {
+		return false
+	}
+	args := []*node{n.kids[1]}
+	if n.kids[1].k == kTuple {
+		args = n.kids[1].kids
+	}
+	for _, a := range args {
+		if !isVar(a) {
+			return false
+		}
+	}
+	return true
+}
+
+// named reports whether n is what an equation defines: a variable or f(x).
+func named(n *node) bool { return isVar(n) || isFuncDef(n) }
 
 // constant reports whether n is a scalar without free variables.
 func constant(n *node) bool {

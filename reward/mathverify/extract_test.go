@@ -2,6 +2,7 @@ package mathverify
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +97,8 @@ func TestVerify(t *testing.T) {
 		{"no answer", `5`, `no idea`, false, ErrNoAnswer},
 		{"unparseable prediction", `5`, `\boxed{\frac{1}{}}`, false, ErrParse},
 		{"too long", `5`, `\boxed{` + strings.Repeat("1+", 5000) + `1}`, false, ErrTooLong},
+		{"bad gold", `\frac{1}{}`, `\boxed{1}`, false, ErrGold},
+		{"bad gold is still parse error", `\frac{1}{}`, `\boxed{1}`, false, ErrParse},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -105,6 +108,9 @@ func TestVerify(t *testing.T) {
 			}
 			if tc.err == nil && r.Err != nil || tc.err != nil && !errors.Is(r.Err, tc.err) {
 				t.Errorf("Verify(%q, %q).Err = %v, want %v", tc.gold, tc.response, r.Err, tc.err)
+			}
+			if errors.Is(r.Err, ErrGold) != strings.HasPrefix(fmt.Sprint(r.Err), "gold: ") {
+				t.Errorf("Verify(%q, %q).Err = %q: ErrGold and the \"gold: \" prefix disagree", tc.gold, tc.response, r.Err)
 			}
 		})
 	}

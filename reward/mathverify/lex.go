@@ -251,11 +251,40 @@ func (lx *lexer) lexNumber() {
 	default:
 		j = -1
 	}
+	hasPoint := j >= 0
 	if j >= 0 {
 		m := digitsAt(s, j)
 		b.WriteByte('.')
 		b.WriteString(s[j : j+m])
 		lx.i = j + m
+	}
+	// A repeating decimal: 0.\overline{3}, 0.1\overline{6} (written "0.1(6)").
+	rest := s[lx.i:]
+	if !hasPoint && strings.HasPrefix(rest, `.\overline{`) {
+		b.WriteByte('.')
+		lx.i++
+		rest = rest[1:]
+		hasPoint = true
+	}
+	if hasPoint && strings.HasPrefix(rest, `\overline{`) {
+		k := lx.i + len(`\overline{`)
+		if m := digitsAt(s, k); m > 0 && k+m < len(s) && s[k+m] == '}' {
+			b.WriteString("(" + s[k:k+m] + ")")
+			lx.i = k + m + 1
+			lx.emit(tNum, b.String())
+			return
+		}
+	}
+	// Scientific notation in plain text: 1.5e3, 2E-4 (not 2e, which is 2·e).
+	if k := lx.i; k < len(s) && (s[k] == 'e' || s[k] == 'E') && n > 0 {
+		k++
+		if k < len(s) && (s[k] == '-' || s[k] == '+') {
+			k++
+		}
+		if m := digitsAt(s, k); m > 0 && m <= 4 && (k+m == len(s) || !isLetter(s[k+m])) {
+			b.WriteString("e" + s[lx.i+1:k+m])
+			lx.i = k + m
+		}
 	}
 	lx.emit(tNum, b.String())
 }
@@ -599,7 +628,7 @@ func (lx *lexer) unicode(r rune) error {
 	case '²', '³':
 		lx.emit(tPow, "")
 		lx.emit(tNum, map[rune]string{'²': "2", '³': "3"}[r])
-	case '\u00a0', '\u2009', '\u202f', '\u200b':
+	case '\u00a0', '\u2009', '\u202f', '\u200b', '€', '£', '¥':
 	default:
 		if name, ok := greekRunes[r]; ok {
 			lx.emit(tIdent, name)

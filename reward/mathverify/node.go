@@ -46,6 +46,7 @@ type node struct {
 	loClosed, hiClosed bool      // kInterval
 	rows, cols         int       // kMatrix
 	lit                bool      // kNum: written as a literal integer (mixed numbers)
+	paren              bool      // written inside parentheses: (x)
 }
 
 func newNode(k kind, kids ...*node) *node { return &node{k: k, kids: kids, dec: -1} }

@@ -546,6 +546,18 @@ func baseNode(digits, base string) (*node, error) {
 
 // parseNumber converts a tNum text to a node.
 func parseNumber(text string) (*node, error) {
+	if strings.HasSuffix(text, ")") {
+		return parseRepeating(text)
+	}
+	if strings.ContainsAny(text, "eE") {
+		r, ok := new(big.Rat).SetString(text)
+		if !ok {
+			return nil, fmt.Errorf("bad number %q", text)
+		}
+		n := numNode(r)
+		n.dec = 0
+		return n, nil
+	}
 	var r *big.Rat
 	// Short numbers avoid big.Rat's general parser.
 	if digits := strings.Replace(text, ".", "", 1); len(digits) <= 18 && digits != "" {
@@ -572,6 +584,32 @@ func parseNumber(text string) (*node, error) {
 	} else {
 		n.lit = true
 	}
+	return n, nil
+}
+
+// parseRepeating converts a repeating decimal "0.1(6)" (0.1666…) to its exact value.
+func parseRepeating(text string) (*node, error) {
+	open := strings.IndexByte(text, '(')
+	head, rep := text[:open], text[open+1:len(text)-1]
+	frac := ""
+	if i := strings.IndexByte(head, '.'); i >= 0 {
+		frac = head[i+1:]
+	}
+	if len(frac)+len(rep) > 200 {
+		return nil, fmt.Errorf("repeating decimal %q too long", text)
+	}
+	r, ok := new(big.Rat).SetString(head + "0")
+	if !ok {
+		return nil, fmt.Errorf("bad number %q", text)
+	}
+	// rep / (10^len(frac) · (10^len(rep) − 1))
+	num, _ := new(big.Int).SetString(rep, 10)
+	den := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(len(rep))), nil)
+	den.Sub(den, big.NewInt(1))
+	den.Mul(den, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(len(frac))), nil))
+	r.Add(r, new(big.Rat).SetFrac(num, den))
+	n := numNode(r)
+	n.dec = 0
 	return n, nil
 }
 
@@ -609,6 +647,7 @@ func (p *parser) parseBracketed(open tokKind) (*node, error) {
 	p.next()
 	if len(items) == 1 {
 		if open == tLParen && closeTok == tRParen || open == tLBrack && closeTok == tRBrack {
+			items[0].paren = open == tLParen
 			return items[0], nil
 		}
 		return nil, errors.New("mismatched brackets around one value")
