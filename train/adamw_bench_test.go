@@ -2,6 +2,7 @@ package train
 
 import (
 	"math"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -10,6 +11,8 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	r1backend "github.com/r1go/r1go/backend"
 )
 
 // qwenLayerShapes are the parameter shapes of one Qwen2-0.5B decoder layer (14.9M
@@ -20,11 +23,18 @@ var qwenLayerShapes = [][]int{
 }
 
 // BenchmarkAdamWUpdate times one AdamW update (global-norm clipping, decay mask,
-// non-finite guard) of a Qwen2-0.5B layer's parameters on the current backend, buffers
-// donated as in training. Compare with BenchmarkAdamWGoLoop, the same arithmetic as a
+// non-finite guard) of a Qwen2-0.5B layer's parameters, buffers donated as in training,
+// on the pure Go backend or on the one R1GO_BENCH_BACKEND names (--backend syntax). Compare with BenchmarkAdamWGoLoop, the same arithmetic as a
 // plain Go loop over float32 slices.
 func BenchmarkAdamWUpdate(b *testing.B) {
 	backend := testBackend(b)
+	if choice := os.Getenv("R1GO_BENCH_BACKEND"); choice != "" { // e.g. cuda on the GPU machine
+		var err error
+		if backend, err = r1backend.New(choice); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("%s", r1backend.Describe(backend))
 	n := len(qwenLayerShapes)
 	var shp []shapes.Shape
 	for _, d := range qwenLayerShapes {
