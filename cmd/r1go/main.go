@@ -28,6 +28,7 @@ func commands() []*command {
 		cmdEval(),
 		cmdTasks(),
 		cmdInit(),
+		cmdGenerate(),
 		cmdGRPO(),
 		cmdLogprobs(),
 		cmdBench(),
