@@ -33,7 +33,9 @@ type Engine struct {
 	Params  *model.Params
 	Compute dtypes.DType
 
-	hasDUS  bool // backend implements DynamicUpdateSlice
+	hasDUS  bool              // backend implements DynamicUpdateSlice
+	weights []*tensors.Tensor // Params in Compute dtype, converted once per Generate call
+	convert *Exec
 	prefill map[Mode]*Exec
 	decode  map[Mode]*Exec
 	compact *Exec
@@ -85,6 +87,10 @@ func (e *Engine) Generate(prompts [][]int32, opts Options, progress Progress) ([
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return len(prompts[a]) - len(prompts[b]) })
+	if err := guard.Run(e.convertWeights); err != nil {
+		return nil, fmt.Errorf("generation: %w", err)
+	}
+	defer func() { e.weights = nil }()
 	results := make([]Result, len(prompts)*opts.N)
 	for w := 0; w*perWave < len(order); w++ {
 		idx := order[w*perWave : min(len(order), (w+1)*perWave)]
@@ -105,6 +111,29 @@ func (e *Engine) Generate(prompts [][]int32, opts Options, progress Progress) ([
 		}
 	}
 	return results, nil
+}
+
+// convertWeights makes the Compute-dtype copy of the weights that decoding reads: bf16
+// weights are half the bytes of the f32 masters, and decoding is bound by reading them.
+func (e *Engine) convertWeights() {
+	if e.Compute == dtypes.Float32 {
+		e.weights = e.Params.Tensors
+		return
+	}
+	if e.convert == nil {
+		e.convert = MustNewExec(e.Backend, func(in []*Node) []*Node {
+			out := make([]*Node, len(in))
+			for i, x := range in {
+				out[i] = ConvertDType(x, e.Compute)
+			}
+			return out
+		})
+	}
+	args := make([]any, len(e.Params.Tensors))
+	for i, t := range e.Params.Tensors {
+		args[i] = t
+	}
+	e.weights = e.convert.MustExec(args...)
 }
 
 // row is the host's view of one sample being decoded.
@@ -156,8 +185,8 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 	topP := tensors.FromScalar(float32(o.TopP))
 	topK := tensors.FromScalar(int32(o.TopK))
 	slotsT := tensors.FromFlatDataAndDimensions(slots, S)
-	params := make([]any, len(e.Params.Tensors))
-	for i, t := range e.Params.Tensors {
+	params := make([]any, len(e.weights))
+	for i, t := range e.weights {
 		params[i] = t
 	}
 

@@ -12,7 +12,7 @@ import (
 
 // prefillExec: params..., tokens [Pb, Tp] (left-padded), pad [Pb], rows [R] (the prompt of each
 // row), slots [S] (0..S-1), rng, temperature, topP, topK → caches (K, V per layer)
-// [R, S, KV, HD], the first sampled token [R], rng.
+// [R, KV, S, HD], the first sampled token [R], rng.
 func (e *Engine) prefillExec(mode Mode) *Exec {
 	if ex := e.prefill[mode]; ex != nil {
 		return ex
@@ -36,9 +36,9 @@ func (e *Engine) prefillExec(mode Mode) *Exec {
 		var out []*Node
 		for _, l := range kv {
 			for _, x := range []*Node{l.K, l.V} {
-				x = Gather(x, InsertAxes(rowsIdx, -1)) // [R, Tp, KV, HD]
+				x = Gather(x, InsertAxes(rowsIdx, -1)) // [R, KV, Tp, HD]
 				if S > Tp {
-					x = Concatenate([]*Node{x, Zeros(g, shapes.Make(x.DType(), R, S-Tp, c.NumKeyValueHeads, c.HeadDim))}, 1)
+					x = Concatenate([]*Node{x, Zeros(g, shapes.Make(x.DType(), R, c.NumKeyValueHeads, S-Tp, c.HeadDim))}, 2)
 				}
 				out = append(out, x)
 			}
@@ -86,15 +86,15 @@ func (e *Engine) decodeExec(mode Mode) *Exec {
 	return ex
 }
 
-// updateFn writes x [R, 1, KV, HD] into cache [R, S, KV, HD] at slot: DynamicUpdateSlice where
+// updateFn writes x [R, KV, 1, HD] into cache [R, KV, S, HD] at slot: DynamicUpdateSlice where
 // the backend has it (in place, the cache being donated), else a select over the slot axis.
 func (e *Engine) updateFn(slots *Node) func(cache, x, slot *Node) *Node {
 	return func(cache, x, slot *Node) *Node {
 		if e.hasDUS {
 			zero := ScalarZero(cache.Graph(), dtypes.Int32)
-			return DynamicUpdateSlice(cache, ConvertDType(x, cache.DType()), []*Node{zero, slot, zero, zero})
+			return DynamicUpdateSlice(cache, ConvertDType(x, cache.DType()), []*Node{zero, zero, slot, zero})
 		}
-		at := Reshape(Equal(slots, slot), 1, slots.Shape().Dimensions[0], 1, 1)
+		at := Reshape(Equal(slots, slot), 1, 1, slots.Shape().Dimensions[0], 1)
 		return Where(BroadcastToShape(at, cache.Shape()), BroadcastToShape(ConvertDType(x, cache.DType()), cache.Shape()), cache)
 	}
 }

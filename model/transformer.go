@@ -58,7 +58,9 @@ func Bind(c *Config, params []*Node, compute dtypes.DType) *Weights {
 	return w
 }
 
-// KV is one layer's attention keys and values, [B, S, KV heads, head dim], in Compute dtype.
+// KV is one layer's attention keys and values, [B, KV heads, S, head dim], in Compute dtype:
+// the batch and head axes lead, as the batched attention products want them (a KV cache in
+// this layout is read in place, never transposed).
 type KV struct{ K, V *Node }
 
 // Forward runs the decoder on tokens [B, T] (int32) at positions [B, T] (int32), attending
@@ -84,10 +86,10 @@ func (w *Weights) Forward(tokens, positions, keyValid *Node) (hidden *Node, kv [
 }
 
 // DecodeStep runs one new token per row: tokens [B] at positions [B], with each layer's cache
-// [B, S, KV, HD] (Compute dtype). The new keys and values are written at cache slot `slot`
+// [B, KV, S, HD] (Compute dtype). The new keys and values are written at cache slot `slot`
 // (scalar int32, the same for all rows: prompts are left-padded); keyValid [B, S] marks the
 // slots each row may attend to, the new slot included. It returns the hidden states [B, D] and
-// the updated caches. update writes [B, 1, KV, HD] into a cache at slot (DynamicUpdateSlice on
+// the updated caches. update writes [B, KV, 1, HD] into a cache at slot (DynamicUpdateSlice on
 // XLA, a masked select on backends without it).
 func (w *Weights) DecodeStep(tokens, positions *Node, cache []KV, slot, keyValid *Node, update func(cache, x, slot *Node) *Node) (hidden *Node, newCache []KV) {
 	x := w.embed(InsertAxes(tokens, 1))          // [B, 1, D]
@@ -155,7 +157,7 @@ func (w *Weights) linear(x, weight, bias *Node) *Node {
 	return y
 }
 
-// layer is one pre-norm decoder block. attend maps q [B,T,H,HD], k, v [B,T,KV,HD] (rotated) to
+// layer is one pre-norm decoder block. attend maps q [B,T,H,HD], k, v [B,KV,T,HD] (rotated) to
 // the attention output [B, T, H·HD]. It returns the block's output and its k, v.
 func (w *Weights) layer(l int, x, cos, sin *Node, attend func(q, k, v *Node) *Node) (out, k, v *Node) {
 	c, lw := w.Config, w.Layers[l]
@@ -166,6 +168,7 @@ func (w *Weights) layer(l int, x, cos, sin *Node, attend func(q, k, v *Node) *No
 	k = Reshape(w.linear(h, lw.K, lw.KBias), B, T, c.NumKeyValueHeads, c.HeadDim)
 	v = Reshape(w.linear(h, lw.V, lw.VBias), B, T, c.NumKeyValueHeads, c.HeadDim)
 	q, k = w.applyRope(q, cos, sin), w.applyRope(k, cos, sin)
+	k, v = TransposeAllAxes(k, 0, 2, 1, 3), TransposeAllAxes(v, 0, 2, 1, 3) // [B, KV, T, HD]
 	x = Add(x, w.linear(attend(q, k, v), lw.O, lw.OB))
 	h = w.rmsNorm(x, lw.PostNorm)
 	gate := w.linear(h, lw.Gate, nil)
@@ -174,22 +177,22 @@ func (w *Weights) layer(l int, x, cos, sin *Node, attend func(q, k, v *Node) *No
 	return x, k, v
 }
 
-// attend is grouped-query attention: q [B, T, H, HD], k and v [B, S, KV, HD], mask [B or 1, T, S]
+// attend is grouped-query attention: q [B, T, H, HD], k and v [B, KV, S, HD], mask [B or 1, T, S]
 // (true where query t may see key s). Scores and softmax in f32. Returns [B, T, H·HD].
 func (w *Weights) attend(q, k, v, mask *Node) *Node {
 	c := w.Config
 	d := q.Shape().Dimensions
 	B, T, H, HD := d[0], d[1], d[2], d[3]
-	KV, G, S := c.NumKeyValueHeads, H/c.NumKeyValueHeads, k.Shape().Dimensions[1]
-	q = Reshape(q, B, T, KV, G, HD)                                       // head h = kv·G + g, as repeat_kv
-	scores := Product(q, []int{4}, []int{0, 2}, k, []int{3}, []int{0, 2}) // [B, KV, T, G, S]
+	KV, G, S := c.NumKeyValueHeads, H/c.NumKeyValueHeads, k.Shape().Dimensions[2]
+	q = TransposeAllAxes(Reshape(q, B, T, KV, G, HD), 0, 2, 3, 1, 4)      // [B, KV, G, T, HD]; head h = kv·G + g, as repeat_kv
+	scores := Product(q, []int{4}, []int{0, 1}, k, []int{3}, []int{0, 1}) // [B, KV, G, T, S]
 	scores = MulScalar(ConvertDType(scores, dtypes.Float32), 1/math.Sqrt(float64(HD)))
 	mb := mask.Shape().Dimensions[0]
 	bias := Where(mask, ScalarZero(q.Graph(), dtypes.Float32), Scalar(q.Graph(), dtypes.Float32, -1e30)) // [mb, T, S]
-	scores = Add(scores, Reshape(bias, mb, 1, T, 1, S))
+	scores = Add(scores, Reshape(bias, mb, 1, 1, T, S))
 	probs := w.cast(Softmax(scores, -1))
-	o := Product(probs, []int{4}, []int{0, 1}, v, []int{1}, []int{0, 2}) // [B, KV, T, G, HD]
-	o = TransposeAllAxes(o, 0, 2, 1, 3, 4)                               // [B, T, KV, G, HD]
+	o := Product(probs, []int{4}, []int{0, 1}, v, []int{2}, []int{0, 1}) // [B, KV, G, T, HD]
+	o = TransposeAllAxes(o, 0, 3, 1, 2, 4)                               // [B, T, KV, G, HD]
 	return Reshape(o, B, T, H*HD)
 }
 
