@@ -361,6 +361,19 @@ func (m *multiError) Unwrap() []error { return m.errs }
 // defaults) and validates the result. An unknown key is an error naming the file, the
 // line and the key (with the closest known key); so are values of the wrong type.
 func LoadConfig(path string) (Config, error) {
+	c, err := ReadConfig(path)
+	if err != nil {
+		return c, err
+	}
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// ReadConfig is LoadConfig without the final Validate, for a command that applies flag
+// overrides (Set) to the file's settings and validates the combination afterwards.
+func ReadConfig(path string) (Config, error) {
 	c := DefaultConfig()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -368,9 +381,6 @@ func LoadConfig(path string) (Config, error) {
 	}
 	if err := c.decodeYAML(path, data); err != nil {
 		return c, err
-	}
-	if err := c.Validate(); err != nil {
-		return c, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil
 }

@@ -2,6 +2,7 @@ package grpo
 
 import (
 	"math"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -77,6 +78,31 @@ func TestLoadConfigErrors(t *testing.T) {
 				t.Errorf("%s: error %q does not mention %q", tc.file, err, w)
 			}
 		}
+	}
+}
+
+// TestReadConfigThenOverride: a file that is invalid on its own (dr_grpo with the default
+// std scaling) is read by ReadConfig, fixed by a flag-style Set, then validates.
+func TestReadConfigThenOverride(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "drgrpo.yaml")
+	if err := os.WriteFile(path, []byte("loss_type: dr_grpo\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadConfig(path); err == nil || !strings.Contains(err.Error(), "scale_rewards") {
+		t.Fatalf("LoadConfig = %v, want the dr_grpo/scale_rewards error", err)
+	}
+	c, err := ReadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Set("scale_rewards", "none"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil || c.LossType != "dr_grpo" {
+		t.Errorf("after the override: %v (loss_type %q)", err, c.LossType)
+	}
+	if _, err := ReadConfig(filepath.Join("testdata", "unknown_key.yaml")); err == nil {
+		t.Errorf("ReadConfig accepted an unknown key")
 	}
 }
 
