@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# GPU training-step benchmark: r1go against transformers + PyTorch (eager and torch.compile) on the
-# same Qwen2.5-shaped models, batch 8 × 2048 tokens, one GPU, one run; prints a Markdown table
-# (bench/table.go) for BENCHMARKS.md.
+# GPU benchmarks of r1go against transformers + PyTorch on the same Qwen2.5-shaped models, one GPU,
+# one run; prints Markdown tables (bench/table.go) for BENCHMARKS.md.
+#   BENCH=train (default): a full training step at batch 8 × 2048 tokens, against PyTorch eager and
+#                          torch.compile (bench/torch_train.py);
+#   BENCH=generate:        GRPO rollouts, 32 prompts × 16 samples, 128 + 512 tokens, against
+#                          transformers' generate() (bench/hf_generate.py);
+#   BENCH=all:             both (give it BUDGET_S=1100: more than one 10-minute call).
 #
 #   bash bench/gpu.sh                 # 0.5B and 1.5B, 8×2048, 5 timed steps each
+#   BENCH=generate bash bench/gpu.sh
 #   SHAPES="0.5B" STEPS=3 bash bench/gpu.sh
 #   DEVICE=cpu SHAPES=tiny BATCH=2 SEQ=64 bash bench/gpu.sh   # functional check of this script without a GPU
 #   BUDGET_S=530 (default; the build of r1go counts): runs that could not finish inside the budget are skipped, listed, and
@@ -24,12 +29,19 @@ STEPS=${STEPS:-5}
 BUDGET_S=${BUDGET_S:-530}
 TORCH_COMPILE=${TORCH_COMPILE:-1}
 WITH_DEFAULT_GRAD=${WITH_DEFAULT_GRAD:-0}
+BENCH=${BENCH:-train}
+PROMPTS=${PROMPTS:-32}
+GROUP=${GROUP:-16}
+PROMPT_LEN=${PROMPT_LEN:-128}
+MAX_NEW=${MAX_NEW:-512}
+RUNS=${RUNS:-2}
 PYTHON=${PYTHON:-python3}
 DEVICE=${DEVICE:-cuda} # cuda, or cpu to check the script itself
 
 die() { echo "bench/gpu.sh: $*" >&2; exit 1; }
 start=$(date +%s) # the budget counts from here, the build of r1go included
 
+case "$BENCH" in train | generate | all) ;; *) die "BENCH=$BENCH: must be train, generate or all" ;; esac
 case "$DEVICE" in
 cuda)
   command -v nvidia-smi >/dev/null || die "nvidia-smi not found: this benchmark needs an NVIDIA GPU"
@@ -89,18 +101,28 @@ run() {
   echo "   ($(($(date +%s) - t0))s)"
 }
 
-for shape in $SHAPES; do
-  run "r1go-$shape" 170 "$R1GO" bench train --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --backend "$DEVICE"
-  run "torch-eager-$shape" 100 "$PYTHON" bench/torch_train.py --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --mode eager --device "$DEVICE"
-done
-if [[ "$TORCH_COMPILE" == 1 ]]; then
+if [[ "$BENCH" != generate ]]; then
   for shape in $SHAPES; do
-    run "torch-compile-$shape" 150 "$PYTHON" bench/torch_train.py --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --mode compile --device "$DEVICE"
+    run "r1go-$shape" 170 "$R1GO" bench train --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --backend "$DEVICE"
+    run "torch-eager-$shape" 100 "$PYTHON" bench/torch_train.py --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --mode eager --device "$DEVICE"
   done
+  if [[ "$TORCH_COMPILE" == 1 ]]; then
+    for shape in $SHAPES; do
+      run "torch-compile-$shape" 150 "$PYTHON" bench/torch_train.py --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --mode compile --device "$DEVICE"
+    done
+  fi
+  if [[ "$WITH_DEFAULT_GRAD" == 1 ]]; then
+    for shape in $SHAPES; do
+      run "r1go-defaultgrad-$shape" 200 "$R1GO" bench train --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps 2 --backend "$DEVICE" --grad default
+    done
+  fi
 fi
-if [[ "$WITH_DEFAULT_GRAD" == 1 ]]; then
+if [[ "$BENCH" != train ]]; then
   for shape in $SHAPES; do
-    run "r1go-defaultgrad-$shape" 200 "$R1GO" bench train --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps 2 --backend "$DEVICE" --grad default
+    run "r1go-generate-$shape" 200 "$R1GO" bench generate --shape "$shape" --prompts "$PROMPTS" --n "$GROUP" \
+      --prompt-len "$PROMPT_LEN" --max-new "$MAX_NEW" --runs "$RUNS" --backend "$DEVICE"
+    run "hf-generate-$shape" 150 "$PYTHON" bench/hf_generate.py --shape "$shape" --prompts "$PROMPTS" --n "$GROUP" \
+      --prompt-len "$PROMPT_LEN" --max-new "$MAX_NEW" --runs "$RUNS" --device "$DEVICE"
   done
 fi
 

@@ -48,7 +48,7 @@ def log(*a):
 
 
 def die(msg):
-    log("torch_train.py: error: " + msg)
+    log(f"{os.path.basename(sys.argv[0])}: error: {msg}")
     sys.exit(1)
 
 

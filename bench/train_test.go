@@ -196,3 +196,69 @@ func TestBenchTokensMatchPython(t *testing.T) {
 		}
 	}
 }
+
+// TestGenerateTiny runs the rollout benchmark on the tiny shape: every sample has exactly
+// max-new tokens (no EOS), and the report line carries the workload.
+func TestGenerateTiny(t *testing.T) {
+	b, err := backend.New("cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := model.BuiltinConfig("tiny")
+	opt := GenerateOptions{Config: c, Shape: "tiny", Prompts: 3, N: 2, PromptLen: 5, MaxNew: 7, Temperature: 1, Compute: dtypes.Float32, Runs: 1}
+	res, err := Generate(b, opt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.NewTokens != 3*2*7 || len(res.RunSec) != 1 || res.TokensPerSec() <= 0 {
+		t.Errorf("result %+v", res)
+	}
+	kv, err := ParseLine(res.Line())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{"bench": "generate", "impl": "r1go", "prompts": "3", "n": "2", "prompt_len": "5", "max_new": "7", "temperature": "1", "dtype": "f32"} {
+		if kv[k] != want {
+			t.Errorf("line field %s = %q, want %q", k, kv[k], want)
+		}
+	}
+	for _, tc := range []struct {
+		edit func(*GenerateOptions)
+		err  string
+	}{
+		{func(o *GenerateOptions) { o.N = 0 }, "n 0"},
+		{func(o *GenerateOptions) { o.PromptLen, o.MaxNew = 500, 13 }, "exceed the model's max_position_embeddings 512"},
+		{func(o *GenerateOptions) { o.Temperature = -1 }, "temperature"},
+		{func(o *GenerateOptions) { o.Runs = 0 }, "runs 0"},
+	} {
+		o := opt
+		tc.edit(&o)
+		if _, err := Generate(b, o, nil); err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("error %v, want one containing %q", err, tc.err)
+		}
+	}
+	if p := BenchPrompts(512, 2, 4); len(p) != 2 || len(p[0]) != 4 {
+		t.Errorf("BenchPrompts: %v", p)
+	}
+}
+
+func TestTableGenerate(t *testing.T) {
+	lines, err := ReadLines(strings.NewReader(`bench=generate impl=transformers mode=dynamic-cache shape=0.5B prompts=32 n=16 prompt_len=128 max_new=512 first_s=30.00 run_s=20.0000 tokens_per_s=13107 peak_mem_gib=9.00
+bench=generate impl=r1go shape=0.5B prompts=32 n=16 prompt_len=128 max_new=512 first_s=60.00 run_s=5.0000 tokens_per_s=52429 peak_mem_gib=n/a
+`), "g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Table(lines)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `| shape | prompts×samples | prompt + new tokens | implementation | run (s) | new tokens/s | peak mem (GiB) | first run (s) | run ÷ r1go run |
+|---|---|---|---|---|---|---|---|---|
+| 0.5B | 32×16 | 128 + 512 | r1go | 5.0000 | 52429 | n/a | 60.00 | 1.00 |
+| 0.5B | 32×16 | 128 + 512 | transformers dynamic-cache | 20.0000 | 13107 | 9.00 | 30.00 | 4.00 |
+`
+	if got != want {
+		t.Errorf("table:\n%s\nwant:\n%s", got, want)
+	}
+}

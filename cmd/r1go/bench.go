@@ -17,8 +17,8 @@ import (
 func cmdBench() *command {
 	return &command{
 		name:    "bench",
-		summary: "measure speed: `bench train` times a full training step; `bench table` tabulates results side by side",
-		usage:   "train (--shape " + strings.Join(model.BuiltinShapes(), "|") + " | --config FILE) [--batch 8] [--seq 2048] [--steps 5] [--backend cuda]  |  table FILE...",
+		summary: "measure speed: `bench train` times a training step, `bench generate` rollouts; `bench table` tabulates results side by side",
+		usage:   "train|generate (--shape " + strings.Join(model.BuiltinShapes(), "|") + " | --config FILE) [flags]  |  table FILE...   (r1go bench train --help lists a benchmark's flags)",
 		run:     runBench,
 	}
 }
@@ -29,13 +29,15 @@ func runBench(fs *flag.FlagSet, args []string) error {
 			fs.Usage()
 			return flag.ErrHelp
 		}
-		return errors.New("which benchmark? `r1go bench train ...` or `r1go bench table FILE...`")
+		return errors.New("which benchmark? `r1go bench train ...`, `r1go bench generate ...` or `r1go bench table FILE...`")
 	}
 	switch args[0] {
 	case "train":
 		return runBenchTrain(fs, args[1:])
 	case "table":
 		return runBenchTable(fs, args[1:])
+	case "generate":
+		return runBenchGenerate(fs, args[1:])
 	}
 	return fmt.Errorf("unknown benchmark %q (train, table)", args[0])
 }
@@ -59,20 +61,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string) error {
 	if *grad != "fast" && *grad != "default" {
 		return fmt.Errorf("--grad %q: must be fast or default", *grad)
 	}
-	var c *model.Config
-	var err error
-	name := *shape
-	switch {
-	case *shape != "" && *config != "":
-		return errors.New("give --shape or --config, not both")
-	case *shape != "":
-		c, err = model.BuiltinConfig(*shape)
-	case *config != "":
-		c, err = model.LoadConfig(*config)
-		name = *config
-	default:
-		return errors.New("--shape or --config is required")
-	}
+	c, name, err := benchModel(*shape, *config)
 	if err != nil {
 		return err
 	}
@@ -88,12 +77,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string) error {
 	if err := opt.Validate(); err != nil {
 		return err
 	}
-	var memBefore int64 = -1
-	if !onCPU(*backendFlag) {
-		if m, err := bench.DeviceMemoryUsed(); err == nil {
-			memBefore = m
-		}
-	}
+	mem := benchMemory(*backendFlag)
 	b, noPrealloc, err := bench.NewBackend(*backendFlag)
 	if err != nil {
 		return err
@@ -108,11 +92,87 @@ func runBenchTrain(fs *flag.FlagSet, args []string) error {
 	if !onCPU(*backendFlag) {
 		res.PeakFLOPS = *peak * 1e12
 	}
-	if noPrealloc && memBefore >= 0 {
-		if m, err := bench.DeviceMemoryUsed(); err == nil {
-			res.PeakMemBytes = m - memBefore
-		}
+	res.PeakMemBytes = mem(noPrealloc)
+	fmt.Println(res.Line())
+	return nil
+}
+
+// benchModel reads the --shape / --config pair every benchmark takes: the configuration and the
+// name the report uses for it.
+func benchModel(shape, config string) (*model.Config, string, error) {
+	switch {
+	case shape != "" && config != "":
+		return nil, "", errors.New("give --shape or --config, not both")
+	case shape != "":
+		c, err := model.BuiltinConfig(shape)
+		return c, shape, err
+	case config != "":
+		c, err := model.LoadConfig(config)
+		return c, config, err
 	}
+	return nil, "", errors.New("--shape or --config is required")
+}
+
+// benchMemory measures the device memory a benchmark adds: start it before creating the
+// backend, call the returned function at the end (-1 when unknown: CPU, no nvidia-smi, or an
+// allocator that preallocates).
+func benchMemory(choice string) func(noPrealloc bool) int64 {
+	if onCPU(choice) {
+		return func(bool) int64 { return -1 }
+	}
+	before, err := bench.DeviceMemoryUsed()
+	return func(noPrealloc bool) int64 {
+		if err != nil || !noPrealloc {
+			return -1
+		}
+		after, err := bench.DeviceMemoryUsed()
+		if err != nil {
+			return -1
+		}
+		return after - before
+	}
+}
+
+func runBenchGenerate(fs *flag.FlagSet, args []string) error {
+	shape := fs.String("shape", "", "built-in model shape: "+strings.Join(model.BuiltinShapes(), ", ")+"; exclusive with --config")
+	config := fs.String("config", "", "Hugging Face config.json (or a model directory holding one) to benchmark instead of --shape")
+	prompts := fs.Int("prompts", 32, "distinct prompts per run (R1: 32 questions per step)")
+	n := fs.Int("n", 16, "samples per prompt, GRPO's group size (R1: 16)")
+	promptLen := fs.Int("prompt-len", 128, "tokens per prompt")
+	maxNew := fs.Int("max-new", 512, "new tokens per sample; no EOS is set, so every sample has exactly this many")
+	temperature := fs.Float64("temperature", 1, "sampling temperature (0: greedy); R1 rollouts use 1")
+	runs := fs.Int("runs", 2, "timed runs, after one untimed run that compiles")
+	backendFlag := fs.String("backend", "", backend.Flag)
+	dtype := fs.String("dtype", "", "dtype of the weights and products while decoding: bf16 or f32; default bf16 on cuda, f32 on cpu")
+	seed := fs.Uint64("seed", 0, "parameter initialisation and sampling seed")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	c, name, err := benchModel(*shape, *config)
+	if err != nil {
+		return err
+	}
+	compute, err := modelComputeDType(*dtype, onCPU(*backendFlag))
+	if err != nil {
+		return err
+	}
+	opt := bench.GenerateOptions{Config: c, Shape: name, Prompts: *prompts, N: *n, PromptLen: *promptLen, MaxNew: *maxNew,
+		Temperature: *temperature, Compute: compute, Seed: *seed, Runs: *runs}
+	if err := opt.Validate(); err != nil {
+		return err
+	}
+	mem := benchMemory(*backendFlag)
+	b, noPrealloc, err := bench.NewBackend(*backendFlag)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "r1go bench generate: %s, shape %s (%s parameters), %d prompts × %d samples, %d + %d tokens, compute %s\n",
+		backend.Describe(b), name, humanCount(c.NumParams()), *prompts, *n, *promptLen, *maxNew, compute)
+	res, err := bench.Generate(b, opt, os.Stderr)
+	if err != nil {
+		return err
+	}
+	res.PeakMemBytes = mem(noPrealloc)
 	fmt.Println(res.Line())
 	return nil
 }

@@ -1,0 +1,140 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/r1go/r1go/generate"
+	"github.com/r1go/r1go/model"
+)
+
+// GenerateOptions describe one rollout benchmark: Prompts prompts of PromptLen tokens, N samples
+// each (GRPO's group), MaxNew new tokens per sample. No EOS is set, so every sample runs to
+// MaxNew tokens and the work is the same in every run and implementation.
+type GenerateOptions struct {
+	Config      *model.Config
+	Shape       string
+	Prompts     int     // distinct prompts
+	N           int     // samples per prompt
+	PromptLen   int     // tokens per prompt
+	MaxNew      int     // new tokens per sample
+	Temperature float64 // 0 is greedy; R1's rollouts use 1
+	Compute     dtypes.DType
+	Seed        uint64 // parameter initialisation and sampling seed
+	Runs        int    // timed runs, after one untimed (compiling) run
+}
+
+// Validate reports options the benchmark cannot run with, naming the field.
+func (o *GenerateOptions) Validate() error {
+	switch {
+	case o.Config == nil:
+		return fmt.Errorf("no model configuration")
+	case o.Prompts <= 0:
+		return fmt.Errorf("prompts %d: must be positive", o.Prompts)
+	case o.N <= 0:
+		return fmt.Errorf("n %d: must be positive", o.N)
+	case o.PromptLen <= 0:
+		return fmt.Errorf("prompt length %d: must be positive", o.PromptLen)
+	case o.MaxNew <= 0:
+		return fmt.Errorf("max new tokens %d: must be positive", o.MaxNew)
+	case o.PromptLen+o.MaxNew > o.Config.MaxPositionEmbeddings:
+		return fmt.Errorf("prompt length %d + max new tokens %d exceed the model's max_position_embeddings %d", o.PromptLen, o.MaxNew, o.Config.MaxPositionEmbeddings)
+	case !(o.Temperature >= 0) || math.IsInf(o.Temperature, 0):
+		return fmt.Errorf("temperature %v: must be >= 0", o.Temperature)
+	case o.Runs <= 0:
+		return fmt.Errorf("runs %d: must be positive", o.Runs)
+	case o.Compute != dtypes.Float32 && o.Compute != dtypes.BFloat16:
+		return fmt.Errorf("compute dtype %s: must be float32 or bfloat16", o.Compute)
+	}
+	return o.Config.Validate()
+}
+
+// GenerateResult is what one rollout benchmark measured.
+type GenerateResult struct {
+	Options      GenerateOptions
+	Params       int64
+	FirstSec     float64   // the first run, compilation included
+	RunSec       []float64 // each timed run
+	NewTokens    int       // tokens one run generates (Prompts × N × MaxNew)
+	PeakMemBytes int64     // -1 when unknown
+}
+
+// MeanRunSec is the mean of the timed runs.
+func (r *GenerateResult) MeanRunSec() float64 {
+	var s float64
+	for _, x := range r.RunSec {
+		s += x
+	}
+	return s / float64(len(r.RunSec))
+}
+
+// TokensPerSec is generated tokens per second over the timed runs.
+func (r *GenerateResult) TokensPerSec() float64 { return float64(r.NewTokens) / r.MeanRunSec() }
+
+// Line is the one-line report shared with bench/hf_generate.py.
+func (r *GenerateResult) Line() string {
+	o := r.Options
+	mem := "n/a"
+	if r.PeakMemBytes >= 0 {
+		mem = fmt.Sprintf("%.2f", float64(r.PeakMemBytes)/(1<<30))
+	}
+	return fmt.Sprintf("bench=generate impl=r1go shape=%s params=%d prompts=%d n=%d prompt_len=%d max_new=%d temperature=%g dtype=%s first_s=%.2f run_s=%.4f tokens_per_s=%.0f peak_mem_gib=%s",
+		o.Shape, r.Params, o.Prompts, o.N, o.PromptLen, o.MaxNew, o.Temperature, dtypeName(o.Compute), r.FirstSec, r.MeanRunSec(), r.TokensPerSec(), mem)
+}
+
+// BenchPrompts returns the benchmark's prompts: BenchTokens' rows, so that the peer
+// (bench/hf_generate.py) generates from the same tokens.
+func BenchPrompts(vocab, prompts, length int) [][]int32 {
+	in, _ := BenchTokens(vocab, prompts, length)
+	return in.Value().([][]int32)
+}
+
+// Generate runs the rollout benchmark with r1go's generation engine (package generate): one
+// untimed run, then opt.Runs timed runs of Prompts × N samples of MaxNew tokens. It checks that
+// every sample has MaxNew tokens.
+func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*GenerateResult, error) {
+	if err := opt.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = io.Discard
+	}
+	c := opt.Config
+	res := &GenerateResult{Options: opt, Params: c.NumParams(), NewTokens: opt.Prompts * opt.N * opt.MaxNew, PeakMemBytes: -1}
+	t0 := time.Now()
+	e := generate.NewEngine(b, model.InitParams(c, opt.Seed), opt.Compute)
+	fmt.Fprintf(log, "init %.1fs (%d parameters)\n", time.Since(t0).Seconds(), res.Params)
+	prompts := BenchPrompts(c.VocabSize, opt.Prompts, opt.PromptLen)
+	g := generate.DefaultOptions()
+	g.N, g.MaxNewTokens, g.Temperature, g.TopP, g.TopK = opt.N, opt.MaxNew, opt.Temperature, 1, 0
+	g.EOS, g.MaxRows = nil, opt.Prompts*opt.N
+	for i := range 1 + opt.Runs {
+		g.Seed = opt.Seed + uint64(i)
+		s0 := time.Now()
+		out, err := e.Generate(prompts, g, nil)
+		if err != nil {
+			return nil, fmt.Errorf("generation run %d of %s: %w", i, opt.Shape, err)
+		}
+		el := time.Since(s0).Seconds()
+		if len(out) != opt.Prompts*opt.N {
+			return nil, fmt.Errorf("generation run %d: %d samples, want %d", i, len(out), opt.Prompts*opt.N)
+		}
+		for _, r := range out {
+			if len(r.IDs) != opt.MaxNew {
+				return nil, fmt.Errorf("generation run %d: prompt %d sample %d has %d tokens, want %d", i, r.Prompt, r.Sample, len(r.IDs), opt.MaxNew)
+			}
+		}
+		kind := "timed"
+		if i == 0 {
+			res.FirstSec, kind = el, "first"
+		} else {
+			res.RunSec = append(res.RunSec, el)
+		}
+		fmt.Fprintf(log, "run %d (%s): %.3fs, %.0f tokens/s\n", i, kind, el, float64(res.NewTokens)/el)
+	}
+	return res, nil
+}
