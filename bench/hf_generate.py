@@ -17,6 +17,7 @@ import os
 import sys
 import time
 
+sys.dont_write_bytecode = True  # importing torch_train must not leave __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_train import SHAPES, bench_tokens, die, gpu_memory_used_bytes, log  # noqa: E402
 

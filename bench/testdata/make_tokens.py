@@ -7,6 +7,7 @@ import json
 import os
 import sys
 
+sys.dont_write_bytecode = True  # importing torch_train must not leave __pycache__ in the tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from torch_train import bench_tokens  # stdlib-only at import time
 
