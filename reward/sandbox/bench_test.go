@@ -7,7 +7,9 @@ import (
 )
 
 // The sandbox's overhead: the same trivial program through Run (a fresh sandbox per
-// test case) and as a plain `python3 -c`, GOMAXPROCS at a time. Run both in one command:
+// test case) and as a plain `python3 -c`, GOMAXPROCS at a time. Wall-clock throughput
+// only: bwrap's outer process does not reap the sandbox's init, so the children's CPU
+// time cannot be read from RUSAGE_CHILDREN. Run all in one command:
 //
 //	go test -run XXX -bench 'Trivial' -cpu 2 -count 3 ./reward/sandbox/
 
