@@ -42,7 +42,10 @@ type Stats struct {
 //	dr_grpo: sum over all tokens / (N · MaxCompletionTokens)
 //
 // Padding positions are replaced by zeros before any arithmetic, so NaN or Inf garbage
-// there cannot reach the loss or its gradient.
+// there cannot reach the loss or its gradient. Log-ratios (to π_old and to π_ref) are
+// clamped to [−20, 20] before exponentiation, as verl does, so that an extreme token
+// cannot overflow to Inf (and 0·Inf to NaN when its advantage is 0); within the clamp
+// the loss is exact, beyond it the token gives no gradient.
 func Loss(c Config, logp, oldLogp, refLogp, adv, mask *graph.Node) (loss *graph.Node, stats Stats) {
 	g := logp.Graph()
 	f32 := dtypes.Float32
@@ -82,7 +85,7 @@ func Loss(c Config, logp, oldLogp, refLogp, adv, mask *graph.Node) (loss *graph.
 	oldLogp = graph.StopGradient(clean(oldLogp))
 	a := graph.StopGradient(graph.BroadcastToDims(graph.InsertAxes(graph.ConvertDType(adv, f32), -1), n, t)) // [N, T]
 
-	ratio := graph.Exp(graph.Sub(logp, oldLogp))                                      // [N, T]
+	ratio := graph.Exp(clampLog(graph.Sub(logp, oldLogp)))                            // [N, T]
 	clipped := graph.MinScalar(graph.MaxScalar(ratio, 1-c.EpsLow), 1+c.EpsHigh)       // [N, T]
 	pg := graph.Max(graph.Neg(graph.Mul(a, ratio)), graph.Neg(graph.Mul(a, clipped))) // [N, T]; ties keep the unclipped gradient
 	if c.DualClip > 0 {
@@ -92,7 +95,7 @@ func Loss(c Config, logp, oldLogp, refLogp, adv, mask *graph.Node) (loss *graph.
 
 	var kl *graph.Node // [N, T]
 	if refLogp != nil {
-		d := graph.Sub(graph.StopGradient(clean(refLogp)), logp) // log(π_ref/π_θ)
+		d := clampLog(graph.Sub(graph.StopGradient(clean(refLogp)), logp)) // log(π_ref/π_θ)
 		kl = graph.Sub(graph.Sub(graph.Exp(d), d), graph.Scalar(g, f32, 1.0))
 	}
 	perTok := pg
@@ -136,4 +139,12 @@ func Loss(c Config, logp, oldLogp, refLogp, adv, mask *graph.Node) (loss *graph.
 		stats.KL = graph.Scalar(g, f32, 0.0)
 	}
 	return loss, stats
+}
+
+// maxLogRatio bounds log-ratios before exp (e^20 ≈ 4.9e8, far beyond any clip range).
+const maxLogRatio = 20
+
+// clampLog clamps a log-ratio to [−maxLogRatio, maxLogRatio].
+func clampLog(x *graph.Node) *graph.Node {
+	return graph.MinScalar(graph.MaxScalar(x, -maxLogRatio), maxLogRatio)
 }

@@ -433,3 +433,29 @@ func TestReferenceGradientIsTheDerivative(t *testing.T) {
 		}
 	}
 }
+
+// TestLossExtremeRatiosStayFinite: log-ratios of ±100 (to π_old and π_ref) on tokens with
+// zero and non-zero advantages give a finite loss and gradient, where exp would overflow.
+func TestLossExtremeRatiosStayFinite(t *testing.T) {
+	lc := lossCase{
+		logp: [][]float64{{-1, -1}, {-1, -1}},
+		old:  [][]float64{{-101, 99}, {-101, 99}},
+		ref:  [][]float64{{-101, 99}, {99, -101}},
+		mask: [][]float64{{1, 1}, {1, 1}},
+		adv:  []float64{0, -1},
+	}
+	for _, lossType := range LossTypes {
+		got := runLoss(t, configFor(lossType, 0.1), lc)
+		finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+		if !finite(got.loss) || !finite(got.kl) || !finite(got.ratioMean) {
+			t.Errorf("%s: loss %v, kl %v, ratio mean %v: want finite", lossType, got.loss, got.kl, got.ratioMean)
+		}
+		for i := range got.grad {
+			for j, g := range got.grad[i] {
+				if !finite(g) {
+					t.Errorf("%s: gradient [%d][%d] = %v", lossType, i, j, g)
+				}
+			}
+		}
+	}
+}
