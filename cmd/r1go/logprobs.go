@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,14 +34,15 @@ func runLogprobs(fs *flag.FlagSet, args []string) error {
 	backendFlag := fs.String("backend", "", backend.Flag)
 	dtype := fs.String("dtype", "", "compute dtype of the matrix products: f32 or bf16 (softmax and log-probs stay f32); default bf16 on cuda, f32 on cpu")
 	tokenBudget := fs.Int("batch-tokens", 8192, "tokens per forward pass (batch × padded length); larger is faster on GPUs and uses more memory")
+	chunk := fs.Int("chunk", 4096, "sequences scored per round (progress is printed after each; output is written as it goes)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *modelDir == "" || *input == "" {
 		return errors.New("--model and --input are required")
 	}
-	if *tokenBudget <= 0 {
-		return fmt.Errorf("--batch-tokens %d: must be positive", *tokenBudget)
+	if *tokenBudget <= 0 || *chunk <= 0 {
+		return fmt.Errorf("--batch-tokens %d, --chunk %d: must be positive", *tokenBudget, *chunk)
 	}
 	p, err := model.Load(*modelDir)
 	if err != nil {
@@ -68,28 +70,84 @@ func runLogprobs(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "r1go logprobs: %s, compute %s, %d sequences from %s\n", backend.Describe(b), compute, len(seqs), *input)
+	w, commit, err := logprobsOutput(*output)
+	if err != nil {
+		return err
+	}
+	defer commit(false)
 	start := time.Now()
 	sc := model.NewScorer(b, p, compute)
 	sc.TokenBudget = *tokenBudget
-	lps, err := sc.LogProbs(seqs)
-	if err != nil {
-		return fmt.Errorf("scoring %s: %w", *input, err)
-	}
 	tokens := 0
-	for _, s := range seqs {
-		tokens += len(s.Prompt) + len(s.Completion)
+	var buf []byte
+	for lo := 0; lo < len(seqs); lo += *chunk {
+		hi := min(len(seqs), lo+*chunk)
+		lps, err := sc.LogProbs(seqs[lo:hi])
+		if err != nil {
+			return fmt.Errorf("scoring %s lines %d-%d: %w", *input, lo+1, hi, err)
+		}
+		if buf, err = model.AppendLogProbsJSONL(buf[:0], lps); err != nil {
+			return fmt.Errorf("%s: %w (sequence numbers count from line %d)", *input, err, lo+1)
+		}
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+		for _, s := range seqs[lo:hi] {
+			tokens += len(s.Prompt) + len(s.Completion)
+		}
+		el := time.Since(start).Seconds()
+		fmt.Fprintf(os.Stderr, "r1go logprobs: %d/%d sequences, %d tokens in %.1fs (%.0f tokens/s, compilation included)\n", hi, len(seqs), tokens, el, float64(tokens)/el)
 	}
-	el := time.Since(start).Seconds()
-	fmt.Fprintf(os.Stderr, "r1go logprobs: %d tokens in %.2fs (%.0f tokens/s, compilation included)\n", tokens, el, float64(tokens)/el)
-	out, err := model.AppendLogProbsJSONL(nil, lps)
+	return commit(true)
+}
+
+// logprobsOutput opens where results go: standard output, or a temporary file beside path that
+// commit(true) syncs and renames to path; commit(false) (after an error) removes it.
+func logprobsOutput(path string) (w io.Writer, commit func(ok bool) error, err error) {
+	if path == "" {
+		bw := bufio.NewWriter(os.Stdout)
+		return bw, func(ok bool) error {
+			if ok {
+				return bw.Flush()
+			}
+			return nil
+		}, nil
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("%s: %w", *input, err)
+		return nil, nil, err
 	}
-	if *output == "" {
-		_, err = os.Stdout.Write(out)
-		return err
-	}
-	return writeLogprobsAtomic(*output, out)
+	bw := bufio.NewWriterSize(f, 1<<20)
+	done := false
+	return bw, func(ok bool) error {
+		if done {
+			return nil
+		}
+		done = true
+		if !ok {
+			f.Close()
+			os.Remove(f.Name())
+			return nil
+		}
+		err := bw.Flush()
+		if err == nil {
+			err = f.Chmod(0o644)
+		}
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(f.Name(), path)
+		}
+		if err != nil {
+			os.Remove(f.Name())
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		return nil
+	}, nil
 }
 
 func readLogprobsInput(path string, c *model.Config, enc model.Encoder) ([]model.Sequence, error) {
@@ -128,26 +186,4 @@ func modelComputeDType(s string, cpu bool) (dtypes.DType, error) {
 func onCPU(choice string) bool {
 	cfg, err := backend.Resolve(choice)
 	return err == nil && (cfg == "go" || strings.HasPrefix(cfg, "go:"))
-}
-
-// writeLogprobsAtomic writes b to a temporary file beside path, syncs it and renames it to path, so
-// that path holds either its old content or all of b.
-func writeLogprobsAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
