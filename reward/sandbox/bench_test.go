@@ -3,7 +3,9 @@ package sandbox
 import (
 	"context"
 	"os/exec"
+	"slices"
 	"testing"
+	"time"
 )
 
 // The sandbox's overhead: the same trivial program through Run (a fresh sandbox per
@@ -56,4 +58,38 @@ func benchPlain(b *testing.B, args ...string) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
+}
+
+// BenchmarkLatencyTrivial runs the trivial program one at a time, alternating the sandbox
+// and a plain `python3 -I -B -c` so that both see the same background load, and reports
+// the minimum and median latency of each (the minimum is the least disturbed by other load).
+func BenchmarkLatencyTrivial(b *testing.B) {
+	sb, err := Default()
+	if err != nil {
+		b.Skip(err)
+	}
+	py := sb.Python()
+	tests := []TestCase{{Stdout: "1"}}
+	var boxed, plain []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		rep, err := sb.Run(context.Background(), "print(1)\n", tests, DefaultLimits())
+		if err != nil || !rep.AllPassed() {
+			b.Fatalf("run failed: %+v %v", rep, err)
+		}
+		t1 := time.Now()
+		if out, err := exec.Command(py, "-I", "-B", "-c", "print(1)").Output(); err != nil || string(out) != "1\n" {
+			b.Fatalf("python3 -c: %q %v", out, err)
+		}
+		boxed, plain = append(boxed, t1.Sub(t0)), append(plain, time.Since(t1))
+	}
+	for _, m := range []struct {
+		name string
+		d    []time.Duration
+	}{{"sandbox", boxed}, {"plain", plain}} {
+		slices.Sort(m.d)
+		b.ReportMetric(float64(m.d[0])/1e6, m.name+"-min-ms")
+		b.ReportMetric(float64(m.d[len(m.d)/2])/1e6, m.name+"-p50-ms")
+	}
 }
