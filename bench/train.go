@@ -18,6 +18,7 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/r1go/r1go/backend"
 	"github.com/r1go/r1go/internal/guard"
 	"github.com/r1go/r1go/model"
 	"github.com/r1go/r1go/train"
@@ -166,7 +167,7 @@ func Train(b backends.Backend, opt TrainOptions, log io.Writer) (res *TrainResul
 		log = io.Discard
 	}
 	c := opt.Config
-	res = &TrainResult{Options: opt, Params: c.NumParams(), PeakMemBytes: -1}
+	res = &TrainResult{Options: opt, Backend: backend.Describe(b), Params: c.NumParams(), PeakMemBytes: -1}
 	specs := c.ParamSpecs()
 	P := len(specs)
 	names := make([]string, P)

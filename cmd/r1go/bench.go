@@ -88,7 +88,6 @@ func runBenchTrain(fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	res.Backend = backend.Describe(b)
 	if !onCPU(*backendFlag) {
 		res.PeakFLOPS = *peak * 1e12
 	}
