@@ -75,6 +75,13 @@ func (w *Weights) Forward(tokens, positions, keyValid *Node) (hidden *Node, kv [
 	if keyValid != nil {
 		mask = LogicalAnd(BroadcastToDims(mask, keyValid.Shape().Dimensions[0], T, T), InsertAxes(keyValid, 1)) // [B, T, S]
 	}
+	return w.ForwardWithMask(tokens, positions, mask)
+}
+
+// ForwardWithMask is Forward with an explicit attention mask [B or 1, T, T] (bool, true where
+// query t may see key s): e.g. block-diagonal and causal for sequences packed into one row,
+// each with its own positions.
+func (w *Weights) ForwardWithMask(tokens, positions, mask *Node) (hidden *Node, kv []KV) {
 	x := w.embed(tokens)
 	cos, sin := w.rope(positions)
 	for l := range w.Layers {
