@@ -385,3 +385,37 @@ func TestConcurrentReads(t *testing.T) {
 		}
 	}
 }
+
+// TestLazyFloat32s checks that deferred conversion writes the same bytes as FromFloat32s.
+func TestLazyFloat32s(t *testing.T) {
+	vals := []float32{0.1, -2, 3.5e-3, 65504, 1e30, 0}
+	dir := t.TempDir()
+	for _, dt := range []DType{F32, BF16, F16, F64} {
+		eager, err := FromFloat32s("w", []int{2, 3}, vals, dt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lazy, err := LazyFloat32s("w", []int{2, 3}, vals, dt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+		if err := WriteFile(a, []Tensor{eager}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteFileLazy(b, []LazyTensor{lazy}, nil); err != nil {
+			t.Fatal(err)
+		}
+		ab, _ := os.ReadFile(a)
+		bb, _ := os.ReadFile(b)
+		if !bytes.Equal(ab, bb) {
+			t.Errorf("%s: lazy and eager files differ", dt)
+		}
+	}
+	if _, err := LazyFloat32s("w", []int{4}, vals, BF16); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "holds 4 elements but 6") {
+		t.Errorf("count mismatch: %v", err)
+	}
+	if _, err := LazyFloat32s("w", []int{6}, vals, U8); !errors.Is(err, ErrInvalid) {
+		t.Errorf("integer dtype: %v", err)
+	}
+}

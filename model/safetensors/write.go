@@ -44,6 +44,33 @@ func Lazy(t Tensor) LazyTensor {
 	return LazyTensor{Name: t.Name, DType: t.DType, Shape: t.Shape, Bytes: func() ([]byte, error) { return t.Data, nil }}
 }
 
+// LazyFloat32s is FromFloat32s deferred: the returned tensor converts vals to dt (F32, BF16, F16
+// or F64) only when the writer asks for its bytes, so a checkpoint of float32 weights can be
+// written in BF16 with one converted tensor in memory at a time. vals must not change until the
+// write is done.
+func LazyFloat32s(name string, shape []int, vals []float32, dt DType) (LazyTensor, error) {
+	n, err := numElements(shape)
+	if err != nil {
+		return LazyTensor{}, fmt.Errorf("tensor %q: %w", name, err)
+	}
+	if n != int64(len(vals)) {
+		return LazyTensor{}, fmt.Errorf("tensor %q: shape %v holds %d elements but %d values were given: %w",
+			name, shape, n, len(vals), ErrInvalid)
+	}
+	if !isFloat(dt) {
+		return LazyTensor{}, fmt.Errorf("tensor %q: dtype %q cannot be written from float32 (only F32, BF16, F16, F64): %w",
+			name, string(dt), ErrInvalid)
+	}
+	shape = append([]int(nil), shape...)
+	return LazyTensor{Name: name, DType: dt, Shape: shape, Bytes: func() ([]byte, error) {
+		data := make([]byte, len(vals)*dt.Size())
+		if err := EncodeFloat32s(data, dt, vals); err != nil {
+			return nil, err
+		}
+		return data, nil
+	}}, nil
+}
+
 // lazyAll validates in-memory tensors and wraps them.
 func lazyAll(ts []Tensor) ([]LazyTensor, error) {
 	out := make([]LazyTensor, len(ts))
