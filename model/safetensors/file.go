@@ -11,8 +11,10 @@
 // Reading parses and validates the header only (the reference crate's rules plus duplicate
 // keys); tensor data is read on demand with ReadAt, so a File costs its header, not its size.
 // Writing produces the same bytes as the reference serializer (safetensors.torch.save_file):
-// tensors sorted by descending dtype width then name, the same compact JSON, space padding.
-// Files are written atomically (temp file in the same directory, fsync, rename).
+// tensors sorted by dtype in the reference's order (widest first, which keeps every tensor
+// aligned) then by name, the same compact JSON, space padding. Files are written atomically
+// (temp file in the same directory, fsync, rename). LazyTensor, WriteFileLazy and WriteDirLazy
+// write a checkpoint while holding one tensor's bytes at a time.
 //
 // Every error about malformed input wraps ErrInvalid and names the file and, where there is
 // one, the tensor; asking for an absent tensor wraps ErrNotFound.
