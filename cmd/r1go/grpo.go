@@ -48,9 +48,12 @@ func runGRPO(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	cfg := grpo.DefaultConfig()
+	if !flagGiven(fs, "model") && *configPath == "" {
+		cfg = grpo.TinyConfig() // settings under which the embedded tiny model learns in minutes
+	}
 	if *configPath != "" {
 		var err error
-		if cfg, err = grpo.LoadConfig(*configPath); err != nil {
+		if cfg, err = grpo.ReadConfig(*configPath); err != nil {
 			return err
 		}
 	}
@@ -101,4 +104,11 @@ func runGRPO(fs *flag.FlagSet, args []string) error {
 	bar.Finish()
 	fmt.Fprintf(os.Stderr, "r1go grpo: done; metrics in %s, checkpoints in %s\n", filepath.Join(cfg.Out, "metrics.jsonl"), cfg.Out)
 	return nil
+}
+
+// flagGiven reports whether the command line set the named flag.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
 }

@@ -374,7 +374,10 @@ func (t *Trainer) step(step int) (map[string]any, error) {
 	sums := map[string]float64{}
 	updates, skipped, trainTokens := 0, 0, 0
 	var lossSum, normSum float64
-	mb := min(c.MiniBatch, max(1, len(kept)))
+	mb := c.MiniBatch
+	if mb <= 0 || mb > len(kept) {
+		mb = max(1, len(kept))
+	}
 	r := rand.New(rand.NewPCG(uint64(c.Seed), uint64(step)))
 	for pass := 0; pass < c.Mu && len(kept) > 0; pass++ {
 		perm := r.Perm(len(kept))
