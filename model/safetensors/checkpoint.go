@@ -277,6 +277,16 @@ func (c *Checkpoint) Float32s(name string) ([]float32, error) {
 	return f.Float32s(name)
 }
 
+// ReadFloat32s reads the named float tensor into dst without an intermediate copy of the whole
+// tensor (see File.ReadFloat32s).
+func (c *Checkpoint) ReadFloat32s(name string, dst []float32) error {
+	f, err := c.file(name)
+	if err != nil {
+		return err
+	}
+	return f.ReadFloat32s(name, dst)
+}
+
 // Close closes every file of the checkpoint.
 func (c *Checkpoint) Close() error {
 	var errs []error

@@ -26,6 +26,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"unsafe"
 )
 
 // ErrInvalid is wrapped by every error that reports malformed safetensors data or an
@@ -172,6 +173,49 @@ func (f *File) Float32s(name string) ([]float32, error) {
 		return nil, fmt.Errorf("safetensors: %s: %w", f.path, err)
 	}
 	return vals, nil
+}
+
+// readChunk is the size of the staging buffer ReadFloat32s converts through.
+var readChunk = 1 << 20
+
+// ReadFloat32s reads the named tensor (F32, BF16, F16 or F64) into dst, converting as
+// Tensor.Float32s does; dst must hold exactly the tensor's element count. F32 data is read
+// straight into dst; the other dtypes pass through a 1 MiB staging buffer, so no copy of the
+// whole tensor is ever held.
+func (f *File) ReadFloat32s(name string, dst []float32) error {
+	in, err := f.Info(name)
+	if err != nil {
+		return err
+	}
+	if !isFloat(in.DType) {
+		return fmt.Errorf("safetensors: %s: tensor %q: dtype %s cannot be read as float32 (only F32, BF16, F16, F64): %w",
+			f.path, name, in.DType, ErrInvalid)
+	}
+	size := int64(in.DType.Size())
+	if int64(len(dst))*size != in.Size() {
+		return fmt.Errorf("safetensors: %s: tensor %q has %d elements, destination holds %d: %w",
+			f.path, name, in.Size()/size, len(dst), ErrInvalid)
+	}
+	if len(dst) == 0 {
+		return nil
+	}
+	if in.DType == F32 && nativeLittleEndian {
+		return f.readData(in, unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), in.Size()))
+	}
+	per := max(readChunk/int(size), 1) // elements per chunk
+	buf := make([]byte, min(int64(per), int64(len(dst)))*size)
+	for start := 0; start < len(dst); start += per {
+		n := min(per, len(dst)-start)
+		part := Info{Name: name, Begin: in.Begin + int64(start)*size, End: in.Begin + int64(start+n)*size}
+		chunk := buf[:int64(n)*size]
+		if err := f.readData(part, chunk); err != nil {
+			return err
+		}
+		if err := DecodeFloat32s(dst[start:start+n], in.DType, chunk); err != nil {
+			return fmt.Errorf("safetensors: %s: tensor %q: %w", f.path, name, err)
+		}
+	}
+	return nil
 }
 
 // Tensors reads every tensor, in file order.

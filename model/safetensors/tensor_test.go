@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -375,6 +376,67 @@ func TestConversionPathsAgree(t *testing.T) {
 			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
 				t.Fatalf("%s: element %d decodes to %#x aligned, %#x odd", dt, i, math.Float32bits(a[i]), math.Float32bits(b[i]))
 			}
+		}
+	}
+}
+
+// TestReadFloat32s checks the streaming float reader against Float32s for every float dtype,
+// with a staging buffer small enough that tensors span several chunks and end in a partial one.
+func TestReadFloat32s(t *testing.T) {
+	defer func(old int) { readChunk = old }(readChunk)
+	readChunk = 24
+	rng := rand.New(rand.NewPCG(5, 6))
+	vals := make([]float32, 37)
+	for i := range vals {
+		vals[i] = float32(rng.NormFloat64())
+	}
+	var ts []Tensor
+	for _, dt := range []DType{F32, BF16, F16, F64} {
+		tn, err := FromFloat32s("w."+string(dt), []int{37}, vals, dt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts = append(ts, tn)
+	}
+	ts = append(ts, Tensor{Name: "ids", DType: I32, Shape: []int{2}, Data: make([]byte, 8)}, Tensor{Name: "empty", DType: BF16, Shape: []int{0}})
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := WriteFile(path, ts, nil); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, tn := range ts[:4] {
+		want, err := tn.Float32s()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]float32, len(want))
+		if err := c.ReadFloat32s(tn.Name, got); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: ReadFloat32s = %v, want %v", tn.Name, got, want)
+		}
+	}
+	if err := c.ReadFloat32s("empty", nil); err != nil {
+		t.Errorf("empty tensor: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		dst  []float32
+		want string
+		is   error
+	}{
+		{"w.BF16", make([]float32, 36), `tensor "w.BF16" has 37 elements, destination holds 36`, ErrInvalid},
+		{"ids", make([]float32, 2), `tensor "ids": dtype I32 cannot be read as float32`, ErrInvalid},
+		{"nope", nil, `tensor "nope"`, ErrNotFound},
+	} {
+		err := c.ReadFloat32s(tc.name, tc.dst)
+		if !errors.Is(err, tc.is) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
+			t.Errorf("ReadFloat32s(%s): %v, want %q", tc.name, err, tc.want)
 		}
 	}
 }
