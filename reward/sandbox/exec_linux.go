@@ -41,6 +41,10 @@ func (s *Sandbox) limitArgs(lim Limits, uid int, script string) []string {
 	return append(a, s.py.Executable, "-I", "-B", script)
 }
 
+// workDirPrefix names the run directories of the fallback modes after this process, so
+// that its runs' processes can be told from other processes' (their command lines hold it).
+func workDirPrefix() string { return "r1go-sandbox-" + strconv.Itoa(os.Getpid()) + "-" }
+
 // sandboxEnv is the whole environment of the program.
 var sandboxEnv = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8", "LC_ALL=C.UTF-8"}
 
@@ -113,7 +117,7 @@ func (s *Sandbox) exec(ctx context.Context, src, stdin string, lim Limits) (runO
 			cmd.ExtraFiles = append(cmd.ExtraFiles, fr)
 		}
 	default:
-		dir, err := os.MkdirTemp("", "r1go-sandbox-")
+		dir, err := os.MkdirTemp("", workDirPrefix())
 		if err != nil {
 			return out, fmt.Errorf("work dir: %w", err)
 		}
