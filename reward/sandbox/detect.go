@@ -219,9 +219,13 @@ func (s *Sandbox) setup(ctx context.Context) error {
 			p = append(p, "no nested user namespaces (--disable-userns)")
 		}
 	} else {
-		p = append(p, "WARNING: runs as the caller's own uid (not root, so no uid of its own): it can read and write the caller's files, and the process limit counts all of the caller's processes")
+		p = append(p, "WARNING: runs as the caller's own uid (not root, so no uid of its own): it can read and write the caller's files")
 	}
-	p = append(p, "rlimits: address space, CPU seconds, processes (per run), file size, open files, core dumps off")
+	nproc := "processes (per run)"
+	if !s.root && s.mode == ModeRlimits {
+		nproc = "processes (counting all of the caller's processes)"
+	}
+	p = append(p, "rlimits: address space, CPU seconds, "+nproc+", file size, open files, core dumps off")
 	p = append(p, "python: "+s.py.Executable+" "+s.py.Version+" (isolated mode -I, no bytecode writes)")
 	s.protections = p
 	return nil
