@@ -1,6 +1,11 @@
 package mathverify
 
 import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -22,12 +27,21 @@ func BenchmarkVerify(b *testing.B) {
 	pairs := benchPairs()
 	opts := DefaultOptions()
 	i := 0
+	cpu0 := cpuSeconds()
 	for b.Loop() {
 		p := pairs[i%len(pairs)]
 		Verify(p[0], p[1], opts)
 		i++
 	}
+	reportRates(b, cpu0)
+}
+
+// reportRates adds verifications per wall second and per CPU second of the process.
+func reportRates(b *testing.B, cpu0 float64) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verifications/s")
+	if cpu := cpuSeconds() - cpu0; cpu0 > 0 && cpu > 0 {
+		b.ReportMetric(float64(b.N)/cpu, "verifications/cpu-s")
+	}
 }
 
 // naiveVerify is the baseline a string-matching grader implements: the last box's
@@ -58,12 +72,46 @@ func naiveVerify(gold, response string) bool {
 func BenchmarkNaiveStringMatch(b *testing.B) {
 	pairs := benchPairs()
 	i := 0
+	cpu0 := cpuSeconds()
 	for b.Loop() {
 		p := pairs[i%len(pairs)]
 		naiveVerify(p[0], p[1])
 		i++
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verifications/s")
+	reportRates(b, cpu0)
+}
+
+var updateBenchPairs = flag.Bool("update-bench-pairs", false, "rewrite testdata/bench_pairs.jsonl from the case table")
+
+// TestBenchPairsFile keeps testdata/bench_pairs.jsonl (the workload of the Python peer
+// testdata/peer_bench.py) identical to benchPairs; -update-bench-pairs rewrites it.
+func TestBenchPairsFile(t *testing.T) {
+	var buf bytes.Buffer
+	for i, p := range benchPairs() {
+		line, err := json.Marshal(map[string]any{"gold": p[0], "response": p[1], "want": equalCases[i].want})
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf.Write(line)
+		buf.WriteByte('\n')
+	}
+	path := filepath.Join("testdata", "bench_pairs.jsonl")
+	if *updateBenchPairs {
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run TestBenchPairsFile -update-bench-pairs)", err)
+	}
+	if !bytes.Equal(got, buf.Bytes()) {
+		t.Errorf("%s is out of date: run go test -run TestBenchPairsFile -update-bench-pairs ./reward/mathverify", path)
+	}
 }
 
 // TestNaiveBaselineAccuracy records how often the naive baseline agrees with the
