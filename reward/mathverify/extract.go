@@ -233,8 +233,8 @@ func asciiLower(s string) string {
 
 var phrases = []string{"final answer is", "final answer:", "the answer is", "answer is", "answer:", "answer ="}
 
-// answerPhrase returns what follows the last answer phrase, up to the end of its
-// sentence, without math delimiters.
+// answerPhrase returns what follows the last answer phrase (or GSM8K's "####"), up to
+// the end of its sentence, without math delimiters.
 func answerPhrase(s string) (string, bool) {
 	ls := asciiLower(s)
 	best, bestEnd := -1, 0
@@ -243,7 +243,7 @@ func answerPhrase(s string) (string, bool) {
 	for limit := len(ls); best < 0; {
 		i := strings.LastIndex(ls[:limit], "answer")
 		if i < 0 {
-			return "", false
+			break
 		}
 		for _, p := range phrases {
 			k := strings.Index(p, "answer")
@@ -254,12 +254,13 @@ func answerPhrase(s string) (string, bool) {
 		}
 		limit = i
 	}
-	rest := strings.TrimLeft(s[bestEnd:], " \t:*")
-	if strings.HasPrefix(rest, "$") || strings.HasPrefix(rest, `\(`) || strings.HasPrefix(rest, `\[`) {
-		if a, ok := firstMath(rest); ok {
-			return a, true
-		}
+	if h := strings.LastIndex(s, "####"); h > best {
+		best, bestEnd = h, h+4
 	}
+	if best < 0 {
+		return "", false
+	}
+	rest := strings.TrimLeft(s[bestEnd:], " \t\r\n:*")
 	end := len(rest)
 	if k := strings.IndexByte(rest, '\n'); k >= 0 {
 		end = k
@@ -270,12 +271,25 @@ func answerPhrase(s string) (string, bool) {
 			break
 		}
 	}
-	a := stripMath(strings.TrimRight(strings.TrimSpace(rest[:end]), ".*"))
-	if a == "" {
-		return "", false
+	sentence := strings.TrimRight(strings.TrimSpace(rest[:end]), ".*")
+	first, startsMath := "", false
+	if strings.HasPrefix(rest, "$") || strings.HasPrefix(rest, `\(`) || strings.HasPrefix(rest, `\[`) {
+		first, startsMath = firstMath(rest)
 	}
-	return a, true
+	// "$x = 1$ or $x = 2$" is one answer; "$5$, because …" is its first span.
+	if plain := mathDelims.Replace(sentence); plain != "" && !isProse(plain) {
+		return strings.TrimSpace(plain), true
+	}
+	if startsMath {
+		return first, true
+	}
+	if a := stripMath(sentence); a != "" {
+		return a, true
+	}
+	return "", false
 }
+
+var mathDelims = strings.NewReplacer("$", "", `\(`, "", `\)`, "", `\[`, "", `\]`, "")
 
 // stripMath removes math delimiters around s.
 func stripMath(s string) string {
