@@ -108,7 +108,8 @@ var (
 		"overline": true, "underline": true, "widehat": true, "widetilde": true,
 		"overrightarrow": true, "ensuremath": true, "cancel": true, "negthinspace": true,
 		"thinspace": true, "enspace": true, "medspace": true, "thickspace": true, "prime": true,
-		"dagger": true, "ddot": true,
+		"dagger": true, "ddot": true, "angle": true, "measuredangle": true, "triangle": true,
+		"operatorname*": true, "mathring": true, "check": true, "breve": true, "acute": true, "grave": true,
 	}
 	textCmds = map[string]bool{
 		"text": true, "textbf": true, "textit": true, "textrm": true, "textnormal": true,
@@ -583,7 +584,8 @@ func (lx *lexer) command(depth int) error {
 	case name == "approx" || name == "sim" || name == "equiv" || name == "cong":
 		return fmt.Errorf("relation \\%s is not supported", name)
 	default:
-		return fmt.Errorf("unknown command \\%s", name)
+		// Another command (\hbar, \ell, \nabla): a symbol of that name.
+		lx.emit(tIdent, name)
 	}
 	return nil
 }
