@@ -1,0 +1,290 @@
+package sft
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/r1go/r1go/data"
+	"github.com/r1go/r1go/tokenizer"
+)
+
+// Example is one tokenized conversation: Tokens and, parallel to them, Loss, true for the
+// tokens of assistant turns (and the end-of-turn marker that closes each), which are the
+// only targets that enter the loss.
+type Example struct {
+	Source    string // where the record is: "file line N" (Parquet: "file row N")
+	Tokens    []int32
+	Loss      []bool
+	Truncated bool // cut to the maximum length
+}
+
+// LossTokens returns the number of tokens that enter the loss as targets (every Loss
+// token but the first token of the sequence, which nothing predicts).
+func (e Example) LossTokens() int {
+	n := 0
+	for i := 1; i < len(e.Loss); i++ {
+		if e.Loss[i] {
+			n++
+		}
+	}
+	return n
+}
+
+// Encoder turns conversations into Examples with a chat template.
+type Encoder struct {
+	Tok          *tokenizer.Tokenizer
+	Template     tokenizer.Template
+	Format       string // keep, r1 or coldstart (see Config.Format)
+	SpecialToken string // the coldstart separator
+	MaxLength    int    // longest sequence; longer ones are truncated or refused (Overlong)
+	Overlong     string // truncate or refuse
+}
+
+// AutoTemplate chooses the chat template of a tokenizer: the DeepSeek-R1 format when it
+// knows the R1 turn markers as tokens, Qwen's ChatML when it knows <|im_start|>, else
+// none (the user text followed directly by the assistant text, for byte-level toy
+// tokenizers such as the embedded tiny model's).
+func AutoTemplate(tok *tokenizer.Tokenizer) string {
+	if _, ok := tok.TokenID(tokenizer.R1Assistant); ok {
+		return "r1"
+	}
+	if _, ok := tok.TokenID("<|im_start|>"); ok {
+		return "chatml"
+	}
+	return "none"
+}
+
+// SplitReasoning splits an assistant turn written as "<think>reasoning</think>summary"
+// (leading "<think>" optional, as R1 templates open it in the prompt) into the reasoning
+// and the summary, both trimmed. ok is false when there is no "</think>".
+func SplitReasoning(content string) (reasoning, summary string, ok bool) {
+	end := strings.Index(content, "</think>")
+	if end < 0 {
+		return "", "", false
+	}
+	r := content[:end]
+	if i := strings.Index(r, "<think>"); i >= 0 {
+		r = r[i+len("<think>"):]
+	}
+	return strings.TrimSpace(r), strings.TrimSpace(content[end+len("</think>"):]), true
+}
+
+// FormatResponse writes a reasoning and its summary in one of the layouts of the R1
+// recipe: "r1" is the chat format's "<think>\nreasoning\n</think>\n\nsummary"; "coldstart"
+// is the paper's cold-start layout "|special_token|<reasoning_process>|special_token|<summary>"
+// with token as the special token.
+func FormatResponse(format, token, reasoning, summary string) (string, error) {
+	switch format {
+	case "r1":
+		return "<think>\n" + reasoning + "\n</think>\n\n" + summary, nil
+	case "coldstart":
+		return token + reasoning + token + summary, nil
+	}
+	return "", fmt.Errorf("unknown response format %q (want r1 or coldstart)", format)
+}
+
+// endMarkers are the end-of-turn texts templates write after an assistant turn; they
+// belong to the turn's targets (the model must learn to stop).
+var endMarkers = []string{tokenizer.R1EOS, "<|im_end|>"}
+
+// Encode renders a conversation with the template and tokenizes it, marking the tokens of
+// assistant turns. When the template closes no turn with an end marker (none, r1zero), the
+// tokenizer's EOS token is appended as the last target. A sequence longer than MaxLength
+// is truncated (Example.Truncated) or refused; one that keeps no target token is an error.
+func (e *Encoder) Encode(source string, msgs []data.Message) (Example, error) {
+	ex := Example{Source: source}
+	tm := make([]tokenizer.Message, len(msgs))
+	for i, m := range msgs {
+		content := m.Content
+		if m.Role == "assistant" && e.Format != "" && e.Format != "keep" {
+			r, s, ok := SplitReasoning(content)
+			if !ok {
+				return ex, fmt.Errorf("%s: message %d: format %s needs the assistant turn's reasoning in <think>…</think>", source, i, e.Format)
+			}
+			var err error
+			if content, err = FormatResponse(e.Format, e.SpecialToken, r, s); err != nil {
+				return ex, fmt.Errorf("%s: %w", source, err)
+			}
+		}
+		tm[i] = tokenizer.Message{Role: m.Role, Content: content}
+	}
+	text := e.Template.Render(tm, false)
+	// Locate each assistant turn in the rendered text (templates may strip the reasoning
+	// of earlier turns), extended by the end marker that follows it.
+	type span struct{ start, end int }
+	var spans []span
+	cursor := 0
+	for i, m := range tm {
+		if m.Role != "assistant" {
+			continue
+		}
+		found := false
+		for _, cand := range []string{m.Content, strings.TrimLeft(afterThink(m.Content), "\n"), afterThink(m.Content)} {
+			if cand == "" {
+				continue
+			}
+			if j := strings.Index(text[cursor:], cand); j >= 0 {
+				s := span{cursor + j, cursor + j + len(cand)}
+				for _, mk := range endMarkers {
+					if strings.HasPrefix(text[s.end:], mk) {
+						s.end += len(mk)
+						break
+					}
+				}
+				spans = append(spans, s)
+				cursor = s.end
+				found = true
+				break
+			}
+		}
+		if !found {
+			return ex, fmt.Errorf("%s: message %d: the %s template does not render this assistant turn", source, i, e.Template.Name())
+		}
+	}
+	if len(spans) == 0 {
+		return ex, fmt.Errorf("%s: no assistant turn (SFT learns from assistant turns)", source)
+	}
+	if bos, ok := e.Tok.BOS(); ok && e.Tok.AddBOS() && !strings.HasPrefix(text, tokenizer.R1BOS) {
+		ex.Tokens, ex.Loss = append(ex.Tokens, bos), append(ex.Loss, false)
+	}
+	add := func(s string, loss bool) {
+		n := len(ex.Tokens)
+		ex.Tokens = e.Tok.AppendEncode(ex.Tokens, s)
+		for range len(ex.Tokens) - n {
+			ex.Loss = append(ex.Loss, loss)
+		}
+	}
+	at := 0
+	for _, s := range spans {
+		add(text[at:s.start], false)
+		add(text[s.start:s.end], true)
+		at = s.end
+	}
+	last := spans[len(spans)-1]
+	endsTurn := false
+	for _, mk := range endMarkers {
+		endsTurn = endsTurn || strings.HasSuffix(text[last.start:last.end], mk)
+	}
+	add(text[at:], false)
+	if !endsTurn {
+		eos := e.Tok.EOS()
+		if len(eos) == 0 {
+			return ex, fmt.Errorf("%s: the tokenizer has no EOS token to end the assistant turn with", source)
+		}
+		ex.Tokens, ex.Loss = append(ex.Tokens, eos[0]), append(ex.Loss, true)
+	}
+	if e.MaxLength > 0 && len(ex.Tokens) > e.MaxLength {
+		if e.Overlong == "refuse" {
+			return ex, fmt.Errorf("%s: %d tokens, longer than max_length %d (set overlong: truncate to cut it)", source, len(ex.Tokens), e.MaxLength)
+		}
+		ex.Tokens, ex.Loss, ex.Truncated = ex.Tokens[:e.MaxLength], ex.Loss[:e.MaxLength], true
+	}
+	if ex.LossTokens() == 0 {
+		return ex, fmt.Errorf("%s: no assistant token left within max_length %d (the prompt alone has %d tokens)", source, e.MaxLength, len(ex.Tokens))
+	}
+	return ex, nil
+}
+
+func afterThink(s string) string {
+	if i := strings.LastIndex(s, "</think>"); i >= 0 {
+		return s[i+len("</think>"):]
+	}
+	return s
+}
+
+// LoadStats counts what Load did to the records of a file.
+type LoadStats struct {
+	Records   int // conversations read
+	Truncated int // cut to max_length
+	Dropped   int // kept no target token after truncation (listed in DroppedSources)
+	// DroppedSources names the dropped records ("file line N"), so that none is lost silently.
+	DroppedSources []string
+	Tokens         int // tokens of the kept examples
+	LossTokens     int // their target tokens
+}
+
+// Load reads a chat or prompt/completion dataset and encodes every record. Malformed
+// records (no assistant turn, an empty completion, a bad role) are errors naming the file
+// and line. With Overlong "truncate", a record whose assistant tokens all lie beyond
+// MaxLength is dropped and reported in the stats; with "refuse" it is an error.
+func (e *Encoder) Load(path string, m data.ChatMapping) ([]Example, LoadStats, error) {
+	var st LoadStats
+	lines, err := recordLines(path)
+	if err != nil {
+		return nil, st, err
+	}
+	var out []Example
+	err = data.ScanChat(path, m, func(c data.Conversation) error {
+		src := fmt.Sprintf("%s record %d", path, st.Records+1)
+		if st.Records < len(lines) {
+			src = fmt.Sprintf("%s line %d", path, lines[st.Records])
+		} else if strings.EqualFold(filepath.Ext(path), ".parquet") {
+			src = fmt.Sprintf("%s row %d", path, st.Records+1)
+		}
+		st.Records++
+		ex, err := e.Encode(src, c.Messages)
+		if err != nil {
+			if ex.Truncated && e.Overlong == "truncate" {
+				st.Truncated++
+				st.Dropped++
+				st.DroppedSources = append(st.DroppedSources, src)
+				return nil
+			}
+			return err
+		}
+		if ex.Truncated {
+			st.Truncated++
+		}
+		st.Tokens += len(ex.Tokens)
+		st.LossTokens += ex.LossTokens()
+		out = append(out, ex)
+		return nil
+	})
+	if err != nil {
+		return nil, st, err
+	}
+	if len(out) == 0 {
+		return nil, st, fmt.Errorf("%s: no usable example (%d records, %d dropped as too long for max_length %d)", path, st.Records, st.Dropped, e.MaxLength)
+	}
+	return out, st, nil
+}
+
+// recordLines returns the 1-based line numbers of the non-blank lines of a JSONL file
+// (record i is on line lines[i]); nil for other formats.
+func recordLines(path string) ([]int, error) {
+	if !strings.EqualFold(filepath.Ext(path), ".jsonl") {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open dataset: %w", err)
+	}
+	defer f.Close()
+	var lines []int
+	r := bufio.NewReaderSize(f, 1<<16)
+	nonBlank := false
+	for n := 1; ; {
+		chunk, err := r.ReadSlice('\n')
+		if n == 1 {
+			chunk = bytes.TrimPrefix(chunk, []byte("\xEF\xBB\xBF"))
+		}
+		nonBlank = nonBlank || len(bytes.TrimSpace(chunk)) > 0
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if nonBlank {
+			lines = append(lines, n)
+		}
+		nonBlank = false
+		n++
+		if err != nil {
+			break
+		}
+	}
+	return lines, nil
+}
