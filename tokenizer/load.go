@@ -231,6 +231,31 @@ func parseMerges(raw json.RawMessage) ([][2]string, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
+	// Fast paths: the whole list in one format (one Unmarshal call, not one per item).
+	var pairs [][]string
+	if err := json.Unmarshal(raw, &pairs); err == nil {
+		out := make([][2]string, len(pairs))
+		for k, p := range pairs {
+			if len(p) != 2 {
+				return nil, fmt.Errorf("merges[%d] = %q: want a pair [\"a\", \"b\"]", k, p)
+			}
+			out[k] = [2]string{p[0], p[1]}
+		}
+		return out, nil
+	}
+	var strs []string
+	if err := json.Unmarshal(raw, &strs); err == nil {
+		out := make([][2]string, len(strs))
+		for k, s := range strs {
+			a, b, ok := strings.Cut(s, " ")
+			if !ok || a == "" || b == "" || strings.Contains(b, " ") {
+				return nil, fmt.Errorf("merges[%d] = %q: want two tokens separated by one space", k, s)
+			}
+			out[k] = [2]string{a, b}
+		}
+		return out, nil
+	}
+	// Mixed or malformed: find the first bad item.
 	var items []json.RawMessage
 	if err := json.Unmarshal(raw, &items); err != nil {
 		return nil, fmt.Errorf("merges: not a list: %w", err)
