@@ -91,24 +91,36 @@ func lastTagged(text, open, close string) (string, bool) {
 	return text[start+len(open) : end], true
 }
 
+// Bounds of LastBoxed: a box's content longer than maxBoxBytes is not an answer, and at
+// most maxBoxTries boxes are tried from the end, so hostile text costs linear time.
+const (
+	maxBoxBytes = 64 << 10
+	maxBoxTries = 16
+)
+
 // LastBoxed returns the content of the last \boxed{…} (or \fbox{…}) in text, matching
-// nested braces; ok is false when there is none or its braces never close.
+// nested braces; ok is false when there is none or its braces never close (within 64 KiB;
+// an unclosed box makes LastBoxed try the one before it, up to 16 boxes back).
 func LastBoxed(text string) (content string, ok bool) {
-	best := -1
-	for _, cmd := range []string{`\boxed`, `\fbox`} {
-		if i := strings.LastIndex(text, cmd); i > best {
-			best = i
+	end := len(text)
+	for try := 0; try < maxBoxTries; try++ {
+		best := -1
+		for _, cmd := range []string{`\boxed`, `\fbox`} {
+			if i := strings.LastIndex(text[:end], cmd); i > best {
+				best = i
+			}
 		}
-	}
-	for best >= 0 {
+		if best < 0 {
+			return "", false
+		}
 		rest := text[best:]
 		rest = strings.TrimPrefix(rest, `\boxed`)
 		rest = strings.TrimPrefix(rest, `\fbox`)
 		rest = strings.TrimLeft(rest, " ")
 		if strings.HasPrefix(rest, "{") {
 			depth := 0
-			for i, r := range rest {
-				switch r {
+			for i := 0; i < len(rest) && i <= maxBoxBytes; i++ {
+				switch rest[i] {
 				case '{':
 					depth++
 				case '}':
@@ -119,14 +131,7 @@ func LastBoxed(text string) (content string, ok bool) {
 				}
 			}
 		}
-		// Not a usable box; look at an earlier one.
-		prev := -1
-		for _, cmd := range []string{`\boxed`, `\fbox`} {
-			if i := strings.LastIndex(text[:best], cmd); i > prev {
-				prev = i
-			}
-		}
-		best = prev
+		end = best // not a usable box; look at an earlier one
 	}
 	return "", false
 }

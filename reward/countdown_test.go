@@ -205,10 +205,10 @@ func TestCountdownHugeInputsAreFast(t *testing.T) {
 		strings.Repeat("-", 1<<20) + "1",
 	}
 	for i, h := range huge {
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuSeconds()
 		got := f.Score(Sample{Completion: "<answer>" + h + "</answer>", Fields: fields})
-		if d := time.Since(start); d > 100*time.Millisecond {
-			t.Errorf("huge input %d took %v", i, d)
+		if cpu := cpuSeconds() - cpu0; cpu > 0.1 {
+			t.Errorf("huge input %d took %.3f CPU-s (%v wall)", i, cpu, time.Since(start))
 		}
 		if got.Value != 0 || got.Correct || got.Note == "" {
 			t.Errorf("huge input %d: %+v, want a rejection with a note", i, got)

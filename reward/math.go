@@ -91,9 +91,9 @@ func (m *MathReward) Score(s Sample) Score {
 	}
 	switch {
 	case r.Err == nil:
-	case !r.Correct && strings.HasPrefix(r.Err.Error(), "gold: "):
+	case !r.Correct && errors.Is(r.Err, mathverify.ErrGold):
 		// The reference itself could not be understood: a dataset problem, not a wrong answer.
-		sc.Err = fmt.Errorf("math: %w", r.Err) // r.Err names the gold answer
+		sc.Err = fmt.Errorf("math: %w", r.Err) // r.Err says "gold: ..."
 	default:
 		sc.Note = r.Err.Error()
 	}
