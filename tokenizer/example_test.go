@@ -34,7 +34,9 @@ func ExampleTemplateByName() {
 	msgs := []tokenizer.Message{{Role: "user", Content: "What is 2+2?"}}
 	fmt.Printf("%q\n", tpl.Render(msgs, true))
 	zero, _ := tokenizer.TemplateByName("r1zero")
-	fmt.Printf("%q\n", zero.Render(msgs, true)[len(tokenizer.R1ZeroPrompt)-24:])
+	preamble := tokenizer.R1ZeroPrompt[:strings.Index(tokenizer.R1ZeroPrompt, "User: {prompt}")]
+	fmt.Printf("%q
+", strings.TrimPrefix(zero.Render(msgs, true), preamble))
 	// Output:
 	// "<｜begin▁of▁sentence｜><｜User｜>What is 2+2?<｜Assistant｜><think>\n"
 	// "User: What is 2+2?. Assistant: <think>\n"
