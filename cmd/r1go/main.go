@@ -30,6 +30,7 @@ func commands() []*command {
 		cmdInit(),
 		cmdGenerate(),
 		cmdGRPO(),
+		cmdSFT(),
 		cmdLogprobs(),
 		cmdBench(),
 		cmdTokenize(),
