@@ -35,8 +35,7 @@ func ExampleTemplateByName() {
 	fmt.Printf("%q\n", tpl.Render(msgs, true))
 	zero, _ := tokenizer.TemplateByName("r1zero")
 	preamble := tokenizer.R1ZeroPrompt[:strings.Index(tokenizer.R1ZeroPrompt, "User: {prompt}")]
-	fmt.Printf("%q
-", strings.TrimPrefix(zero.Render(msgs, true), preamble))
+	fmt.Printf("%q\n", strings.TrimPrefix(zero.Render(msgs, true), preamble))
 	// Output:
 	// "<｜begin▁of▁sentence｜><｜User｜>What is 2+2?<｜Assistant｜><think>\n"
 	// "User: What is 2+2?. Assistant: <think>\n"
