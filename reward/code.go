@@ -86,6 +86,9 @@ func (c *CodeReward) Score(s Sample) Score {
 		tests = tests[:c.opts.MaxTests]
 	}
 	gold := fmt.Sprintf("%d tests", len(tests))
+	if len(tests) == 1 {
+		gold = "1 test"
+	}
 	prog, ok := sandbox.ExtractProgram(answerAfterThink(FullCompletion(s)))
 	if !ok || strings.TrimSpace(prog) == "" {
 		return Score{Gold: gold, Note: "no program found"}
