@@ -530,6 +530,13 @@ var equalCases = []equalCase{
 	{`\dfrac{\pi}{4}`, `45^\circ`, true},
 	{`\tan^{-1}(1)`, `\frac{\pi}{4}`, true},
 	{`\sin^{-1}(1)`, `\frac{\pi}{4}`, false},
+	{`5`, `\text{5 apples}`, true},
+	{`5`, `5 marbles`, true},
+	{`5`, `6 marbles`, false},
+	{`\text{odd}`, `odd`, true},
+	{`abc`, `cba`, true},
+	{`abc`, `ab`, false},
+	{`2\theta`, `theta + theta`, true},
 	// Unions of sets, Unicode symbols.
 	{`\{1,3\} \cup \{2,4\}`, `\{1,2,3,4\}`, true},
 	{`\{1,3\} \cup \{2,4\}`, `\{1,2,3\}`, false},

@@ -359,7 +359,11 @@ func lastMath(s string) (string, bool) {
 			best, bestEnd = a, e
 		}
 	}
-	return best, bestEnd >= 0
+	// Dollars around prose are currency ("$10 for apples and $8"), not math.
+	if bestEnd < 0 || isProse(best) {
+		return "", false
+	}
+	return best, true
 }
 
 var numberRe = regexp.MustCompile(`-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:/\d+)?`)

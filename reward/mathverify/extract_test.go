@@ -53,6 +53,7 @@ func TestExtractAnswer(t *testing.T) {
 		{"final answer heading", "**Final Answer**\n\\[\n\\boxed{\\dfrac{3}{4}}\n\\]", all, `\dfrac{3}{4}`, true},
 		{"last math", `We find $x = 2$ and then $y = 7$`, all, `y = 7`, true},
 		{"last display math", `so \[ 5\pi \] is the area`, all, `5\pi`, true},
+		{"currency dollars are not math", `He pays $10 for apples and $8 for pears, so 18 in total.`, all, `18`, true},
 		{"last number", `I think it's 12 or maybe 13 apples`, all, `13`, true},
 		{"last number with commas", `Total: 1,234,567 dollars`, all, `1,234,567`, true},
 		{"last number negative decimal", `temperature fell to -3.5 degrees`, all, `-3.5`, true},

@@ -339,6 +339,8 @@ func (lx *lexer) word(w string) {
 		lx.emit(tSqrt, "")
 	case lw == "pi":
 		lx.emit(tIdent, "pi")
+	case greek[w]:
+		lx.emit(tIdent, w)
 	case lw == "inf" || lw == "infty" || lw == "infinity" || lw == "oo":
 		lx.emit(tInf, "")
 	case lw == "and" || lw == "or":
@@ -348,6 +350,9 @@ func (lx *lexer) word(w string) {
 	case lw == "percent":
 		lx.emit(tPercent, "")
 	case unitWords[lw]:
+		lx.emit(tUnit, w)
+	case len(w) >= 4 && !greek[w]:
+		// An English word ("apples", "Evelyn"): a unit next to math, a text answer alone.
 		lx.emit(tUnit, w)
 	default:
 		for k := 0; k < len(w); k++ {
