@@ -329,3 +329,13 @@ func (t *Tokenizer) PreTokenizerInfo() string {
 	}
 	return strings.Join(parts, " → ")
 }
+
+// TokenBytes returns the bytes id decodes to (a copy), so that callers can decode a
+// stream of ids incrementally and emit text once the bytes form whole UTF-8 sequences.
+// Unknown ids give nil.
+func (t *Tokenizer) TokenBytes(id int32) []byte {
+	if id < 0 || int(id) >= len(t.idBytes) || !t.hasID[id] {
+		return nil
+	}
+	return append([]byte(nil), t.idBytes[id]...)
+}

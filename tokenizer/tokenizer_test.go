@@ -313,3 +313,19 @@ func TestEncodeBatch(t *testing.T) {
 		t.Error("EncodeBatch(nil) not empty")
 	}
 }
+
+// TestTokenBytes: concatenating TokenBytes gives Decode's text (for valid UTF-8).
+func TestTokenBytes(t *testing.T) {
+	tok := loadRef(t, "qwen3")
+	text := "数学 emoji 👨‍👩‍👧 <|im_end|> x²"
+	var b []byte
+	for _, id := range tok.Encode(text) {
+		b = append(b, tok.TokenBytes(id)...)
+	}
+	if string(b) != text {
+		t.Errorf("TokenBytes concatenation = %q, want %q", b, text)
+	}
+	if tok.TokenBytes(-1) != nil || tok.TokenBytes(1<<30) != nil {
+		t.Error("TokenBytes of unknown ids not nil")
+	}
+}
