@@ -47,15 +47,21 @@ func Verify(gold, response string, opts Options) Result {
 	return Result{Correct: correct, Pred: pred, Gold: g, Err: err}
 }
 
-// Equal reports whether two already extracted answers are equivalent.
+// Equal reports whether two already extracted answers are equivalent (Compare without
+// the error).
 func Equal(gold, pred string, opts Options) bool {
 	ok, _ := Compare(gold, pred, opts)
 	return ok
 }
 
 // Compare reports whether two already extracted answers are equivalent. The error
-// (wrapping ErrTooLong or ErrParse) says why an answer could not be understood; the
-// verdict is then false unless the two strings were equal after light normalisation.
+// (wrapping ErrTooLong or ErrParse, and ErrGold when the gold side is at fault) says
+// why an answer could not be understood; the verdict is then false unless the two
+// strings were equal after light normalisation.
+//
+// gold is the reference and the comparison is symmetric except in one place: a
+// predicted calculation ("2 + 3 = 5", "a + b = b + a = 7") is judged by its last side,
+// while a gold equation is not matched by a bare number.
 func Compare(gold, pred string, opts Options) (bool, error) {
 	maxLen := opts.MaxLen
 	if maxLen <= 0 {
