@@ -29,9 +29,9 @@ func TestTaskRewardsScoreReferenceAnswers(t *testing.T) {
 			func(ex data.Example) string { return "<think>work</think> <answer>" + ex.Answer + "1</answer>" },
 			2},
 		{"copy-digit",
-			func(ex data.Example) string { return ex.Answer },
-			func(ex data.Example) string { return ex.Answer + "1" },
-			1},
+			func(ex data.Example) string { return "<think>copy</think> <answer>" + ex.Answer + "</answer>" },
+			func(ex data.Example) string { return "<think>copy</think> <answer>" + ex.Answer + "1</answer>" },
+			2},
 	}
 	for _, c := range cases {
 		t.Run(c.task, func(t *testing.T) {

@@ -62,7 +62,7 @@ func tasks() map[string]taskInfo {
 				}
 				return NewArith(d), nil
 			}},
-		"copy-digit": {"copy the last digit of a short digit string: a warm-up task whose reward is dense for a tiny random model (about 7% right by chance)",
+		"copy-digit": {"copy the last digit of a short digit string: a warm-up task whose reward is dense for a tiny random model (accuracy about 7% by chance, format with partial credit)",
 			func(p string) (Task, error) {
 				if p != "" {
 					return nil, fmt.Errorf("task copy-digit takes no parameter, got %q", p)
@@ -360,17 +360,26 @@ func randomTree(r *rand.Rand, n int, leaf func() *expr) *expr {
 // copyDigitTask asks for the last digit of a string of 1 to 4 digits:
 // "Copy the last digit: 3 5 1 7" → "7".
 //
-// It is built so that a tiny randomly initialised model gets a dense reward signal:
-// the answer is the prompt's final token (the model can learn to copy it from the
-// last position alone, before attention learns anything), the answer space has ten
-// values, so about one in ten completions that end in a digit is right by chance, and
-// the reward is the final integer of the completion with no format term, so no tag
-// has to be discovered first. The digits before the last one give 11,110 distinct
-// prompts, enough for disjoint train and test splits that both cover every answer.
+// It is the warm-up task for a tiny randomly initialised model, built for a dense
+// reward signal:
+//   - the answer is the prompt's final character (with the "none" template), so the
+//     model can learn to copy it from the last position before attention learns much;
+//   - the accuracy term is the integer reward (final number of the answer text), right
+//     by chance for about 7% of random completions, and there are ten answers;
+//   - the format term gives partial credit (each R1-Zero tag written exactly once earns
+//     1/5), a context-free behaviour a random model finds within a few steps, as R1-Zero
+//     learns its format before its accuracy; the special tokens of the embedded tiny
+//     tokenizer make each tag a single token.
+//
+// Measured with the embedded tiny model (2 layers, byte-level vocabulary), 8 prompts ×
+// 8 samples, 16-token completions, lr 3e-3, template none: the mean reward went from
+// 0.07 to 0.25–0.33 within 20 steps, driven by the format term; accuracy stayed at
+// 2–5% over 30 steps. The digits before the last one give 11,110 distinct prompts,
+// enough for disjoint train and test splits that both cover every answer.
 type copyDigitTask struct{}
 
 func (copyDigitTask) Name() string   { return "copy-digit" }
-func (copyDigitTask) Reward() string { return "integer:1" }
+func (copyDigitTask) Reward() string { return "integer:1,format(partial=true):1" }
 func (t copyDigitTask) Train(seed int64, n int) []Example {
 	return generate(t.Name(), seed, n, false, genCopyDigit)
 }
