@@ -12,7 +12,7 @@ const (
 	// by commas, "and" or "or" are joined into one list.
 	ExtractBoxed
 	// ExtractPhrase takes what follows the last "final answer is", "final answer:",
-	// "the answer is" or "answer:" up to the end of the sentence.
+	// "the answer is", "answer:" or GSM8K's "####", up to the end of the sentence.
 	ExtractPhrase
 	// ExtractLastMath takes the content of the last $…$, $$…$$, \(…\) or \[…\] span.
 	ExtractLastMath
@@ -66,8 +66,8 @@ type Options struct {
 }
 
 // DefaultOptions returns the recommended settings: every extraction method, lenient
-// percentages, exact comparison (Precision 0), RelTol 1e-9, 4096-byte answers, 6
-// random points.
+// percentages, exact comparison (Precision 0), RelTol 1e-9, degrees also as radians,
+// 4096-byte answers, 6 random points.
 func DefaultOptions() Options {
 	return Options{
 		Extract:          ExtractAll,
