@@ -21,6 +21,7 @@ exits with a non-zero status and a message: nothing is skipped silently.
 """
 import argparse
 import contextlib
+import json
 import math
 import os
 import subprocess
@@ -79,6 +80,9 @@ def main():
     ap.add_argument("--warmup", type=int, default=1, help="untimed steps after the first")
     ap.add_argument("--mode", choices=["eager", "compile"], default="eager", help="eager, or torch.compile(model)")
     ap.add_argument("--attn", default="sdpa", help="transformers attention implementation (sdpa, eager, flash_attention_2)")
+    ap.add_argument("--model-impl", choices=["transformers", "plain"], default="transformers",
+                    help="transformers' Qwen2ForCausalLM, or plain: bench/torch_qwen2.py, the same model in plain PyTorch "
+                         "(checked against transformers' numbers) for machines without transformers")
     ap.add_argument("--device", default="cuda", help="cuda, or cpu for a functional check of this script")
     ap.add_argument("--dtype", choices=["bf16", "f32"], default="bf16", help="autocast dtype of the products")
     ap.add_argument("--lr", type=float, default=1e-5, help="AdamW learning rate")
@@ -92,19 +96,32 @@ def main():
 
     mem_before = gpu_memory_used_bytes() if args.device == "cuda" else None  # before CUDA is initialised
 
+    plain = args.model_impl == "plain"
     try:
         import torch
         import torch.nn.functional as F
-        import transformers
-        from transformers import Qwen2Config, Qwen2ForCausalLM, AutoConfig, AutoModelForCausalLM
+        if plain:
+            sys.dont_write_bytecode = True
+            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+            import torch_qwen2
+            transformers = None
+        else:
+            import transformers
+            from transformers import Qwen2Config, Qwen2ForCausalLM, AutoConfig, AutoModelForCausalLM
     except ImportError as e:
-        die(f"{e} (this script needs torch and transformers)")
+        die(f"{e} (this script needs torch, and transformers unless --model-impl plain)")
     if args.device == "cuda" and not torch.cuda.is_available():
         die("--device cuda but torch.cuda.is_available() is False")
     dev = torch.device(args.device)
     torch.manual_seed(args.seed)
 
-    if args.shape:
+    if plain:
+        name = args.shape or args.config
+        raw = dict(SHAPES[args.shape], model_type="qwen2") if args.shape else json.load(open(
+            args.config if args.config.endswith(".json") else os.path.join(args.config, "config.json")))
+        cfg = torch_qwen2.Config(**raw)
+        args.attn = "eager"  # torch_qwen2 computes attention explicitly
+    elif args.shape:
         name = args.shape
         cfg = Qwen2Config(**SHAPES[name], rms_norm_eps=1e-6, initializer_range=0.02, use_cache=False)
     else:
@@ -113,15 +130,20 @@ def main():
         cfg.use_cache = False
     if args.seq > cfg.max_position_embeddings:
         die(f"--seq {args.seq} exceeds max_position_embeddings {cfg.max_position_embeddings}")
-    cfg._attn_implementation = args.attn
+    if not plain:
+        cfg._attn_implementation = args.attn
     t0 = time.time()
     # Build the model directly on the device when this torch can (2.0+): a 1.5B CPU init takes long.
     where = torch.device(dev) if hasattr(torch.device, "__enter__") else contextlib.nullcontext()
     with where:
-        model = AutoModelForCausalLM.from_config(cfg) if args.config else Qwen2ForCausalLM(cfg)
+        if plain:
+            model = torch_qwen2.CausalLM(cfg)
+        else:
+            model = AutoModelForCausalLM.from_config(cfg) if args.config else Qwen2ForCausalLM(cfg)
     model = model.to(dev).float().train()
     n_params = sum(p.numel() for p in model.parameters())
-    log(f"torch {torch.__version__}, transformers {transformers.__version__}, {args.device}, shape {name} "
+    tf_version = transformers.__version__ if transformers else "none (plain PyTorch model)"
+    log(f"torch {torch.__version__}, transformers {tf_version}, {args.device}, shape {name} "
         f"({n_params / 1e9:.3f}B parameters), batch {args.batch} x seq {args.seq}, mode {args.mode}, attn {args.attn}; "
         f"init {time.time() - t0:.1f}s")
 
@@ -144,7 +166,8 @@ def main():
             torch.cuda.synchronize()
 
     def step():
-        with torch.autocast(device_type=dev.type, dtype=amp_dtype, enabled=args.dtype == "bf16"):
+        amp = torch.autocast(device_type=dev.type, dtype=amp_dtype) if args.dtype == "bf16" else contextlib.nullcontext()
+        with amp:
             logits = fwd(input_ids=inputs, use_cache=False).logits
         loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1))
         loss.backward()
@@ -180,11 +203,12 @@ def main():
         mem_after = gpu_memory_used_bytes()
         if mem_before is not None and mem_after is not None:
             peak = f"{(mem_after - mem_before) / 2**30:.2f}"
-    print(f"bench=train impl=torch mode={args.mode} attn={args.attn} shape={name} params={n_params} "
+    impl = "torch-plain" if plain else "torch"
+    print(f"bench=train impl={impl} mode={args.mode} attn={args.attn} shape={name} params={n_params} "
           f"batch={args.batch} seq={args.seq} dtype={args.dtype} compile_s={max(first - step_s, 0):.2f} "
           f"step_s={step_s:.4f} tokens_per_s={tps:.0f} mfu={mfu} peak_mem_gib={peak} torch_reserved_gib={reserved} "
           f"loss_first={losses[0]:.4f} loss_last={losses[-1]:.4f} torch={torch.__version__} "
-          f"transformers={transformers.__version__}", flush=True)
+          f"transformers={transformers.__version__ if transformers else 'none'}", flush=True)
 
 
 if __name__ == "__main__":
