@@ -49,6 +49,7 @@ type Sandbox struct {
 	disableUserns bool     // bwrap supports --disable-userns (only used with a user namespace)
 	fsArgs        []string // bwrap filesystem arguments shared by every run
 	seccomp       []byte   // the seccomp filter bwrap loads (nil: none)
+	seccompErr    error    // why bwrap could not load it, when it could not
 	protections   []string
 }
 
@@ -116,9 +117,18 @@ func New(ctx context.Context, opts Options) (*Sandbox, error) {
 			continue
 		}
 		if err := sb.selfTest(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", m, err))
-			continue
+			// A kernel without seccomp filters: keep the namespaces, say so.
+			if sb.seccomp == nil {
+				errs = append(errs, fmt.Errorf("%s: %w", m, err))
+				continue
+			}
+			sb.seccomp, sb.seccompErr = nil, err
+			if err2 := sb.selfTest(ctx); err2 != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", m, err))
+				continue
+			}
 		}
+		sb.protections = sb.describe()
 		if opts.Mode == ModeAuto && len(errs) > 0 {
 			sb.protections = append(sb.protections, fmt.Sprintf("WARNING: stronger modes unavailable (%v)", errors.Join(errs...)))
 		}
@@ -159,9 +169,8 @@ func probePython(ctx context.Context, name string) (pyInfo, error) {
 	return info, nil
 }
 
-// setup prepares the mode's fixed arguments and its list of protections.
+// setup finds the mode's tools and prepares its fixed arguments.
 func (s *Sandbox) setup(ctx context.Context) error {
-	var p []string
 	switch s.mode {
 	case ModeBwrap:
 		if s.bwrap == "" {
@@ -179,6 +188,19 @@ func (s *Sandbox) setup(ctx context.Context) error {
 		}
 		s.fsArgs = s.bwrapFilesystem()
 		s.seccomp = seccompFilter()
+	case ModeUnshare:
+		if s.unshare == "" {
+			return errors.New("unshare not found in PATH (install util-linux)")
+		}
+	}
+	return nil
+}
+
+// describe lists the protections of the mode as set up.
+func (s *Sandbox) describe() []string {
+	var p []string
+	switch s.mode {
+	case ModeBwrap:
 		ns := "mount, PID, network, IPC, UTS, cgroup"
 		if !s.root {
 			ns += ", user"
@@ -188,15 +210,15 @@ func (s *Sandbox) setup(ctx context.Context) error {
 			"network: none (empty network namespace, loopback down)",
 			"filesystem: read-only "+strings.Join(s.roPaths(), ", ")+"; everything else invisible; /tmp and /dev/shm are private size-limited tmpfs mounts, the only writable places",
 			"processes: a PID namespace per run, killed as a whole at exit, on timeout or when r1go dies")
-		if s.seccomp != nil {
+		switch {
+		case s.seccomp != nil:
 			p = append(p, fmt.Sprintf("seccomp: %d system calls refused (namespaces, mounts, ptrace, keyrings, bpf, perf, io_uring, modules, clocks), clone without CLONE_NEW* flags only", len(deniedSyscalls)+1))
-		} else {
+		case s.seccompErr != nil:
+			p = append(p, fmt.Sprintf("WARNING: no seccomp filter: bwrap could not load it (%v)", s.seccompErr))
+		default:
 			p = append(p, "WARNING: no seccomp filter on "+runtime.GOARCH)
 		}
 	case ModeUnshare:
-		if s.unshare == "" {
-			return errors.New("unshare not found in PATH (install util-linux)")
-		}
 		p = append(p, "unshare(1) "+s.unshare,
 			"namespaces: PID, network, IPC, UTS",
 			"network: none (empty network namespace)",
@@ -227,8 +249,7 @@ func (s *Sandbox) setup(ctx context.Context) error {
 	}
 	p = append(p, "rlimits: address space, CPU seconds, "+nproc+", file size, open files, core dumps off")
 	p = append(p, "python: "+s.py.Executable+" "+s.py.Version+" (isolated mode -I, no bytecode writes)")
-	s.protections = p
-	return nil
+	return p
 }
 
 // selfTest runs a probe program and checks its answer.
