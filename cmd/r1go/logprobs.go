@@ -181,8 +181,8 @@ func modelComputeDType(s string, cpu bool) (dtypes.DType, error) {
 	return dtypes.InvalidDType, fmt.Errorf("--dtype %q: must be f32 or bf16", s)
 }
 
-// onCPU reports whether a --backend value selects the pure Go backend. (backend.IsCPU compares
-// Backend.Name() with "go", but GoMLX 0.26's pure Go backend is named "SimpleGo (go)".)
+// onCPU reports whether a --backend value selects the pure Go backend, before the backend is
+// created (backend.IsCPU answers the same for a created one).
 func onCPU(choice string) bool {
 	cfg, err := backend.Resolve(choice)
 	return err == nil && (cfg == "go" || strings.HasPrefix(cfg, "go:"))
