@@ -394,16 +394,15 @@ func (c *comparer) exprEqual(a, b *node) bool {
 		return sa == sb
 	}
 	ea, okA := exact(a)
-	if okA {
-		if eb, okB := exact(b); okB {
-			if ea.re.Cmp(eb.re) == 0 && ea.im.Cmp(eb.im) == 0 {
-				return true
-			}
-			if c.opts.Precision > 0 && ea.isReal() && eb.isReal() {
-				return ea.re.FloatString(c.opts.Precision) == eb.re.FloatString(c.opts.Precision)
-			}
-			return false
+	eb, okB := exact(b)
+	if okA && okB {
+		if ea.re.Cmp(eb.re) == 0 && ea.im.Cmp(eb.im) == 0 {
+			return true
 		}
+		if c.opts.Precision > 0 && ea.isReal() && eb.isReal() {
+			return ea.re.FloatString(c.opts.Precision) == eb.re.FloatString(c.opts.Precision)
+		}
+		return false
 	}
 	vars := map[string]bool{}
 	a.freeVars(vars)
@@ -413,7 +412,14 @@ func (c *comparer) exprEqual(a, b *node) bool {
 		if !finite(va) || !finite(vb) {
 			return false
 		}
-		if c.close(va, vb) {
+		// A rational against an irrational-looking constant (\frac{103993}{33102} vs
+		// \pi) must agree to rounding error, not just to RelTol: a rational
+		// approximation of an irrational is not equal to it.
+		tol := c.relTol()
+		if okA != okB {
+			tol /= 1000
+		}
+		if closeTol(va, vb, tol) {
 			return true
 		}
 		if c.opts.Precision > 0 && imag(va) == 0 && imag(vb) == 0 {
@@ -440,12 +446,19 @@ func finite(v complex128) bool {
 	return !cmplx.IsNaN(v) && !cmplx.IsInf(v)
 }
 
-func (c *comparer) close(a, b complex128) bool {
-	tol := c.opts.RelTol
-	if tol <= 0 {
-		tol = 1e-9
+func (c *comparer) relTol() float64 {
+	if c.opts.RelTol <= 0 {
+		return 1e-9
 	}
-	return cmplx.Abs(a-b) <= tol*math.Max(cmplx.Abs(a), cmplx.Abs(b))+1e-12
+	return c.opts.RelTol
+}
+
+func (c *comparer) close(a, b complex128) bool { return closeTol(a, b, c.relTol()) }
+
+// closeTol reports whether |a-b| ≤ tol·max(|a|,|b|) + 1e-12·min(tol/1e-9, 1).
+func closeTol(a, b complex128, tol float64) bool {
+	abs := 1e-12 * math.Min(tol/1e-9, 1)
+	return cmplx.Abs(a-b) <= tol*math.Max(cmplx.Abs(a), cmplx.Abs(b))+abs
 }
 
 func (c *comparer) numPoints() int {

@@ -48,7 +48,10 @@ type Options struct {
 	Precision int
 	// RelTol is the relative tolerance of numeric (floating point) comparisons, used
 	// when exact rational arithmetic cannot decide (irrational constants, free
-	// variables). Values closer than RelTol·max(|a|,|b|) + 1e-12 are equal.
+	// variables). Values closer than RelTol·max(|a|,|b|) + 1e-12 are equal. A
+	// rational constant compared with an irrational-looking one (\pi, \sqrt{2},
+	// \sin 1) gets RelTol/1000, so rational approximations of irrationals are not
+	// equal to them; use Precision to accept rounded decimals.
 	RelTol float64
 	// DecimalComma reads "3,5" as 3.5 (continental notation) instead of the list 3, 5.
 	// "3{,}5" is always a decimal comma.
