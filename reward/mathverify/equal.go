@@ -151,11 +151,15 @@ func choiceLetter(s string) (string, bool) {
 	if m := choiceFull.FindStringSubmatch(t); m != nil {
 		return m[1], true
 	}
-	if m := choiceLead.FindStringSubmatch(t); m != nil {
+	// "(B) 12" is choice B; "(B) or (C)" names two choices and is none.
+	if m := choiceLead.FindStringSubmatch(t); m != nil && !otherLetter.MatchString(t[len(m[0]):]) {
 		return m[1], true
 	}
 	return "", false
 }
+
+// otherLetter finds a capital letter (perhaps another choice) in the rest of an answer.
+var otherLetter = regexp.MustCompile(`[A-Z]`)
 
 var textStrip = regexp.MustCompile(`\\(text|textbf|textit|mathrm|mbox|mathbf|emph)\b|[^\pL\pN]+`)
 
