@@ -18,7 +18,9 @@
 # Needs: an NVIDIA GPU with nvidia-smi; python3 with torch, transformers and jax-cuda13-pjrt (whose
 # PJRT plugin r1go runs on; or PJRT_PLUGIN_LIBRARY_PATH); Go to build r1go (cgo), or R1GO=/path/to/r1go.
 # Everything goes to .cache/bench/<date>/: one log per run and results.txt (the bench= lines).
-# Any failure is printed and makes the exit status non-zero; the table still shows what ran.
+# Any failure is printed and makes the exit status non-zero; the table still shows what ran. When
+# r1go runs out of device memory at BATCH (a risk for 1.5B at 8 × 2048: it materialises the f32
+# attention scores), r1go and PyTorch are both measured again at half the batch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -75,8 +77,10 @@ export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0
 
 failed=()
 skipped=()
+last_log=
 
 # run NAME LIMIT_S CMD...: runs one benchmark if it fits the budget; its bench= line goes to results.
+# Returns 1 when the run failed or was skipped (recorded in failed/skipped), with its log in last_log.
 run() {
   local name=$1 limit=$2
   shift 2
@@ -84,10 +88,12 @@ run() {
   if ((left < limit)); then
     echo "== $name: SKIPPED (${left}s of the budget left, the run may take ${limit}s)"
     skipped+=("$name")
-    return 0
+    last_log=
+    return 1
   fi
   echo "== $name (limit ${limit}s)"
   local log="$out/$name.log" t0=$(date +%s) rc=0
+  last_log=$log
   timeout --kill-after=10 "$limit" "$@" >"$log.out" 2>"$log" || rc=$?
   local line
   line=$(grep '^bench=' "$log.out" | tail -1 || true)
@@ -95,34 +101,44 @@ run() {
     echo "   FAILED (exit $rc after $(($(date +%s) - t0))s); last lines of $log:"
     tail -n 15 "$log" | sed 's/^/   | /'
     failed+=("$name")
-    return 0
+    return 1
   fi
   echo "$line" | tee -a "$results" | sed 's/^/   /'
   echo "   ($(($(date +%s) - t0))s)"
 }
 
 if [[ "$BENCH" != generate ]]; then
+  declare -A batch_of
   for shape in $SHAPES; do
-    run "r1go-$shape" 170 "$R1GO" bench train --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --backend "$DEVICE"
-    run "torch-eager-$shape" 100 "$PYTHON" bench/torch_train.py --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --mode eager --device "$DEVICE"
+    b=$BATCH
+    if ! run "r1go-$shape" 170 "$R1GO" bench train --shape "$shape" --batch "$b" --seq "$SEQ" --steps "$STEPS" --backend "$DEVICE" &&
+      [[ -n "$last_log" ]] && ((b > 1)) && grep -qiE 'RESOURCE_EXHAUSTED|out of memory' "$last_log"; then
+      # Out of device memory: measure both implementations at half the batch rather than not at all
+      # (the failure above stays listed and the exit status stays 1).
+      b=$((b / 2))
+      echo "   r1go ran out of device memory at batch $BATCH for $shape: measuring r1go and PyTorch at batch $b"
+      run "r1go-$shape-batch$b" 170 "$R1GO" bench train --shape "$shape" --batch "$b" --seq "$SEQ" --steps "$STEPS" --backend "$DEVICE" || true
+    fi
+    batch_of[$shape]=$b
+    run "torch-eager-$shape" 100 "$PYTHON" bench/torch_train.py --shape "$shape" --batch "$b" --seq "$SEQ" --steps "$STEPS" --mode eager --device "$DEVICE" || true
   done
   if [[ "$TORCH_COMPILE" == 1 ]]; then
     for shape in $SHAPES; do
-      run "torch-compile-$shape" 150 "$PYTHON" bench/torch_train.py --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --mode compile --device "$DEVICE"
+      run "torch-compile-$shape" 150 "$PYTHON" bench/torch_train.py --shape "$shape" --batch "${batch_of[$shape]}" --seq "$SEQ" --steps "$STEPS" --mode compile --device "$DEVICE" || true
     done
   fi
   if [[ "$WITH_DEFAULT_GRAD" == 1 ]]; then
     for shape in $SHAPES; do
-      run "r1go-defaultgrad-$shape" 200 "$R1GO" bench train --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps 2 --backend "$DEVICE" --grad default
+      run "r1go-defaultgrad-$shape" 200 "$R1GO" bench train --shape "$shape" --batch "${batch_of[$shape]}" --seq "$SEQ" --steps 2 --backend "$DEVICE" --grad default || true
     done
   fi
 fi
 if [[ "$BENCH" != train ]]; then
   for shape in $SHAPES; do
     run "r1go-generate-$shape" 200 "$R1GO" bench generate --shape "$shape" --prompts "$PROMPTS" --n "$GROUP" \
-      --prompt-len "$PROMPT_LEN" --max-new "$MAX_NEW" --runs "$RUNS" --backend "$DEVICE"
+      --prompt-len "$PROMPT_LEN" --max-new "$MAX_NEW" --runs "$RUNS" --backend "$DEVICE" || true
     run "hf-generate-$shape" 150 "$PYTHON" bench/hf_generate.py --shape "$shape" --prompts "$PROMPTS" --n "$GROUP" \
-      --prompt-len "$PROMPT_LEN" --max-new "$MAX_NEW" --runs "$RUNS" --device "$DEVICE"
+      --prompt-len "$PROMPT_LEN" --max-new "$MAX_NEW" --runs "$RUNS" --device "$DEVICE" || true
   done
 fi
 
