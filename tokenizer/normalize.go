@@ -25,7 +25,27 @@ func (n unicodeNorm) normalize(s string) string {
 
 type lowercase struct{}
 
-func (lowercase) normalize(s string) string { return strings.ToLower(s) }
+func (lowercase) normalize(s string) string { return rustLower(s) }
+
+// rustLower lowercases like the Rust library's Lowercase normalizer, which maps each
+// char with char::to_lowercase: the simple lowercase mapping (what strings.ToLower
+// does) except U+0130 (İ), whose lowercase is two runes, "i̇" (i + U+0307). Being per
+// char, it has no final-sigma rule: Σ always becomes σ.
+func rustLower(s string) string {
+	if !strings.ContainsRune(s, 'İ') {
+		return strings.ToLower(s)
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for _, r := range s {
+		if r == 'İ' {
+			b.WriteString("i\u0307")
+		} else {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
 
 type strip struct{ left, right bool }
 

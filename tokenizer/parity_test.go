@@ -259,3 +259,13 @@ func TestParityGPT2Style(t *testing.T) {
 		checkParity(t, tok, "tiny-gpt2", nil)
 	}
 }
+
+// TestParityLowercase checks the NFKC and Lowercase normalizers (testdata/tiny-lower)
+// against the Rust library.
+func TestParityLowercase(t *testing.T) {
+	tok, err := Load("testdata/tiny-lower")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkParity(t, tok, "tiny-lower", nil)
+}

@@ -329,3 +329,19 @@ func TestTokenBytes(t *testing.T) {
 		t.Error("TokenBytes of unknown ids not nil")
 	}
 }
+
+// TestRustLower: Lowercase maps like the Rust library's Lowercase normalizer (expected
+// values are its outputs, through testdata/tiny-lower: İ → i̇, no final sigma).
+func TestRustLower(t *testing.T) {
+	for in, want := range map[string]string{
+		"ΟΔΟΣ ΟΔΟΣ. Σ ΑΣΑ İ": "οδοσ οδοσ. σ ασα i̇",
+		"ΑΣ\u0301 x":          "ασ\u0301 x",
+		"ΑΣ'Β ΑΣ.":           "ασ'β ασ.",
+		"AΣ1 ΑΣ-Β":           "aσ1 ασ-β",
+		"Hello WORLD":        "hello world",
+	} {
+		if got := rustLower(in); got != want {
+			t.Errorf("rustLower(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
