@@ -76,6 +76,12 @@ func DefaultLimits() Limits {
 	}
 }
 
+// Validate reports the first field of l that Run would refuse, by name.
+func (l Limits) Validate() error {
+	_, err := l.withDefaults()
+	return err
+}
+
 // withDefaults fills the optional fields and checks the rest.
 func (l Limits) withDefaults() (Limits, error) {
 	if l.DiskBytes == 0 {
