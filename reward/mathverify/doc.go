@@ -22,5 +22,6 @@
 //
 // Every stage is bounded: input length, nesting depth, exponent sizes and collection
 // sizes are capped, so hostile answers (100,000 nested braces, 2^{2^{100}}, a 1 MB
-// answer) return an error or a verdict quickly instead of hanging.
+// answer) return an error or a verdict quickly instead of hanging. All functions are
+// safe for concurrent use.
 package mathverify
