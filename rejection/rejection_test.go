@@ -56,10 +56,10 @@ func TestJudge(t *testing.T) {
 	good := "<think>\nadd two and two\n</think>\n\n\\boxed{4}"
 	cands := []candidate{
 		{prompt: 0, sample: 0, full: good, total: ok},
-		{prompt: 0, sample: 1, full: good, total: reward.Total{Reward: 0}},                             // incorrect
+		{prompt: 0, sample: 1, full: good, total: reward.Total{Reward: 0}},                            // incorrect
 		{prompt: 0, sample: 2, full: "<think>\nadd   two and two\n</think>\n\n\\boxed{4}", total: ok}, // duplicate up to spaces
 		{prompt: 0, sample: 3, full: "<think>\nunfinished", total: ok, truncated: true},
-		{prompt: 0, sample: 4, full: "\\boxed{4} without reasoning", total: ok},                        // format
+		{prompt: 0, sample: 4, full: "\\boxed{4} without reasoning", total: ok},                             // format
 		{prompt: 0, sample: 5, full: "<think>\nrun\n```\nprint(4)\n```\n</think>\n\n\\boxed{4}", total: ok}, // code block
 		{prompt: 0, sample: 6, full: "<think>\nfour it is\n</think>\n\\boxed{4}", total: ok},
 		{prompt: 0, sample: 7, full: "<think>\nyet another way\n</think>\n\\boxed{4}", total: ok}, // cap 2
