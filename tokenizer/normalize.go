@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/dlclark/regexp2/v2"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -78,7 +79,8 @@ func (r replace) normalize(s string) string {
 	if r.re == nil {
 		return strings.ReplaceAll(s, r.lit, r.content)
 	}
-	out, err := r.re.re.Replace(s, r.content, -1, -1)
+	// The content is literal (no $1 substitutions), as in the Rust library.
+	out, err := r.re.re.ReplaceFunc(s, func(regexp2.Match) string { return r.content }, -1, -1)
 	if err != nil {
 		return s
 	}

@@ -269,3 +269,13 @@ func TestParityLowercase(t *testing.T) {
 	}
 	checkParity(t, tok, "tiny-lower", nil)
 }
+
+// TestParityNormalizers checks NFD, Strip, Replace (regex and string, literal content)
+// and Prepend (testdata/tiny-norms) against the Rust library.
+func TestParityNormalizers(t *testing.T) {
+	tok, err := Load("testdata/tiny-norms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkParity(t, tok, "tiny-norms", nil)
+}
