@@ -56,6 +56,11 @@ func TestParseSpec(t *testing.T) {
 			}
 		}
 	}
+	// A renamed term keeps its accuracy type.
+	c, err := ParseSpec("countdown(as=cd),format")
+	if err != nil || !IsAccuracy(c.Terms[0].Func) || IsAccuracy(c.Terms[1].Func) {
+		t.Errorf("accuracy types after renaming: %v, %v", c, err)
+	}
 	bad := []struct{ spec, err string }{
 		{"", "empty term"},
 		{"math,,format", "empty term"},

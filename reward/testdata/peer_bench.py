@@ -12,7 +12,11 @@ approaches Python RL stacks use when Math-Verify is absent:
           approach of Qwen-Math-style graders.
 
 Throughput is samples per CPU-second of this process (time.process_time), one core.
+The countdown peer (TinyZero's check: regex validation, then eval) scores the same
+answer as BenchmarkCountdown.
+
 Usage: python3 peer_bench.py bench_samples.jsonl [min_seconds]
+       python3 peer_bench.py countdown [min_seconds]
 """
 import json
 import re
@@ -121,7 +125,52 @@ def run(name, samples, equal, min_seconds):
           f"agreement_with_labels={correct_hits}/{len(samples)}")
 
 
+COUNTDOWN_COMPLETION = ("<think>Try 95 - 21 = 74, then 74 + 3 = 77, not 82. Try (95 - 21) + 8 = 82.</think>\n"
+                        "<answer>(95 - 21) + 8</answer>")
+ANSWER_RE = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
+ALLOWED_RE = re.compile(r"^[\d+\-*/().\s]+$")
+
+
+def countdown_score(completion, numbers, target):
+    """TinyZero's approach, re-written: last <answer>, a character whitelist, the numbers
+    found by a regex checked against the given ones (each at most once, r1go's default;
+    TinyZero itself requires every number exactly once), then Python eval without builtins."""
+    matches = ANSWER_RE.findall(completion)
+    if not matches:
+        return 0.0
+    eq = matches[-1].strip()
+    used = sorted(int(n) for n in re.findall(r"\d+", eq))
+    pool = sorted(numbers)
+    for n in used:
+        if n in pool:
+            pool.remove(n)
+        else:
+            return 0.0
+    if not ALLOWED_RE.match(eq):
+        return 0.0
+    try:
+        value = eval(eq, {"__builtins__": None}, {})
+    except Exception:
+        return 0.0
+    return 1.0 if abs(value - target) < 1e-5 else 0.0
+
+
+def run_countdown(min_seconds):
+    n = 0
+    t0 = time.process_time()
+    while time.process_time() - t0 < min_seconds:
+        for _ in range(1000):
+            if countdown_score(COUNTDOWN_COMPLETION, [95, 21, 8, 3], 82) != 1.0:
+                raise SystemExit("countdown peer: wrong verdict")
+        n += 1000
+    cpu = time.process_time() - t0
+    print(f"peer=countdown samples={n} cpu_s={cpu:.3f} samples_per_cpu_s={n / cpu:.0f}")
+
+
 def main():
+    if sys.argv[1] == "countdown":
+        run_countdown(float(sys.argv[2]) if len(sys.argv) > 2 else 2.0)
+        return
     path = sys.argv[1]
     min_seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 2.0
     with open(path) as f:
