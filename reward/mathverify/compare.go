@@ -519,6 +519,16 @@ func (c *comparer) proportional(a, b *node, positive bool) bool {
 	return valid > 0
 }
 
+// relVar returns the variable of a relation in one variable ("x" of 2 < x ≤ 5).
+func relVar(r *node) string {
+	for _, k := range r.kids {
+		if isVar(k) {
+			return k.name
+		}
+	}
+	return ""
+}
+
 // relInterval converts "x < 5", "5 \le x", "-2 \le x < 7" into an interval.
 func relInterval(r *node) (*node, bool) {
 	r = orient(r)
@@ -557,6 +567,26 @@ func toIntervals(n *node) ([]*node, bool) {
 	switch n.k {
 	case kInterval:
 		return []*node{n}, true
+	case kList:
+		// "x < 2 or x > 3": inequalities in one variable, as a union.
+		var out []*node
+		v := ""
+		for _, k := range n.kids {
+			if k.k != kRel {
+				return nil, false
+			}
+			iv, ok := relInterval(k)
+			if !ok {
+				return nil, false
+			}
+			name := relVar(k)
+			if v != "" && name != v {
+				return nil, false
+			}
+			v = name
+			out = append(out, iv)
+		}
+		return out, true
 	case kTuple:
 		if len(n.kids) == 2 && n.kids[0].isScalar() && n.kids[1].isScalar() {
 			iv := newNode(kInterval, n.kids[0], n.kids[1])
@@ -719,6 +749,16 @@ func (c *comparer) collectionEqual(g, p *node, depth int) bool {
 	}
 	gi, gOrd := items(g)
 	pi, pOrd := items(p)
+	// "y = 2, x = 1" against the pair (1, 2): assignments in alphabetical order.
+	if gOrd && !pOrd {
+		if vals, ok := assignments(p); ok {
+			pi, pOrd = vals, true
+		}
+	} else if pOrd && !gOrd {
+		if vals, ok := assignments(g); ok {
+			gi, gOrd = vals, true
+		}
+	}
 	if gOrd || pOrd {
 		// A tuple equals a tuple, or a bare list in the same order.
 		if gOrd && pOrd || gOrd && p.k == kList || pOrd && g.k == kList {
@@ -735,6 +775,33 @@ func (c *comparer) collectionEqual(g, p *node, depth int) bool {
 		return false
 	}
 	return c.covers(gi, pi, depth) && c.covers(pi, gi, depth)
+}
+
+// assignments returns the values of a list of assignments to distinct variables
+// ("y = 2, x = 1") sorted by variable name.
+func assignments(n *node) ([]*node, bool) {
+	if n.k != kList || len(n.kids) < 2 {
+		return nil, false
+	}
+	type kv struct {
+		name string
+		val  *node
+	}
+	var as []kv
+	seen := map[string]bool{}
+	for _, k := range n.kids {
+		if k.k != kRel || len(k.ops) != 1 || k.ops[0] != tEq || !isVar(k.kids[0]) || seen[k.kids[0].name] {
+			return nil, false
+		}
+		seen[k.kids[0].name] = true
+		as = append(as, kv{k.kids[0].name, k.kids[1]})
+	}
+	sort.Slice(as, func(i, j int) bool { return as[i].name < as[j].name })
+	vals := make([]*node, len(as))
+	for i, a := range as {
+		vals[i] = a.val
+	}
+	return vals, true
 }
 
 // covers reports whether every element of a equals some element of b.

@@ -64,6 +64,7 @@ func Compare(gold, pred string, opts Options) (bool, error) {
 	if len(pred) > maxLen {
 		return false, fmt.Errorf("pred: %w (%d bytes, limit %d)", ErrTooLong, len(pred), maxLen)
 	}
+	gold, pred = realsAlias(gold), realsAlias(pred)
 	gk, pk := quickKey(gold), quickKey(pred)
 	if gk != "" && gk == pk {
 		return true, nil
@@ -151,6 +152,18 @@ func choiceLetter(s string) (string, bool) {
 
 // otherLetter finds a capital letter (perhaps another choice) in the rest of an answer.
 var otherLetter = regexp.MustCompile(`[A-Z]`)
+
+// realsAlias rewrites the word answers that mean the whole real line as \mathbb{R}.
+func realsAlias(s string) string {
+	if len(s) > 64 {
+		return s
+	}
+	switch textKey(s) {
+	case "allrealnumbers", "allreals", "allrealx", "allrealvaluesofx", "allx", "realnumbers":
+		return `\mathbb{R}`
+	}
+	return s
+}
 
 var textStrip = regexp.MustCompile(`\\(text|textbf|textit|mathrm|mbox|mathbf|emph)\b|[^\pL\pN]+`)
 
