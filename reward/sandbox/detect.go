@@ -33,6 +33,10 @@ type Options struct {
 	Python string
 	// Mode forces an isolation mode; ModeAuto (the default) picks the strongest that works.
 	Mode Mode
+	// MaxParallel is how many test cases run at once across all callers of this Sandbox;
+	// the rest wait (outside their wall-clock limit), so that an oversubscribed machine does
+	// not turn correct programs into timeouts. Zero means runtime.NumCPU().
+	MaxParallel int
 }
 
 // Sandbox runs programs with a fixed interpreter and isolation mode. Its methods are
@@ -46,10 +50,11 @@ type Sandbox struct {
 	unshare       string
 	prlimit       string
 	setpriv       string
-	disableUserns bool     // bwrap supports --disable-userns (only used with a user namespace)
-	fsArgs        []string // bwrap filesystem arguments shared by every run
-	seccomp       []byte   // the seccomp filter bwrap loads (nil: none)
-	seccompErr    error    // why bwrap could not load it, when it could not
+	disableUserns bool          // bwrap supports --disable-userns (only used with a user namespace)
+	fsArgs        []string      // bwrap filesystem arguments shared by every run
+	seccomp       []byte        // the seccomp filter bwrap loads (nil: none)
+	seccompErr    error         // why bwrap could not load it, when it could not
+	slots         chan struct{} // one token per test case running
 	protections   []string
 }
 
@@ -88,7 +93,13 @@ func New(ctx context.Context, opts Options) (*Sandbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := Sandbox{py: py, root: os.Geteuid() == 0}
+	if opts.MaxParallel < 0 {
+		return nil, fmt.Errorf("sandbox: Options.MaxParallel must not be negative, got %d", opts.MaxParallel)
+	}
+	if opts.MaxParallel == 0 {
+		opts.MaxParallel = runtime.NumCPU()
+	}
+	base := Sandbox{py: py, root: os.Geteuid() == 0, slots: make(chan struct{}, opts.MaxParallel)}
 	base.prlimit, _ = exec.LookPath("prlimit")
 	base.setpriv, _ = exec.LookPath("setpriv")
 	base.bwrap, _ = exec.LookPath("bwrap")

@@ -215,7 +215,13 @@ func (s *Sandbox) Run(ctx context.Context, program string, tests []TestCase, lim
 		if tc.Assert != "" {
 			src = strings.TrimRight(program, "\n") + "\n\n" + tc.Assert + "\n"
 		}
+		select {
+		case s.slots <- struct{}{}:
+		case <-ctx.Done():
+			return rep, fmt.Errorf("sandbox: test %d of %d not run: %w", i+1, len(tests), ctx.Err())
+		}
 		out, err := s.exec(ctx, src, tc.Stdin, lim)
+		<-s.slots
 		if err != nil {
 			return rep, fmt.Errorf("sandbox: test %d of %d: %w", i+1, len(tests), err)
 		}

@@ -453,7 +453,12 @@ func TestSeccompRefusesEscapes(t *testing.T) {
 }
 
 func TestParallelRunsDoNotInterfere(t *testing.T) {
-	sb := sandboxFor(t, ModeAuto)
+	sandboxFor(t, ModeAuto) // skips without python3
+	// All 14 at once, not NumCPU at a time: the point is that they overlap.
+	sb, err := New(context.Background(), Options{MaxParallel: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
 	marker := "r1go-parallel-" + randomName(t)
 	const n = 12
 	var wg sync.WaitGroup
@@ -626,5 +631,39 @@ func TestPackageLevelRunAndProtections(t *testing.T) {
 	}
 	if strings.Join(rep.Protections, "\n") != strings.Join(p, "\n") {
 		t.Fatalf("Report.Protections %q differ from Protections() %q", rep.Protections, p)
+	}
+}
+
+func TestMaxParallelQueuesRuns(t *testing.T) {
+	sandboxFor(t, ModeAuto) // skips without python3
+	sb, err := New(context.Background(), Options{MaxParallel: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	reps := make([]Report, 2)
+	errs := make([]error, 2)
+	start := time.Now()
+	for i := range reps {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			reps[i], errs[i] = sb.Run(context.Background(), "import time\ntime.sleep(0.5)\nprint('done')\n", []TestCase{{Stdout: "done"}}, DefaultLimits())
+		}(i)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	for i := range reps {
+		if errs[i] != nil || !reps[i].AllPassed() {
+			t.Fatalf("run %d: %+v %v", i, reps[i], errs[i])
+		}
+	}
+	// One at a time: the runs did not overlap, and the waiting is not in their Wall.
+	w0, w1 := reps[0].Results[0].Wall, reps[1].Results[0].Wall
+	if elapsed < w0+w1 {
+		t.Fatalf("elapsed %v < %v + %v: the runs overlapped with MaxParallel 1", elapsed, w0, w1)
+	}
+	if _, err := New(context.Background(), Options{MaxParallel: -1}); err == nil || !strings.Contains(err.Error(), "MaxParallel") {
+		t.Fatalf("negative MaxParallel: got %v", err)
 	}
 }
