@@ -370,12 +370,14 @@ func (t *Tokenizer) parsePreTokenizer(raw json.RawMessage) ([]preStep, error) {
 		}
 		return []preStep{st}, nil
 	case "Digits":
+		// Rust's Digits splits on char::is_numeric (Nd, Nl, No), each numeric rune
+		// alone with individual_digits, else runs of them.
 		mx := 0
 		if h.IndividualDigs {
 			mx = 1
 		}
 		st := preStep{name: "Digits", make: func() splitter {
-			return &splitStep{f: &asciiDigitFinder{max: mx}, behavior: bIsolated}
+			return &splitStep{f: &classRunFinder{c: newClassifier(), class: cN, max: mx}, behavior: bIsolated}
 		}}
 		return []preStep{st}, nil
 	case "":
@@ -403,23 +405,6 @@ func (t *Tokenizer) makeFinder(pattern string) (func() finder, error) {
 // hand-written matcher. Tests and benchmarks set it to compare the two; it is read when
 // a tokenizer is loaded.
 var ForceRegexp2 = false
-
-// asciiDigitFinder matches the Digits pre-tokenizer: runs of ASCII digits (one digit
-// each with individual_digits).
-type asciiDigitFinder struct{ max int }
-
-func (f *asciiDigitFinder) find(s string, i int) (int, int, bool) {
-	for ; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			j := i + 1
-			for j < len(s) && s[j] >= '0' && s[j] <= '9' && (f.max == 0 || j-i < f.max) {
-				j++
-			}
-			return i, j, true
-		}
-	}
-	return 0, 0, false
-}
 
 func (t *Tokenizer) buildDecoder(raw json.RawMessage) error {
 	if len(raw) == 0 || string(raw) == "null" {

@@ -279,3 +279,13 @@ func TestParityNormalizers(t *testing.T) {
 	}
 	checkParity(t, tok, "tiny-norms", nil)
 }
+
+// TestParitySplitBehaviors checks every Split behavior, invert and Digits
+// (testdata/tiny-split) against the Rust library.
+func TestParitySplitBehaviors(t *testing.T) {
+	tok, err := Load("testdata/tiny-split")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkParity(t, tok, "tiny-split", nil)
+}

