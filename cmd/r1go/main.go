@@ -32,6 +32,7 @@ func commands() []*command {
 		cmdGenerate(),
 		cmdGRPO(),
 		cmdSFT(),
+		cmdRejection(),
 		cmdLogprobs(),
 		cmdBench(),
 		cmdTokenize(),
