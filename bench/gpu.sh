@@ -5,7 +5,11 @@
 #                          torch.compile (bench/torch_train.py);
 #   BENCH=generate:        GRPO rollouts, 32 prompts × 16 samples, 128 + 512 tokens, against
 #                          transformers' generate() (bench/hf_generate.py);
-#   BENCH=all:             both (give it BUDGET_S=1100: more than one 10-minute call).
+#   BENCH=parity:          `r1go init --shape 0.5B`, then log-probabilities of 8 sequences (257–512
+#                          tokens) by `r1go logprobs` and by transformers (bench/hf_logprobs.py,
+#                          which also proves the directory loads in transformers), f32 and bf16,
+#                          compared token by token;
+#   BENCH=all:             all three (give it BUDGET_S=1300: more than one 10-minute call).
 #
 #   bash bench/gpu.sh                 # 0.5B and 1.5B, 8×2048, 5 timed steps each
 #   BENCH=generate bash bench/gpu.sh
@@ -43,7 +47,7 @@ DEVICE=${DEVICE:-cuda} # cuda, or cpu to check the script itself
 die() { echo "bench/gpu.sh: $*" >&2; exit 1; }
 start=$(date +%s) # the budget counts from here, the build of r1go included
 
-case "$BENCH" in train | generate | all) ;; *) die "BENCH=$BENCH: must be train, generate or all" ;; esac
+case "$BENCH" in train | generate | parity | all) ;; *) die "BENCH=$BENCH: must be train, generate, parity or all" ;; esac
 case "$DEVICE" in
 cuda)
   command -v nvidia-smi >/dev/null || die "nvidia-smi not found: this benchmark needs an NVIDIA GPU"
@@ -107,7 +111,7 @@ run() {
   echo "   ($(($(date +%s) - t0))s)"
 }
 
-if [[ "$BENCH" != generate ]]; then
+if [[ "$BENCH" == train || "$BENCH" == all ]]; then
   declare -A batch_of
   for shape in $SHAPES; do
     b=$BATCH
@@ -133,7 +137,7 @@ if [[ "$BENCH" != generate ]]; then
     done
   fi
 fi
-if [[ "$BENCH" != train ]]; then
+if [[ "$BENCH" == generate || "$BENCH" == all ]]; then
   for shape in $SHAPES; do
     run "r1go-generate-$shape" 200 "$R1GO" bench generate --shape "$shape" --prompts "$PROMPTS" --n "$GROUP" \
       --prompt-len "$PROMPT_LEN" --max-new "$MAX_NEW" --runs "$RUNS" --backend "$DEVICE" || true
@@ -142,10 +146,65 @@ if [[ "$BENCH" != train ]]; then
   done
 fi
 
+parity=()
+# step NAME LIMIT_S CMD...: one step of the parity check, failing loudly.
+step() {
+  local name=$1 limit=$2
+  shift 2
+  local left=$((BUDGET_S - ($(date +%s) - start)))
+  if ((left < limit)); then
+    echo "== $name: SKIPPED (${left}s of the budget left, the step may take ${limit}s)"
+    skipped+=("$name")
+    return 1
+  fi
+  echo "== $name"
+  local log="$out/$name.log" rc=0
+  timeout --kill-after=10 "$limit" "$@" >"$log.out" 2>"$log" || rc=$?
+  if ((rc != 0)); then
+    echo "   FAILED (exit $rc); last lines of $log:"
+    tail -n 15 "$log" | sed 's/^/   | /'
+    failed+=("$name")
+    return 1
+  fi
+  cat "$log.out" | sed 's/^/   /'
+}
+if [[ "$BENCH" == parity || "$BENCH" == all ]]; then
+  pshape=${PARITY_SHAPE:-0.5B}
+  pdir="$out/parity-$pshape"
+  if step "parity-init-$pshape" 120 "$R1GO" init --shape "$pshape" --out "$pdir" --seed 1; then
+    "$PYTHON" - "$pdir/config.json" "$out/parity-input.jsonl" <<'PY'
+import json, random, sys
+vocab = json.load(open(sys.argv[1]))["vocab_size"]
+r = random.Random(0)
+with open(sys.argv[2], "w") as f:
+    for n in [257, 300, 333, 380, 420, 450, 490, 512]:
+        ids = [r.randrange(vocab) for _ in range(n)]
+        f.write(json.dumps({"prompt_ids": ids[: n // 4], "completion_ids": ids[n // 4:]}) + "\n")
+PY
+    ok=1
+    for dt in f32 bf16; do
+      step "parity-r1go-$dt" 150 "$R1GO" logprobs --model "$pdir" --input "$out/parity-input.jsonl" \
+        --output "$out/parity-r1go-$dt.jsonl" --dtype "$dt" --backend "$DEVICE" || ok=0
+      step "parity-hf-$dt" 120 "$PYTHON" bench/hf_logprobs.py --model "$pdir" --input "$out/parity-input.jsonl" \
+        --output "$out/parity-hf-$dt.jsonl" --dtype "$dt" --device "$DEVICE" ${PARITY_IMPL:+--model-impl "$PARITY_IMPL"} || ok=0
+    done
+    if ((ok)); then
+      for pair in "r1go-f32 hf-f32" "r1go-bf16 hf-bf16" "r1go-bf16 hf-f32" "hf-bf16 hf-f32"; do
+        set -- $pair
+        parity+=("$("$PYTHON" bench/hf_logprobs.py --compare "$out/parity-$1.jsonl" "$out/parity-$2.jsonl")") || failed+=("parity-compare")
+      done
+    fi
+  fi
+fi
+
 echo
 echo "== results ($gpu, $(date -u +%F), total $(($(date +%s) - start))s; logs in $out)"
 if [[ -s "$results" ]]; then
   "$R1GO" bench table "$results" || failed+=("table")
+fi
+if ((${#parity[@]})); then
+  echo "log-prob parity, $pshape random checkpoint written by r1go init (files in $out):"
+  printf '  %s\n' "${parity[@]}"
 fi
 status=0
 if ((${#skipped[@]})); then
