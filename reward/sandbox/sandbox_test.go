@@ -359,11 +359,11 @@ func hostileCases(t *testing.T, marker string) []hostile {
 		},
 		{
 			name: "read-outside-tmp",
-			program: fmt.Sprintf("for p in [%q, '/etc/shadow', '/proc/%d/environ']:\n    try:\n        print(open(p).read())\n    except OSError as e:\n        print(type(e).__name__)\n",
-				secretFile, os.Getpid()),
+			program: fmt.Sprintf("for p in [%q, %q, '/etc/shadow', '/proc/%d/environ']:\n    try:\n        print(open(p).read())\n    except OSError as e:\n        print(type(e).__name__)\n",
+				secretFile, filepath.Join(wd, "sandbox_test.go"), os.Getpid()),
 			tc: TestCase{Stdout: secret}, status: []string{StatusWrong},
 			check: func(t *testing.T, res CaseResult) {
-				if strings.Contains(res.Stdout, secret) || strings.Contains(res.Stdout, "PATH=") {
+				if strings.Contains(res.Stdout, secret) || strings.Contains(res.Stdout, "PATH=") || strings.Contains(res.Stdout, "package sandbox") {
 					t.Fatalf("the program read host files: %q", res.Stdout)
 				}
 			},
@@ -377,6 +377,17 @@ func hostileCases(t *testing.T, marker string) []hostile {
 			check: func(t *testing.T, res CaseResult) {
 				if err := canary.Process.Signal(syscall.Signal(0)); err != nil {
 					t.Fatalf("the canary process died: %v", err)
+				}
+			},
+		},
+		{
+			name:    "open-files-exhaustion",
+			program: "fs = []\ntry:\n    while True:\n        fs.append(open('/dev/null'))\nexcept OSError:\n    pass\nprint(len(fs))\n",
+			tc:      TestCase{Stdout: "100000"}, status: []string{StatusWrong},
+			check: func(t *testing.T, res CaseResult) {
+				n, err := strconv.Atoi(strings.TrimSpace(res.Stdout))
+				if err != nil || n >= DefaultLimits().OpenFiles || n < DefaultLimits().OpenFiles-16 {
+					t.Fatalf("opened %q files, want just under the limit %d", res.Stdout, DefaultLimits().OpenFiles)
 				}
 			},
 		},
