@@ -115,3 +115,40 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// FuzzEncodeVariants runs the tiny variants (every normalizer, split behavior and the
+// GPT-2 pre-tokenizer): Encode never panics, ids are in range, decoding is valid UTF-8,
+// and the hand-written and regexp2 pre-tokenizers agree.
+func FuzzEncodeVariants(f *testing.F) {
+	addSeeds(f)
+	var toks, slow []*Tokenizer
+	for _, dir := range []string{"tiny-gpt2", "tiny-lower", "tiny-norms", "tiny-split"} {
+		tok, err := Load("testdata/" + dir)
+		if err != nil {
+			f.Fatal(err)
+		}
+		ForceRegexp2 = true
+		s, err := Load("testdata/" + dir)
+		ForceRegexp2 = false
+		if err != nil {
+			f.Fatal(err)
+		}
+		toks, slow = append(toks, tok), append(slow, s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for i, tok := range toks {
+			ids := tok.Encode(s)
+			for _, id := range ids {
+				if id < 0 || int(id) >= tok.VocabSize() {
+					t.Fatalf("id %d out of range", id)
+				}
+			}
+			if d := tok.Decode(ids, false); !utf8.ValidString(d) {
+				t.Fatalf("invalid UTF-8 from Decode")
+			}
+			if !equalIDs(ids, slow[i].Encode(s)) {
+				t.Fatalf("variant %d: hand-written and regexp2 pre-tokenizers differ on %q", i, s)
+			}
+		}
+	})
+}
