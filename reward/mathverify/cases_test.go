@@ -562,6 +562,9 @@ var equalCases = []equalCase{
 	{`(1,2,3)`, `c = 3, a = 1, b = 2`, true},
 	{`x = 1, y = 2`, `y = 2, x = 1`, true},
 	{`x = 1, y = 2`, `x = 2, y = 1`, false},
+	{`10`, `10^\circ\text{C}`, true},
+	{`1.5`, `1.5\text{ m}`, true},
+	{`\frac{5}{2}`, `\frac{5}{2}\text{ hours}`, true},
 	// Unions of sets, Unicode symbols.
 	{`\{1,3\} \cup \{2,4\}`, `\{1,2,3,4\}`, true},
 	{`\{1,3\} \cup \{2,4\}`, `\{1,2,3\}`, false},

@@ -53,6 +53,12 @@ func parseTokens(toks []token) (*node, error) {
 	if toks[0].k == tChoice {
 		return &node{k: kChoice, name: toks[0].text, dec: -1}, nil
 	}
+	// A capital letter in \text after math is a unit ("10^\circ\text{C}").
+	for i := 1; i < len(toks); i++ {
+		if toks[i].k == tChoice {
+			toks[i].k = tUnit
+		}
+	}
 	// Words alone are a text answer; words next to math are units and are dropped.
 	words, other := []string{}, false
 	for _, t := range toks {
