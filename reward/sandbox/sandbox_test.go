@@ -414,8 +414,12 @@ func hostileCases(t *testing.T, marker string) []hostile {
 func str(n int) string { return strconv.Itoa(n) }
 
 func TestHostilePrograms(t *testing.T) {
-	sb := sandboxFor(t, ModeAuto)
-	requireBwrap(t, sb)
+	requireBwrap(t, sandboxFor(t, ModeAuto))
+	// Most cases wait for a deadline: let them overlap beyond the NumCPU default.
+	sb, err := New(context.Background(), Options{MaxParallel: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
 	marker := "r1go-hostile-" + randomName(t)
 	for _, h := range hostileCases(t, marker) {
 		t.Run(h.name, func(t *testing.T) {
