@@ -221,3 +221,34 @@ func TestPathological(t *testing.T) {
 		})
 	}
 }
+
+func TestOptionsValidate(t *testing.T) {
+	if err := DefaultOptions().Validate(); err != nil {
+		t.Errorf("DefaultOptions().Validate() = %v", err)
+	}
+	if err := (Options{}).Validate(); err != nil {
+		t.Errorf("Options{}.Validate() = %v", err)
+	}
+	tests := []struct {
+		name  string
+		edit  func(*Options)
+		field string
+	}{
+		{"extract bits", func(o *Options) { o.Extract = 0x80 }, "Extract"},
+		{"percent mode", func(o *Options) { o.Percent = 7 }, "Percent"},
+		{"negative precision", func(o *Options) { o.Precision = -1 }, "Precision"},
+		{"huge precision", func(o *Options) { o.Precision = 31 }, "Precision"},
+		{"negative tolerance", func(o *Options) { o.RelTol = -1e-9 }, "RelTol"},
+		{"tolerance one", func(o *Options) { o.RelTol = 1 }, "RelTol"},
+		{"negative max length", func(o *Options) { o.MaxLen = -1 }, "MaxLen"},
+		{"too many points", func(o *Options) { o.Points = 65 }, "Points"},
+	}
+	for _, tc := range tests {
+		o := DefaultOptions()
+		tc.edit(&o)
+		err := o.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.field+":") {
+			t.Errorf("%s: Validate() = %v, want an error naming %s", tc.name, err, tc.field)
+		}
+	}
+}

@@ -1,5 +1,10 @@
 package mathverify
 
+import (
+	"fmt"
+	"math"
+)
+
 // ExtractMode is a set of answer-extraction methods, tried in the order listed by the
 // constants below; the first that finds something wins.
 type ExtractMode uint8
@@ -81,4 +86,23 @@ func DefaultOptions() Options {
 		Points:           6,
 		Seed:             20250122,
 	}
+}
+
+// Validate reports the first field of o that is out of range, naming it.
+func (o Options) Validate() error {
+	switch {
+	case o.Extract&^ExtractAll != 0:
+		return fmt.Errorf("mathverify: Extract: unknown method bits %#x", uint8(o.Extract&^ExtractAll))
+	case o.Percent > PercentNumber:
+		return fmt.Errorf("mathverify: Percent: unknown mode %d", o.Percent)
+	case o.Precision < 0 || o.Precision > 30:
+		return fmt.Errorf("mathverify: Precision: %d decimal places, want 0 to 30", o.Precision)
+	case o.RelTol < 0 || o.RelTol >= 1 || math.IsNaN(o.RelTol):
+		return fmt.Errorf("mathverify: RelTol: %g, want a value in [0, 1)", o.RelTol)
+	case o.MaxLen < 0:
+		return fmt.Errorf("mathverify: MaxLen: %d, want 0 (default) or more", o.MaxLen)
+	case o.Points < 0 || o.Points > 64:
+		return fmt.Errorf("mathverify: Points: %d, want 0 (default) to 64", o.Points)
+	}
+	return nil
 }
