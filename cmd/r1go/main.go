@@ -33,6 +33,7 @@ func commands() []*command {
 		cmdGRPO(),
 		cmdSFT(),
 		cmdRejection(),
+		cmdDistill(),
 		cmdLogprobs(),
 		cmdBench(),
 		cmdTokenize(),

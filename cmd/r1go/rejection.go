@@ -134,6 +134,7 @@ func runRejection(fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(os.Stderr, "r1go rejection-sample: wrote %s and %s.stats.json\n", *out, *out)
 	if st.Kept == 0 {
 		fmt.Fprintf(os.Stderr, "r1go rejection-sample: WARNING: no sample was kept; %s is empty\n", *out)
 	}
@@ -158,7 +159,6 @@ func sampleWithProgress(name string, cfg rejection.Config, b backends.Backend, c
 	if st.PromptsSkipped > 0 {
 		fmt.Fprintf(os.Stderr, "r1go %s: WARNING: %d prompts skipped: prompt + max-new-tokens exceed the model's context (ids: %s)\n", name, st.PromptsSkipped, strings.Join(firstN(st.SkippedPrompts, 10), ", "))
 	}
-	fmt.Fprintf(os.Stderr, "r1go %s: wrote %s and %s.stats.json\n", name, out, out)
 	return st, nil
 }
 
