@@ -156,7 +156,11 @@ func (t *Tokenizer) buildModel(m *modelJSON) error {
 	}
 	var vocab map[string]int32
 	if len(m.Vocab) > 0 {
-		if err := json.Unmarshal(m.Vocab, &vocab); err != nil {
+		var err error
+		if vocab, err = fastVocab(m.Vocab); err != nil {
+			err = json.Unmarshal(m.Vocab, &vocab)
+		}
+		if err != nil {
 			return fmt.Errorf(`"vocab" must map token strings to ids: %w`, err)
 		}
 	}
@@ -231,7 +235,10 @@ func parseMerges(raw json.RawMessage) ([][2]string, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
-	// Fast paths: the whole list in one format (one Unmarshal call, not one per item).
+	if out, err := fastMerges(raw); err == nil {
+		return out, nil
+	}
+	// Whole-list decodes (one Unmarshal call, not one per item).
 	var pairs [][]string
 	if err := json.Unmarshal(raw, &pairs); err == nil {
 		out := make([][2]string, len(pairs))
