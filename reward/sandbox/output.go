@@ -36,7 +36,7 @@ func (o runOutput) result() CaseResult {
 		r.Status = StatusTimeout
 	case o.exit == 0:
 		r.Status = StatusOK
-	case o.exit == 128+sigXCPU, o.exit == 128+sigKILL && o.cpu >= o.lim.CPU.Truncate(time.Second):
+	case o.exit == 128+sigXCPU, o.exit == 128+sigKILL && o.hitCPULimit():
 		r.Status = StatusTimeout
 	case strings.Contains(o.stderr, "MemoryError") || strings.Contains(o.stderr, "Cannot allocate memory") ||
 		strings.Contains(o.stderr, "std::bad_alloc") || strings.Contains(o.stderr, "Out of memory"):
@@ -96,3 +96,12 @@ const (
 	sigKILL = 9
 	sigXCPU = 24
 )
+
+// hitCPULimit reports whether a SIGKILL can be the CPU limit's hard stop (a program that
+// ignored SIGXCPU). The CPU time of the bwrap sandbox's processes is not reported to us
+// (its init is not reaped by bwrap's outer process), so wall time stands in for it: a
+// single-threaded program cannot burn more CPU than wall time.
+func (o runOutput) hitCPULimit() bool {
+	soft := (o.lim.CPU + time.Second - 1).Truncate(time.Second)
+	return o.cpu >= soft || o.wall >= soft
+}

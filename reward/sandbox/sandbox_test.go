@@ -310,6 +310,16 @@ func hostileCases(t *testing.T, marker string) []hostile {
 			},
 		},
 		{
+			name: "infinite-loop-ignoring-sigxcpu", program: "import signal\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\nwhile True:\n    pass\n",
+			tc: TestCase{Stdout: "42"}, lim: func(l *Limits) { l.Wall = 60 * time.Second; l.CPU = time.Second },
+			status: []string{StatusTimeout},
+			check: func(t *testing.T, res CaseResult) {
+				if res.ExitCode != 128+sigKILL {
+					t.Fatalf("exit %d, want %d: the CPU limit's hard stop (SIGKILL) must end it", res.ExitCode, 128+sigKILL)
+				}
+			},
+		},
+		{
 			name: "sleep-past-deadline", program: "import time\ntime.sleep(60)\nprint(42)\n",
 			tc: TestCase{Stdout: "42"}, lim: func(l *Limits) { l.Wall = time.Second }, status: []string{StatusTimeout},
 		},
