@@ -6,8 +6,9 @@
 //
 //   - bubblewrap (bwrap): new mount, PID, network, IPC, UTS and cgroup namespaces; the
 //     filesystem is an empty root with read-only binds of /usr, the library directories and
-//     the Python installation, a private size-limited tmpfs at /tmp (the only writable
-//     place) and nothing else (no /home, /root, /work, /etc beyond the loader cache);
+//     the Python installation, private size-limited tmpfs mounts at /tmp (the working
+//     directory) and /dev/shm, the only writable places, and nothing else (no /home, no
+//     /root beyond the interpreter, no /work, no /etc beyond the loader cache and time zone);
 //     the PID namespace is torn down, killing every process, when the program exits or
 //     the deadline passes.
 //   - unshare(1), when bwrap is missing or cannot run: network, PID, IPC and UTS
@@ -28,8 +29,10 @@
 // CPU time is bounded by the wall-clock deadline; the unshare and rlimits modes leave the
 // host filesystem visible (world-readable files can be read) and say so.
 //
-// Run is the entry point; a Sandbox (New) lets a caller choose the interpreter or force a
-// weaker mode. ExtractProgram pulls the program out of a model response.
+// Run is the entry point; a Sandbox (New) lets a caller choose the interpreter, force a
+// weaker mode or bound how many test cases run at once (by default one per CPU; the others
+// wait outside their deadline). ExtractProgram pulls the program out of a model response.
+// `r1go sandbox` prints the protections on the machine at hand and runs a file in it.
 package sandbox
 
 import (
@@ -180,7 +183,9 @@ func Default() (*Sandbox, error) {
 // Run runs program against tests in the default Sandbox, one fresh sandbox per test
 // case, in order. The error is non-nil only when the sandbox itself cannot run (no
 // Python, bad Limits, a sandbox tool failing) or ctx ends; a misbehaving program gives
-// failed cases, never an error.
+// failed cases, never an error. (A tool failure is recognised by the tool's name opening
+// standard error with exit status 1, which a program can imitate: callers must score an
+// error as a failure, never retry it as a pass.)
 func Run(ctx context.Context, program string, tests []TestCase, lim Limits) (Report, error) {
 	sb, err := Default()
 	if err != nil {
