@@ -183,9 +183,9 @@ func Default() (*Sandbox, error) {
 // Run runs program against tests in the default Sandbox, one fresh sandbox per test
 // case, in order. The error is non-nil only when the sandbox itself cannot run (no
 // Python, bad Limits, a sandbox tool failing) or ctx ends; a misbehaving program gives
-// failed cases, never an error. (A tool failure is recognised by the tool's name opening
-// standard error with exit status 1, which a program can imitate: callers must score an
-// error as a failure, never retry it as a pass.)
+// failed cases, never an error. A tool failure is recognised by the tool's name opening
+// standard error with exit status 1, which a program can imitate, so callers should score
+// a sample whose run returned an error as failed.
 func Run(ctx context.Context, program string, tests []TestCase, lim Limits) (Report, error) {
 	sb, err := Default()
 	if err != nil {
