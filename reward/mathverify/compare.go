@@ -19,9 +19,10 @@ const maxCompareSteps = 20000
 
 // comparer holds the options and random points of one comparison.
 type comparer struct {
-	opts   *Options
-	points map[string][]complex128
-	steps  int // equal calls so far
+	opts    *Options
+	points  map[string][]complex128
+	steps   int  // equal calls so far
+	tooDeep bool // a comparison went deeper than maxCompareDepth
 }
 
 // maxCompareDepth bounds recursion through nested structures during comparison.
@@ -30,7 +31,11 @@ const maxCompareDepth = 32
 // equal compares two parsed answers.
 func (c *comparer) equal(g, p *node, depth int) bool {
 	c.steps++
-	if depth > maxCompareDepth || c.steps > maxCompareSteps {
+	if depth > maxCompareDepth {
+		c.tooDeep = true
+		return false
+	}
+	if c.steps > maxCompareSteps {
 		return false
 	}
 	g, p = c.canon(g), c.canon(p)
@@ -774,7 +779,46 @@ func (c *comparer) collectionEqual(g, p *node, depth int) bool {
 		}
 		return false
 	}
+	if eq, ok := exactSetsEqual(gi, pi); ok {
+		return eq
+	}
 	return c.covers(gi, pi, depth) && c.covers(pi, gi, depth)
+}
+
+// exactSetsEqual compares two collections of exact constants as sets in O(n log n)
+// (through a map of canonical values); ok is false when an element is not one.
+func exactSetsEqual(a, b []*node) (eq, ok bool) {
+	keys := func(ns []*node) (map[string]bool, bool) {
+		m := make(map[string]bool, len(ns))
+		for _, n := range ns {
+			if n.k == kPercent || n.k == kDegree || n.k == kBase || !n.isScalar() {
+				return nil, false
+			}
+			v, ok := exact(n)
+			if !ok {
+				return nil, false
+			}
+			m[v.re.RatString()+"|"+v.im.RatString()] = true
+		}
+		return m, true
+	}
+	ka, ok := keys(a)
+	if !ok {
+		return false, false
+	}
+	kb, ok := keys(b)
+	if !ok {
+		return false, false
+	}
+	if len(ka) != len(kb) {
+		return false, true
+	}
+	for k := range ka {
+		if !kb[k] {
+			return false, true
+		}
+	}
+	return true, true
 }
 
 // assignments returns the values of a list of assignments to distinct variables

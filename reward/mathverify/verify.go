@@ -14,6 +14,10 @@ var ErrTooLong = errors.New("answer too long")
 // dataset problem rather than a wrong prediction); its message starts with "gold: ".
 var ErrGold = errors.New("gold")
 
+// ErrTooComplex is the error of a comparison abandoned because the answers nest too
+// deeply or have too many elements to match.
+var ErrTooComplex = errors.New("answers too complex to compare")
+
 // ErrNoAnswer is the Result.Err of a response from which no answer could be extracted.
 var ErrNoAnswer = errors.New("no answer found in response")
 
@@ -88,7 +92,11 @@ func Compare(gold, pred string, opts Options) (bool, error) {
 		return textKey(pred) == textKey(gold), nil
 	}
 	c := &comparer{opts: &opts}
-	return c.equal(g, p, 0), nil
+	ok := c.equal(g, p, 0)
+	if !ok && (c.steps > maxCompareSteps || c.tooDeep) {
+		return false, ErrTooComplex
+	}
+	return ok, nil
 }
 
 // quickDrop are the commands quickKey removes; quickFrac the spellings of \frac.
