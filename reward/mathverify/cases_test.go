@@ -591,6 +591,8 @@ var oneWayCases = []equalCase{
 	{`101`, `a+2z = 2z + a = 101`, true},
 	{`7`, `\frac{14}{2} = 7`, true},
 	{`8`, `2+3=5`, false},
+	{`x = 5`, `x = 2 + 3 = 5`, true},
+	{`x = 5`, `x = 2 + 3 = 6`, false},
 	{`0`, `5x - 7y + 11z + 4 = 0`, false},
 	{`0`, `x + 1 = 0`, false},
 }

@@ -375,6 +375,12 @@ func (c *comparer) relEqual(g, p *node, depth int) bool {
 		}
 		return false
 	}
+	// A predicted chain "x = 2 + 3 = 5" states its first side equals its last.
+	if len(g.ops) == 1 && g.ops[0] == tEq && len(p.ops) > 1 && allEq(p) {
+		q := newNode(kRel, p.kids[0], p.kids[len(p.kids)-1])
+		q.ops = []tokKind{tEq}
+		p = q
+	}
 	g, p = orient(g), orient(p)
 	if len(g.ops) != len(p.ops) {
 		return false
