@@ -203,7 +203,10 @@ func scanParquet(path string, f *os.File, fn func(record) error) error {
 	if err != nil {
 		return fmt.Errorf("stat %s: %w", path, err)
 	}
-	pf, err := parquet.OpenFile(f, st.Size())
+	var pf *parquet.File
+	if perr := guard.Run(func() { pf, err = parquet.OpenFile(f, st.Size()) }); perr != nil {
+		err = perr
+	}
 	if err != nil {
 		return &Error{File: path, Err: fmt.Errorf("not a readable Parquet file: %w", err)}
 	}
