@@ -346,7 +346,9 @@ func (s *Sandbox) bwrapFilesystem() []string {
 		a = append(a, "--ro-bind", p, p)
 	}
 	a = append(a, "--perms", "0755", "--dir", "/etc")
-	for _, f := range []string{"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime"} {
+	// The loader's cache, the time zone, and Debian's alternatives (libblas.so.3 and
+	// other libraries are symbolic links through /etc/alternatives).
+	for _, f := range []string{"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime", "/etc/alternatives"} {
 		a = append(a, "--ro-bind-try", f, f)
 	}
 	a = append(a, "--proc", "/proc", "--dev", "/dev")

@@ -45,8 +45,11 @@ func (s *Sandbox) limitArgs(lim Limits, uid int, script string) []string {
 // that its runs' processes can be told from other processes' (their command lines hold it).
 func workDirPrefix() string { return "r1go-sandbox-" + strconv.Itoa(os.Getpid()) + "-" }
 
-// sandboxEnv is the whole environment of the program.
-var sandboxEnv = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8", "LC_ALL=C.UTF-8"}
+// sandboxEnv is the whole environment of the program. Numerical libraries get one thread
+// each: their per-thread buffers would otherwise exhaust the address-space and process
+// limits on a many-core machine before the program does any work.
+var sandboxEnv = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/tmp", "TMPDIR=/tmp", "LANG=C.UTF-8", "LC_ALL=C.UTF-8",
+	"OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1"}
 
 // exec runs src with stdin under lim and returns what happened. Its error means the
 // sandbox could not run (or ctx ended), not that the program failed.

@@ -692,3 +692,29 @@ func TestMaxParallelQueuesRuns(t *testing.T) {
 		t.Fatalf("negative MaxParallel: got %v", err)
 	}
 }
+
+// TestNumpyImports checks that a compiled package with shared-library dependencies
+// (numpy: OpenBLAS through Debian's /etc/alternatives) works under the default limits, with
+// whichever interpreter here has it.
+func TestNumpyImports(t *testing.T) {
+	sandboxFor(t, ModeAuto) // skips without python3
+	var py string
+	for _, cand := range []string{"python3", "/usr/bin/python3"} {
+		if exec.Command(cand, "-c", "import numpy").Run() == nil {
+			py = cand
+			break
+		}
+	}
+	if py == "" {
+		t.Skip("no python3 here has numpy")
+	}
+	sb, err := New(context.Background(), Options{Python: py})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog := "import numpy as np\nprint(int(np.arange(10).sum()), np.linalg.solve(np.array([[2.0, 0], [0, 4]]), np.array([2.0, 8]))[1])\n"
+	res := runOne(t, sb, prog, TestCase{Stdout: "45 2.0"}, DefaultLimits())
+	if !res.Passed {
+		t.Fatalf("numpy program (%s): %s, stdout %q, stderr %q", sb.Python(), res.Status, res.Stdout, res.Stderr)
+	}
+}
