@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Fast paths for the two large parts of a tokenizer.json, the vocabulary object and
@@ -39,24 +40,28 @@ func (s *jscan) byte(c byte) bool {
 	return false
 }
 
-// str reads a JSON string; escapes are decoded by encoding/json.
+// str reads a JSON string; strings with escapes or invalid UTF-8 are decoded by
+// encoding/json.
 func (s *jscan) str() (string, error) {
 	s.ws()
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
 		return "", errNotFast
 	}
 	start := s.i + 1
-	esc := false
+	esc, hi := false, false
 	for j := start; j < len(s.b); j++ {
-		switch s.b[j] {
-		case '\\':
+		switch c := s.b[j]; {
+		case c == '\\':
 			esc = true
 			j++
-		case '"':
+		case c >= utf8.RuneSelf:
+			hi = true
+		case c == '"':
 			s.i = j + 1
-			if !esc {
+			if !esc && (!hi || utf8.Valid(s.b[start:j])) {
 				return string(s.b[start:j]), nil
 			}
+			// Escapes, or invalid UTF-8 (which encoding/json turns into U+FFFD).
 			var out string
 			if err := json.Unmarshal(s.b[start-1:j+1], &out); err != nil {
 				return "", err

@@ -38,3 +38,39 @@ func TestFastJSON(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFastVocab: on valid JSON the fast parsers agree with encoding/json whenever
+// they accept the input.
+func FuzzFastVocab(f *testing.F) {
+	f.Add([]byte(`{"a":0, "\u00e9\\\"x":1}`))
+	f.Add([]byte("{\"\xe7\":0}"))
+	f.Add([]byte(`["a b", ["c","d"]]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !json.Valid(b) {
+			return
+		}
+		if v, err := fastVocab(b); err == nil {
+			var w map[string]int32
+			if json.Unmarshal(b, &w) == nil && !reflect.DeepEqual(v, w) {
+				t.Fatalf("vocab %q: %v vs %v", b, v, w)
+			}
+		}
+		if m, err := fastMerges(b); err == nil {
+			var strs []string
+			var pairs [][]string
+			if json.Unmarshal(b, &strs) == nil {
+				for k, s := range strs {
+					if a, c, _ := cutMerge(s); m[k] != [2]string{a, c} {
+						t.Fatalf("merges %q", b)
+					}
+				}
+			} else if json.Unmarshal(b, &pairs) == nil {
+				for k, p := range pairs {
+					if m[k] != [2]string{p[0], p[1]} {
+						t.Fatalf("merges %q", b)
+					}
+				}
+			}
+		}
+	})
+}
