@@ -44,6 +44,10 @@ func runLogprobs(fs *flag.FlagSet, args []string) error {
 	if *tokenBudget <= 0 || *chunk <= 0 {
 		return fmt.Errorf("--batch-tokens %d, --chunk %d: must be positive", *tokenBudget, *chunk)
 	}
+	compute, err := modelComputeDType(*dtype, onCPU(*backendFlag))
+	if err != nil {
+		return err
+	}
 	p, err := model.Load(*modelDir)
 	if err != nil {
 		return err
@@ -62,10 +66,6 @@ func runLogprobs(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	b, err := backend.New(*backendFlag)
-	if err != nil {
-		return err
-	}
-	compute, err := modelComputeDType(*dtype, onCPU(*backendFlag))
 	if err != nil {
 		return err
 	}
