@@ -163,7 +163,7 @@ var otherLetter = regexp.MustCompile(`[A-Z]`)
 
 // realsAlias rewrites the word answers that mean the whole real line as \mathbb{R}.
 func realsAlias(s string) string {
-	if len(s) > 64 {
+	if len(s) > 64 || !strings.Contains(s, "eal") && !strings.Contains(s, "all") {
 		return s
 	}
 	switch textKey(s) {
