@@ -20,6 +20,13 @@
 //     are compared without order, tuples and matrices in order, intervals with their
 //     open or closed ends, and relations up to orientation and a constant factor.
 //
+// Conventions: i is the imaginary unit, e is Euler's number and \pi is π; \log is the
+// natural logarithm (\log_b for other bases); free variables are sampled in [0.5, 3.5],
+// so identities that hold for positive reals (\sqrt{x^2} = x) are accepted; a number
+// directly followed by a fraction of integers is a mixed number (3\frac{1}{2} = 7/2); a
+// comma list is unordered unless it is compared with a tuple; x^\circ also equals the
+// radian value (Options.DegreesAsRadians) and x\% equals x and x/100 (Options.Percent).
+//
 // Every stage is bounded: input length, nesting depth, exponent sizes and collection
 // sizes are capped, so hostile answers (100,000 nested braces, 2^{2^{100}}, a 1 MB
 // answer) return an error or a verdict quickly instead of hanging. All functions are
