@@ -5,6 +5,8 @@ package tokenizer
 // exactly (checked against regexp2 on the corpus and by FuzzPatterns) and runs several
 // times faster than a general regex engine.
 
+import "unicode/utf8"
+
 // Known pre-tokenizer patterns, as they appear in tokenizer.json.
 const (
 	// patQwen2 is the Split regex of Qwen2, Qwen2.5 and Qwen3 (one digit per piece).
@@ -322,7 +324,7 @@ func (f *gpt2Finder) find(s string, i int) (int, int, bool) {
 			}
 		}
 	}
-	_, c0, n0 := c.at(s, i)
+	_, c0, _ := c.at(s, i)
 	start, cl := i, c0
 	if s[i] == ' ' && i+1 < len(s) {
 		if _, c1, _ := c.at(s, i+1); c1&cSpace == 0 {
@@ -358,7 +360,6 @@ func (f *gpt2Finder) find(s string, i int) (int, int, bool) {
 	if j < len(s) && lastStart > i {
 		return i, lastStart, true
 	}
-	_ = n0
 	return i, j, true
 }
 
@@ -367,6 +368,5 @@ func decodeRune(s string, i int) (rune, int) {
 	if s[i] < 0x80 {
 		return rune(s[i]), 1
 	}
-	r, n := utf8DecodeRuneInString(s[i:])
-	return r, n
+	return utf8.DecodeRuneInString(s[i:])
 }

@@ -46,7 +46,7 @@ func slowClass(r rune) uint8 {
 	return c
 }
 
-// classTable returns the lookup function the matchers use.
+// classifier looks up the class flags of runes (BMP table, slow path above it).
 type classifier struct{ t *[65536]uint8 }
 
 func newClassifier() classifier { return classifier{bmpClass()} }
@@ -63,5 +63,3 @@ func (c classifier) at(s string, i int) (r rune, class uint8, size int) {
 	}
 	return r, slowClass(r), size
 }
-
-var utf8DecodeRuneInString = utf8.DecodeRuneInString
