@@ -3,6 +3,7 @@ package mathverify
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -109,6 +110,28 @@ func TestMATH500Rewritten(t *testing.T) {
 		}
 	}
 	t.Logf("MATH-500: %d answers rewritten and verified, %d perturbed and rejected", rewritten, perturbed)
+}
+
+// TestMATH500ResponseFormats checks that every MATH-500 answer is found and verified in
+// the output formats of R1 (<answer> tag), Qwen-Math (boxed display math) and Llama
+// ("the final answer is: $\boxed{}$").
+func TestMATH500ResponseFormats(t *testing.T) {
+	rows := readJSONL(t, filepath.Join(sharedData, "math500", "test.jsonl"))
+	opts := DefaultOptions()
+	formats := []string{
+		"<think>\nWorking it out carefully.\n</think>\n<answer>%s</answer>",
+		"Putting it together.\n\n**Final Answer**\n\\[\n\\boxed{%s}\n\\]",
+		"Therefore, the final answer is: $\\boxed{%s}$. I hope it is correct.",
+	}
+	for i, row := range rows {
+		ans, _ := row["answer"].(string)
+		for _, f := range formats {
+			resp := fmt.Sprintf(f, ans)
+			if r := Verify(ans, resp, opts); !r.Correct {
+				t.Errorf("row %d: %q in %q: extracted %q, not verified (err %v)", i+1, ans, resp, r.Pred, r.Err)
+			}
+		}
+	}
 }
 
 // TestGSM8KAnswers checks that every GSM8K answer verifies against its own solution

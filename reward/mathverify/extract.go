@@ -404,11 +404,20 @@ func isProse(s string) bool {
 		}
 		w := strings.ToLower(s[i:j])
 		command := i > 0 && s[i-1] == '\\'
-		inText := i > 0 && s[i-1] == '{' && strings.HasSuffix(s[:i-1], `\text`)
+		inText := i > 0 && s[i-1] == '{' && endsWithCommand(s[:i-1]) // \text{…}, \begin{…}
 		if !command && !inText && j-i >= 3 && !funcNames[w] && !unitWords[w] && w != "sqrt" && w != "and" && w != "infinity" && w != "inf" && w != "degrees" && w != "percent" {
 			return true
 		}
 		i = j
 	}
 	return false
+}
+
+// endsWithCommand reports whether s ends with a LaTeX command name (\text, \begin).
+func endsWithCommand(s string) bool {
+	j := len(s)
+	for j > 0 && isLetter(s[j-1]) {
+		j--
+	}
+	return j < len(s) && j > 0 && s[j-1] == '\\'
 }

@@ -32,6 +32,8 @@ func TestExtractAnswer(t *testing.T) {
 		{"answer tag", `<think>2+2 is 4, or 5?</think> <answer>4</answer>`, all, `4`, true},
 		{"answer tag with box", `<think>…</think><answer>The answer is $\boxed{\frac12}$</answer>`, all, `\frac12`, true},
 		{"answer tag with math", `<think>x</think><answer> $x = 3$ </answer>`, all, `x = 3`, true},
+		{"answer tag with matrix", `<answer>\begin{pmatrix} 1 \\ 2 \end{pmatrix}</answer>`, all, `\begin{pmatrix} 1 \\ 2 \end{pmatrix}`, true},
+		{"answer tag with text", `<answer>\text{Evelyn}</answer>`, all, `\text{Evelyn}`, true},
 		{"answer tag prose", `<think>x</think><answer>We get 12 apples in total.</answer>`, all, `12`, true},
 		{"answer tag over box in think", `<think>maybe \boxed{3}</think><answer>4</answer>`, all, `4`, true},
 		{"last answer tag", `<answer>1</answer> wait <answer>2</answer>`, all, `2`, true},
