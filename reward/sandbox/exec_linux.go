@@ -41,10 +41,6 @@ func (s *Sandbox) limitArgs(lim Limits, uid int, script string) []string {
 	return append(a, s.py.Executable, "-I", "-B", script)
 }
 
-// workDirPrefix names the run directories of the fallback modes after this process, so
-// that its runs' processes can be told from other processes' (their command lines hold it).
-func workDirPrefix() string { return "r1go-sandbox-" + strconv.Itoa(os.Getpid()) + "-" }
-
 // sandboxEnv is the whole environment of the program. Numerical libraries get one thread
 // each: their per-thread buffers would otherwise exhaust the address-space and process
 // limits on a many-core machine before the program does any work.

@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"errors"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -105,3 +107,7 @@ func (o runOutput) hitCPULimit() bool {
 	soft := (o.lim.CPU + time.Second - 1).Truncate(time.Second)
 	return o.cpu >= soft || o.wall >= soft
 }
+
+// workDirPrefix names the run directories of the fallback modes after this process, so
+// that its runs' processes can be told from other processes' (their command lines hold it).
+func workDirPrefix() string { return "r1go-sandbox-" + strconv.Itoa(os.Getpid()) + "-" }
