@@ -34,17 +34,22 @@ func extractFrom(s string, opts Options) (string, bool) {
 			return a, true
 		}
 	}
-	if opts.Extract&ExtractLastMath != 0 {
-		if a, ok := lastMath(s); ok {
-			return a, true
+	return lastMathOrNumber(s, opts.Extract&ExtractLastMath != 0, opts.Extract&ExtractLastNumber != 0)
+}
+
+// lastMathOrNumber returns the last math span or the last number. The math span wins
+// unless it has no digit and a number follows it ("Let $x$ be …, so it is 5").
+func lastMathOrNumber(s string, useMath, useNumber bool) (string, bool) {
+	m, mEnd, mOK := "", -1, false
+	if useMath {
+		m, mEnd, mOK = lastMath(s)
+	}
+	if useNumber {
+		if n, nStart, ok := lastNumber(s); ok && (!mOK || nStart > mEnd && !strings.ContainsAny(m, "0123456789")) {
+			return n, true
 		}
 	}
-	if opts.Extract&ExtractLastNumber != 0 {
-		if a, ok := lastNumber(s); ok {
-			return a, true
-		}
-	}
-	return "", false
+	return m, mOK
 }
 
 // extractInner finds the answer inside an <answer> block: a box or phrase in it, the
@@ -71,10 +76,7 @@ func extractInner(inner string, opts Options) (string, bool) {
 			return whole, true
 		}
 	}
-	if a, ok := lastMath(t); ok {
-		return a, true
-	}
-	if a, ok := lastNumber(t); ok {
+	if a, ok := lastMathOrNumber(t, true, true); ok {
 		return a, true
 	}
 	return whole, true
@@ -315,8 +317,9 @@ func firstMath(s string) (string, bool) {
 	return "", false
 }
 
-// lastMath returns the content of the last $…$, $$…$$, \(…\) or \[…\] span.
-func lastMath(s string) (string, bool) {
+// lastMath returns the content of the last $…$, $$…$$, \(…\) or \[…\] span and the
+// offset of its closing delimiter.
+func lastMath(s string) (string, int, bool) {
 	best, bestEnd := "", -1
 	// Dollar spans: pair unescaped dollars from the start; "$$" counts as one delimiter.
 	lastOpen, lastClose := -1, -1
@@ -361,18 +364,18 @@ func lastMath(s string) (string, bool) {
 	}
 	// Dollars around prose are currency ("$10 for apples and $8"), not math.
 	if bestEnd < 0 || isProse(best) {
-		return "", false
+		return "", -1, false
 	}
-	return best, true
+	return best, bestEnd, true
 }
 
 var numberRe = regexp.MustCompile(`-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:/\d+)?`)
 
-// lastNumber returns the last number in s.
-func lastNumber(s string) (string, bool) {
+// lastNumber returns the last number in s and its offset.
+func lastNumber(s string) (string, int, bool) {
 	end := strings.LastIndexAny(s, "0123456789")
 	if end < 0 {
-		return "", false
+		return "", -1, false
 	}
 	// Look only at a window before the last digit so huge responses stay cheap; a
 	// number that does not fit in the window is no answer.
@@ -380,13 +383,13 @@ func lastNumber(s string) (string, bool) {
 	w := s[start : end+1]
 	m := numberRe.FindAllStringIndex(w, -1)
 	if len(m) == 0 {
-		return "", false
+		return "", -1, false
 	}
 	last := m[len(m)-1]
 	if last[0] == 0 && start > 0 && strings.IndexByte("0123456789,.-", s[start-1]) >= 0 {
-		return "", false
+		return "", -1, false
 	}
-	return w[last[0]:last[1]], true
+	return w[last[0]:last[1]], start + last[0], true
 }
 
 // isProse reports whether s contains an English word of three or more letters that is

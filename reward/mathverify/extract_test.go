@@ -54,6 +54,8 @@ func TestExtractAnswer(t *testing.T) {
 		{"answer choice phrase", `The answer is (B).`, all, `(B)`, true},
 		{"final answer heading", "**Final Answer**\n\\[\n\\boxed{\\dfrac{3}{4}}\n\\]", all, `\dfrac{3}{4}`, true},
 		{"last math", `We find $x = 2$ and then $y = 7$`, all, `y = 7`, true},
+		{"number after a symbolic span", `Let $x$ be the count. Doubling gives 10, so it is 5`, all, `5`, true},
+		{"numeric span beats a later number", `The value is $5.25$ (rounded to 2 places)`, all, `5.25`, true},
 		{"last display math", `so \[ 5\pi \] is the area`, all, `5\pi`, true},
 		{"currency dollars are not math", `He pays $10 for apples and $8 for pears, so 18 in total.`, all, `18`, true},
 		{"last number", `I think it's 12 or maybe 13 apples`, all, `13`, true},

@@ -1,6 +1,9 @@
 package mathverify
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // TestVerifyResponses grades realistic model responses, including the ways a response
 // can look right without being right.
@@ -50,5 +53,25 @@ func TestVerifyResponses(t *testing.T) {
 				t.Errorf("Verify(%q, %q) = %v (pred %q, gold %q, err %v), want %v", tc.gold, tc.response, r.Correct, r.Pred, r.Gold, r.Err, tc.want)
 			}
 		})
+	}
+}
+
+// TestCasesInResponseFormats puts every table prediction inside the output formats of
+// R1 (<answer> tag), Qwen-Math (boxed display math) and Llama ("the final answer is:")
+// and checks that the verdict is the table's.
+func TestCasesInResponseFormats(t *testing.T) {
+	opts := DefaultOptions()
+	formats := []string{
+		"<think>\nWorking it out carefully.\n</think>\n<answer>%s</answer>",
+		"Putting it together.\n\n**Final Answer**\n\\[\n\\boxed{%s}\n\\]",
+		"Therefore, the final answer is: $\\boxed{%s}$. I hope it is correct.",
+	}
+	for _, tc := range equalCases {
+		for _, f := range formats {
+			resp := fmt.Sprintf(f, tc.pred)
+			if r := Verify(tc.gold, resp, opts); r.Correct != tc.want {
+				t.Errorf("Verify(%q, %q) = %v (extracted %q, err %v), want %v", tc.gold, resp, r.Correct, r.Pred, r.Err, tc.want)
+			}
+		}
 	}
 }
