@@ -83,9 +83,19 @@ func parseTokens(toks []token) (*node, error) {
 		}
 		return l, nil
 	}
+	matrix := false
+	for _, t := range toks {
+		matrix = matrix || t.k == tBegin
+	}
 	kept := make([]token, 0, len(toks))
 	for i := 0; i < len(toks); i++ {
-		if toks[i].k != tUnit {
+		switch {
+		case !matrix && toks[i].k == tColSep:
+			continue // alignment: "x &= 5"
+		case !matrix && toks[i].k == tRowSep:
+			kept = append(kept, token{k: tComma}) // lines: "x = 1 \\ y = 2"
+			continue
+		case toks[i].k != tUnit:
 			kept = append(kept, toks[i])
 			continue
 		}
