@@ -85,11 +85,13 @@ func parseTokens(toks []token) (*node, error) {
 	}
 	matrix := false
 	for _, t := range toks {
-		matrix = matrix || t.k == tBegin
+		matrix = matrix || t.k == tBegin && matrixEnvs[t.text]
 	}
 	kept := make([]token, 0, len(toks))
 	for i := 0; i < len(toks); i++ {
 		switch {
+		case (toks[i].k == tBegin || toks[i].k == tEnd) && lineEnvs[toks[i].text]:
+			continue // \begin{aligned} … \end{aligned}: lines of a list
 		case !matrix && toks[i].k == tColSep:
 			continue // alignment: "x &= 5"
 		case !matrix && toks[i].k == tRowSep:
@@ -874,6 +876,12 @@ func (p *parser) parseUnaryNoFunc() (*node, error) {
 		x = newNode(kNeg, x)
 	}
 	return x, nil
+}
+
+// lineEnvs are environments whose lines are read as a comma list.
+var lineEnvs = map[string]bool{
+	"aligned": true, "align": true, "gathered": true, "gather": true, "split": true,
+	"eqnarray": true, "cases": true,
 }
 
 var matrixEnvs = map[string]bool{

@@ -44,6 +44,8 @@ func TestVerifyResponses(t *testing.T) {
 		{"last number fallback", `42`, `After all that, I get 42`, true},
 		{"truncated response", `42`, `Let me think about this carefully and`, false},
 		{"calculation chain", `7`, `$\boxed{3 + 4 = 7}$`, true},
+		{"aligned environment", `(1,2)`, `$\boxed{\begin{aligned} x &= 1 \\ y &= 2 \end{aligned}}$`, true},
+		{"aligned environment wrong", `(1,2)`, `$\boxed{\begin{aligned} x &= 2 \\ y &= 1 \end{aligned}}$`, false},
 		{"aligned equations", `(1,2)`, `$\boxed{x &= 1 \\ y &= 2}$`, true},
 		{"restating an equation is not an answer", `5`, `$\boxed{2x + 1 = 11}$`, false},
 	}
