@@ -46,9 +46,9 @@ func runDistill(fs *flag.FlagSet, args []string) error {
 		name := "sft-" + strings.ReplaceAll(k.Name, "_", "-")
 		set := func(v string) error { sets = append(sets, [2]string{k.Name, v}); return nil }
 		if k.Kind == reflect.Bool {
-			fs.BoolFunc(name, "student SFT: "+k.Help, set)
+			fs.BoolFunc(name, "student SFT: "+withDefault(k), set)
 		} else {
-			fs.Func(name, "student SFT: "+k.Help, set)
+			fs.Func(name, "student SFT: "+withDefault(k), set)
 		}
 	}
 	if err := parseFlags(fs, args); err != nil {

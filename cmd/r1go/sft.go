@@ -81,9 +81,9 @@ func sftConfigFlags(fs *flag.FlagSet) *[][2]string {
 			k.Help += "; default: the embedded tiny model (2 layers, byte-level tokenizer), initialised into OUT/base-model"
 		}
 		if k.Kind == reflect.Bool {
-			fs.BoolFunc(name, k.Help+" (--"+name+"=false turns it off)", set)
+			fs.BoolFunc(name, withDefault(k)+"; --"+name+"=false turns it off", set)
 		} else {
-			fs.Func(name, k.Help, set)
+			fs.Func(name, withDefault(k), set)
 		}
 	}
 	return &sets
@@ -105,7 +105,7 @@ func trainSFT(name string, cfg sft.Config, b backends.Backend, compute dtypes.DT
 		}
 		fmt.Fprintf(os.Stderr, "r1go %s: %s data: %d records, %d tokens (%d trained on)", name, part.what, st.Records, st.Tokens, st.LossTokens)
 		if st.Truncated > 0 {
-			fmt.Fprintf(os.Stderr, "; WARNING: %d truncated to %d tokens (overlong: truncate)", st.Truncated, tr.Cfg.MaxLength)
+			fmt.Fprintf(os.Stderr, "; WARNING: %d truncated to %d tokens (overlong: truncate)", st.Truncated, tr.RowLength())
 		}
 		fmt.Fprintln(os.Stderr)
 		for i, src := range st.DroppedSources {
@@ -121,8 +121,8 @@ func trainSFT(name string, cfg sft.Config, b backends.Backend, compute dtypes.DT
 	if !cfg.Packing {
 		mode = "bucketed"
 	}
-	fmt.Fprintf(os.Stderr, "r1go %s: template %s, %d %s train rows, %d eval rows, %d updates of %d x %d rows\n",
-		name, tr.Template, trainRows, mode, evalRows, tr.Steps, cfg.GradAccum, cfg.BatchSize)
+	fmt.Fprintf(os.Stderr, "r1go %s: template %s, %d %s train rows, %d eval rows of up to %d tokens; %d updates of %d x %d rows\n",
+		name, tr.Template, trainRows, mode, evalRows, tr.RowLength(), tr.Steps, cfg.GradAccum, cfg.BatchSize)
 	bar := progress.New(os.Stderr, name, tr.StartStep(), tr.Steps, progress.Options{Unit: "step"})
 	tr.OnStep = func(step int, m map[string]any) {
 		kvs := []progress.KV{}
@@ -156,4 +156,13 @@ func tinyBaseModel(name, out string, seed uint64) (string, error) {
 	}
 	fmt.Fprintf(os.Stderr, "r1go %s: no --model: wrote the embedded tiny model to %s\n", name, dir)
 	return dir, nil
+}
+
+// withDefault is a config key's help text with its default value appended.
+func withDefault(k sft.Key) string {
+	v, err := sft.DefaultConfig().Get(k.Name)
+	if err != nil || v == "" {
+		return k.Help
+	}
+	return fmt.Sprintf("%s (default %s)", k.Help, v)
 }

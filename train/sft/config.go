@@ -38,7 +38,7 @@ type Config struct {
 	// Batches.
 	Epochs      int    `yaml:"epochs" help:"passes over the training data (R1: 2-3); ignored when steps > 0"`
 	Steps       int    `yaml:"steps" help:"optimizer updates to run; 0: epochs x updates per epoch"`
-	MaxLength   int    `yaml:"max_length" help:"longest sequence in tokens and, with packing, the packed row length; 0: the model's max_position_embeddings"`
+	MaxLength   int    `yaml:"max_length" help:"longest sequence in tokens and, with packing, the packed row length; capped at the model's max_position_embeddings (0: that context)"`
 	Overlong    string `yaml:"overlong" help:"examples longer than max_length: truncate (keep the first max_length tokens, counted and reported) or refuse (stop with the record's line)"`
 	Packing     bool   `yaml:"packing" help:"pack examples into rows of max_length tokens with a block-diagonal causal mask and per-example positions; false: one example per row, rows padded to length buckets"`
 	BatchSize   int    `yaml:"batch_size" help:"rows per micro-batch"`
@@ -76,7 +76,8 @@ const DefaultSpecialToken = "|special_token|"
 // DefaultConfig returns the DeepSeek-R1 SFT settings where the paper gives them (2 epochs,
 // cosine decay from 5e-5 to 5e-6) and TRL's SFTTrainer defaults for the rest: AdamW
 // β = (0.9, 0.999), ε 1e-8, no weight decay, gradients clipped to norm 1, 3% warmup,
-// packing on, 8 rows per micro-batch, no accumulation. 5% of the data is held out for
+// packing on into rows of 4,096 tokens (or the model's context if shorter), 8 rows per
+// micro-batch, no accumulation. 5% of the data is held out for
 // eval_loss, computed every 50 updates; a checkpoint every 200 updates, the last 2 kept.
 func DefaultConfig() Config {
 	return Config{
@@ -88,6 +89,7 @@ func DefaultConfig() Config {
 		Seed:         42,
 
 		Epochs:    2,
+		MaxLength: 4096,
 		Overlong:  "truncate",
 		Packing:   true,
 		BatchSize: 8,
@@ -272,6 +274,19 @@ func yamlFields() map[string]reflect.StructField {
 		out[t.Field(i).Tag.Get("yaml")] = t.Field(i)
 	}
 	return out
+}
+
+// Get returns the value of a YAML key as a string in the form Set accepts.
+func (c Config) Get(key string) (string, error) {
+	f, ok := yamlFields()[key]
+	if !ok {
+		return "", unknownKeyError(key)
+	}
+	v := reflect.ValueOf(c).FieldByIndex(f.Index)
+	if v.Kind() == reflect.Float64 {
+		return strconv.FormatFloat(v.Float(), 'g', -1, 64), nil
+	}
+	return fmt.Sprint(v.Interface()), nil
 }
 
 // Set assigns one YAML key from a command-line string. It does not validate the whole

@@ -74,9 +74,6 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 	}
 	t.T = cfg.MaxLength
 	if t.T == 0 || t.T > mcfg.MaxPositionEmbeddings {
-		if cfg.MaxLength > mcfg.MaxPositionEmbeddings {
-			return nil, fmt.Errorf("max_length: %d is longer than the model's context (max_position_embeddings %d)", cfg.MaxLength, mcfg.MaxPositionEmbeddings)
-		}
 		t.T = mcfg.MaxPositionEmbeddings
 	}
 	if err := t.loadData(); err != nil {
@@ -188,6 +185,10 @@ func (t *Trainer) updatesPerEpoch() int {
 	mbs := (len(t.rows) + t.Cfg.BatchSize - 1) / t.Cfg.BatchSize
 	return max(1, (mbs+t.Cfg.GradAccum-1)/t.Cfg.GradAccum)
 }
+
+// RowLength is the longest sequence, and with packing the length of every row: max_length
+// capped at the model's context.
+func (t *Trainer) RowLength() int { return t.T }
 
 // Rows returns the number of training rows and of held-out rows.
 func (t *Trainer) Rows() (trainRows, evalRows int) { return len(t.rows), len(t.evalRows) }
