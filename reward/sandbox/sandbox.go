@@ -26,8 +26,10 @@
 //
 // Known limits: memory is bounded per process (RLIMIT_AS), so a run may hold up to
 // MaxProcs × MemoryBytes at once (no cgroup); RLIMIT_CPU is per process, so a run's total
-// CPU time is bounded by the wall-clock deadline; the unshare and rlimits modes leave the
-// host filesystem visible (world-readable files can be read) and say so.
+// CPU time is bounded by the wall-clock deadline; /tmp is bounded in bytes, not in files,
+// so a run can spend kernel memory on empty files until its deadline; the unshare and
+// rlimits modes leave the host filesystem visible (world-readable files can be read) and
+// say so.
 //
 // Run is the entry point; a Sandbox (New) lets a caller choose the interpreter, force a
 // weaker mode or bound how many test cases run at once (by default one per CPU; the others
