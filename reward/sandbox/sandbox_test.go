@@ -103,10 +103,8 @@ func assertNoSurvivors(t *testing.T, marker string) {
 	}
 }
 
-func randomName(t *testing.T) string {
-	t.Helper()
-	return fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano())
-}
+// uniqueName tags the processes and files of one test.
+func uniqueName() string { return fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano()) }
 
 func runOne(t *testing.T, sb *Sandbox, program string, tc TestCase, lim Limits) CaseResult {
 	t.Helper()
@@ -430,7 +428,7 @@ func TestHostilePrograms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	marker := "r1go-hostile-" + randomName(t)
+	marker := "r1go-hostile-" + uniqueName()
 	for _, h := range hostileCases(t, marker) {
 		t.Run(h.name, func(t *testing.T) {
 			t.Parallel() // mostly waiting for deadlines; each case has its own markers and files
@@ -484,7 +482,7 @@ func TestParallelRunsDoNotInterfere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	marker := "r1go-parallel-" + randomName(t)
+	marker := "r1go-parallel-" + uniqueName()
 	const n = 12
 	var wg sync.WaitGroup
 	results := make([]Report, n+2)
@@ -540,7 +538,7 @@ func TestFallbackModes(t *testing.T) {
 	for _, m := range []Mode{ModeUnshare, ModeRlimits} {
 		t.Run(string(m), func(t *testing.T) {
 			sb := sandboxFor(t, m)
-			marker := "r1go-fallback-" + randomName(t)
+			marker := "r1go-fallback-" + uniqueName()
 			res := runOne(t, sb, "print(sum(map(int, input().split())))\n", TestCase{Stdin: "2 3", Stdout: "5"}, fastLimits())
 			if !res.Passed {
 				t.Fatalf("correct program failed: %+v", res)
