@@ -43,6 +43,7 @@ type Config struct {
 	Packing     bool   `yaml:"packing" help:"pack examples into rows of max_length tokens with a block-diagonal causal mask and per-example positions; false: one example per row, rows padded to length buckets"`
 	BatchSize   int    `yaml:"batch_size" help:"rows per micro-batch"`
 	GradAccum   int    `yaml:"grad_accum" help:"micro-batches per optimizer update (gradient accumulation); the loss is the mean over all their completion tokens"`
+	AccumMode   string `yaml:"grad_accum_mode" help:"with grad_accum > 1: loop (one program call per micro-batch, gradients summed on the device: the memory of one micro-batch) or fused (all micro-batches in one program: fewer calls, more memory)"`
 	EvalEvery   int    `yaml:"eval_every" help:"compute eval_loss every N updates (and at the end); 0: only at the end"`
 	EvalBatches int    `yaml:"eval_batches" help:"evaluate at most this many micro-batches of the held-out set; 0: all"`
 
@@ -66,6 +67,7 @@ type Config struct {
 // Allowed values of the enumerated settings.
 var (
 	Formats       = []string{"keep", "r1", "coldstart"}
+	AccumModes    = []string{"loop", "fused"}
 	OverlongModes = []string{"truncate", "refuse"}
 	Templates     = []string{"auto", "r1", "chatml", "chatml-think", "r1zero", "none"}
 )
@@ -94,6 +96,7 @@ func DefaultConfig() Config {
 		Packing:   true,
 		BatchSize: 8,
 		GradAccum: 1,
+		AccumMode: "loop",
 		EvalEvery: 50,
 
 		LR:           5e-5,
@@ -171,6 +174,7 @@ func (c Config) Validate() error {
 	if c.GradAccum < 1 {
 		bad("grad_accum", "%d: must be >= 1", c.GradAccum)
 	}
+	oneOf("grad_accum_mode", c.AccumMode, AccumModes)
 	if c.EvalEvery < 0 {
 		bad("eval_every", "%d: must be >= 0", c.EvalEvery)
 	}

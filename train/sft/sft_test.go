@@ -396,35 +396,39 @@ func TestLossGoesToZero(t *testing.T) {
 // TestResume: a run killed after step 4 (last checkpoint at 3) and resumed writes the same
 // metrics as an uninterrupted run (eval_loss, bucketing and gradient accumulation on).
 func TestResume(t *testing.T) {
-	b := cpu(t)
-	c := tinyConfig(t)
-	c.Steps, c.SaveEvery, c.EvalEvery, c.GradAccum, c.BatchSize, c.Packing = 6, 3, 2, 2, 1, false
-	c.EvalData = c.Data
-	newTrainer := func(out string, resume bool) *Trainer {
-		cc := c
-		cc.Out = out
-		tr, err := NewTrainer(cc, b, dtypes.Float32, resume)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tr
-	}
-	full, part := t.TempDir(), t.TempDir()
-	if err := newTrainer(full, false).Run(); err != nil {
-		t.Fatal(err)
-	}
-	if err := newTrainer(part, false).RunUntil(4); err != nil {
-		t.Fatal(err)
-	}
-	tr := newTrainer(part, true)
-	if tr.StartStep() != 3 {
-		t.Fatalf("resumed at step %d, want 3", tr.StartStep())
-	}
-	if err := tr.Run(); err != nil {
-		t.Fatal(err)
-	}
-	if err := train.CompareLogs(filepath.Join(full, "metrics.jsonl"), filepath.Join(part, "metrics.jsonl"), "time_*", "*_per_s"); err != nil {
-		t.Error(err)
+	for _, mode := range AccumModes {
+		t.Run(mode, func(t *testing.T) {
+			b := cpu(t)
+			c := tinyConfig(t)
+			c.Steps, c.SaveEvery, c.EvalEvery, c.GradAccum, c.BatchSize, c.Packing, c.AccumMode = 6, 3, 2, 2, 1, false, mode
+			c.EvalData = c.Data
+			newTrainer := func(out string, resume bool) *Trainer {
+				cc := c
+				cc.Out = out
+				tr, err := NewTrainer(cc, b, dtypes.Float32, resume)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return tr
+			}
+			full, part := t.TempDir(), t.TempDir()
+			if err := newTrainer(full, false).Run(); err != nil {
+				t.Fatal(err)
+			}
+			if err := newTrainer(part, false).RunUntil(4); err != nil {
+				t.Fatal(err)
+			}
+			tr := newTrainer(part, true)
+			if tr.StartStep() != 3 {
+				t.Fatalf("resumed at step %d, want 3", tr.StartStep())
+			}
+			if err := tr.Run(); err != nil {
+				t.Fatal(err)
+			}
+			if err := train.CompareLogs(filepath.Join(full, "metrics.jsonl"), filepath.Join(part, "metrics.jsonl"), "time_*", "*_per_s"); err != nil {
+				t.Error(err)
+			}
+		})
 	}
 }
 
@@ -508,4 +512,61 @@ func TestConfig(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Errorf("valid config refused: %v", err)
 	}
+}
+
+// TestAccumulatorMatchesFused: one update from two micro-batches run one at a time (loop
+// mode) leaves the same weights, loss and gradient norm as the fused two-micro-batch program.
+func TestAccumulatorMatchesFused(t *testing.T) {
+	dir := tinyModelDir(t, 8)
+	b := cpu(t)
+	enc := tinyEncoder(t, dir, "none")
+	var rows []Row
+	for _, c := range [][2]string{{"1+1=", "2"}, {"say", "something longer"}, {"abc", "def"}} {
+		ex, err := enc.Encode("t", chat(c[0], c[1]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, Unpacked([]Example{ex})[0])
+	}
+	micro := [][]*tensors.Tensor{Batch(rows[:2], 2, 32), Batch(rows[2:], 2, 32)}
+	newPolicy := func() *train.Policy {
+		p, err := model.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return train.NewPolicy(b, p, dtypes.Float32, train.DefaultAdamW())
+	}
+	fused, loop := newPolicy(), newPolicy()
+	rf, err := fused.Update(Objective{Micro: 2}, append(append([]*tensors.Tensor{}, micro[0]...), micro[1]...), 1e-3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rl, err := (&Accumulator{Policy: loop}).Update(micro, 1e-3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(rf.Loss-rl.Loss) > 1e-5*rf.Loss || math.Abs(rf.GradNorm-rl.GradNorm) > 1e-4*rf.GradNorm || rl.Stats["tokens"] != rf.Stats["tokens"] {
+		t.Errorf("fused loss %v norm %v tokens %v; loop loss %v norm %v tokens %v", rf.Loss, rf.GradNorm, rf.Stats["tokens"], rl.Loss, rl.GradNorm, rl.Stats["tokens"])
+	}
+	if loop.Updates != 1 {
+		t.Errorf("loop updates %d", loop.Updates)
+	}
+	var maxDiff, maxMove float64
+	orig, _ := model.Load(dir)
+	for i := range fused.Params.Tensors {
+		a, c, o := flat(fused.Params.Tensors[i]), flat(loop.Params.Tensors[i]), flat(orig.Tensors[i])
+		for j := range a {
+			maxDiff = max(maxDiff, math.Abs(float64(a[j]-c[j])))
+			maxMove = max(maxMove, math.Abs(float64(a[j]-o[j])))
+		}
+	}
+	if maxMove < 1e-4 || maxDiff > 1e-3*maxMove {
+		t.Errorf("weights moved by up to %g; loop and fused differ by up to %g", maxMove, maxDiff)
+	}
+}
+
+func flat(x *tensors.Tensor) []float32 {
+	var out []float32
+	x.ConstFlatData(func(f any) { out = append(out, f.([]float32)...) })
+	return out
 }

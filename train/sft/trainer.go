@@ -48,6 +48,7 @@ type Trainer struct {
 	guard          train.NaNGuard
 	metrics        *train.Log
 	eval           *Evaluator
+	accum          *Accumulator
 	startStep      int
 	plan           []microBatch // the current epoch's micro-batches
 	planEpoch      int
@@ -127,6 +128,7 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 	}
 	t.metrics.First = []string{"loss", "eval_loss", "lr", "grad_norm", "tokens_per_s"}
 	t.eval = &Evaluator{Backend: b, Params: params, Compute: compute}
+	t.accum = &Accumulator{Policy: t.Policy}
 	return t, nil
 }
 
@@ -240,7 +242,7 @@ func (t *Trainer) RunUntil(last int) error {
 		for _, mb := range mbs {
 			T = max(T, mb.T)
 		}
-		var batch []*tensors.Tensor
+		var micro [][]*tensors.Tensor
 		seen := 0
 		for k := 0; k < t.Cfg.GradAccum; k++ {
 			var rows []Row
@@ -249,11 +251,27 @@ func (t *Trainer) RunUntil(last int) error {
 					rows = append(rows, t.rows[i])
 					seen += t.rows[i].Len()
 				}
+			} else if t.Cfg.AccumMode == "loop" {
+				break // the epoch's last update has fewer micro-batches
 			}
-			batch = append(batch, Batch(rows, t.Cfg.BatchSize, T)...)
+			Tk := T
+			if t.Cfg.AccumMode == "loop" && k < len(mbs) {
+				Tk = mbs[k].T // programs run one micro-batch at a time: each keeps its own bucket
+			}
+			micro = append(micro, Batch(rows, t.Cfg.BatchSize, Tk))
 		}
 		lr := sched.LR(t.Policy.Updates)
-		res, err := t.Policy.Update(obj, batch, lr)
+		var res train.UpdateResult
+		var err error
+		if t.Cfg.GradAccum > 1 && t.Cfg.AccumMode == "loop" {
+			res, err = t.accum.Update(micro, lr)
+		} else {
+			var batch []*tensors.Tensor
+			for _, mb := range micro {
+				batch = append(batch, mb...)
+			}
+			res, err = t.Policy.Update(obj, batch, lr)
+		}
 		if err != nil {
 			return fmt.Errorf("step %d: %w", step, err)
 		}
