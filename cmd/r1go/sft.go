@@ -13,6 +13,8 @@ import (
 	"github.com/r1go/r1go/backend"
 	"github.com/r1go/r1go/internal/progress"
 	"github.com/r1go/r1go/internal/tiny"
+	"github.com/r1go/r1go/model"
+	"github.com/r1go/r1go/tokenizer"
 	"github.com/r1go/r1go/train/sft"
 )
 
@@ -32,6 +34,7 @@ func runSFT(fs *flag.FlagSet, args []string) error {
 	backendFlag := fs.String("backend", "", backend.Flag)
 	dtype := fs.String("dtype", "", "compute precision of products: bf16 or f32; default bf16 on cuda, f32 on cpu (master weights are always f32)")
 	initSeed := fs.Uint64("init-seed", 0, "without --model: seed of the embedded tiny model's random initialisation")
+	preview := fs.Int("preview", 0, "print the first N training examples as the model sees them (the tokens that enter the loss between ⟦ and ⟧) and exit without training")
 	sets := sftConfigFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -56,6 +59,9 @@ func runSFT(fs *flag.FlagSet, args []string) error {
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
+	}
+	if *preview > 0 {
+		return previewSFT(cfg, *preview)
 	}
 	b, err := backend.New(*backendFlag)
 	if err != nil {
@@ -165,4 +171,33 @@ func withDefault(k sft.Key) string {
 		return k.Help
 	}
 	return fmt.Sprintf("%s (default %s)", k.Help, v)
+}
+
+// previewSFT prints the first n encoded training examples with their loss spans marked.
+func previewSFT(cfg sft.Config, n int) error {
+	tok, err := tokenizer.Load(cfg.Model)
+	if err != nil {
+		return fmt.Errorf("tokenizer of %s: %w", cfg.Model, err)
+	}
+	mc, err := model.LoadConfig(filepath.Join(cfg.Model, "config.json"))
+	if err != nil {
+		return err
+	}
+	maxLen := cfg.MaxLength
+	if maxLen == 0 || maxLen > mc.MaxPositionEmbeddings {
+		maxLen = mc.MaxPositionEmbeddings
+	}
+	enc, err := sft.NewEncoder(cfg, tok, maxLen)
+	if err != nil {
+		return err
+	}
+	exs, st, err := enc.Load(cfg.Data, cfg.Mapping())
+	if err != nil {
+		return err
+	}
+	fmt.Printf("template %s, format %s: %d records, %d tokens, %d in the loss, %d truncated, %d dropped\n", enc.Template.Name(), cfg.Format, st.Records, st.Tokens, st.LossTokens, st.Truncated, st.Dropped)
+	for _, ex := range exs[:min(n, len(exs))] {
+		fmt.Printf("\n--- %s (%d tokens, %d in the loss) ---\n%s\n", ex.Source, len(ex.Tokens), ex.LossTokens(), sft.Preview(tok, ex))
+	}
+	return nil
 }

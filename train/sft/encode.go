@@ -288,3 +288,41 @@ func recordLines(path string) ([]int, error) {
 	}
 	return lines, nil
 }
+
+// Preview returns the text of an encoded example with the tokens that enter the loss
+// between ⟦ and ⟧, to check a chat template and the loss mask by eye.
+func Preview(tok *tokenizer.Tokenizer, ex Example) string {
+	var b strings.Builder
+	for i := 0; i < len(ex.Tokens); {
+		j := i
+		for j < len(ex.Tokens) && ex.Loss[j] == ex.Loss[i] {
+			j++
+		}
+		text := tok.Decode(ex.Tokens[i:j], false)
+		if ex.Loss[i] {
+			text = "⟦" + text + "⟧"
+		}
+		b.WriteString(text)
+		i = j
+	}
+	return b.String()
+}
+
+// NewEncoder returns the Encoder a run of cfg uses with tok: the template resolved (auto
+// chooses by the tokenizer, see AutoTemplate) and sequences capped at maxLength.
+func NewEncoder(cfg Config, tok *tokenizer.Tokenizer, maxLength int) (*Encoder, error) {
+	name := cfg.Template
+	if name == "auto" {
+		name = AutoTemplate(tok)
+	}
+	tmpl, err := tokenizer.TemplateByName(name)
+	if err != nil {
+		return nil, fmt.Errorf("template: %w", err)
+	}
+	return &Encoder{Tok: tok, Template: tmpl, Format: cfg.Format, SpecialToken: cfg.SpecialToken, MaxLength: maxLength, Overlong: cfg.Overlong}, nil
+}
+
+// Mapping returns the dataset field names of cfg.
+func (c Config) Mapping() data.ChatMapping {
+	return data.ChatMapping{Messages: c.MessagesField, Prompt: c.PromptField, Completion: c.CompletionField, System: c.SystemField}
+}

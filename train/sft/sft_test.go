@@ -125,6 +125,9 @@ func TestFormatResponse(t *testing.T) {
 	if got := lossText(enc.Tok, ex); got != "|s|r|s|a<|endoftext|>" {
 		t.Errorf("coldstart loss tokens %q", got)
 	}
+	if got := Preview(enc.Tok, ex); got != "q⟦|s|r|s|a<|endoftext|>⟧" {
+		t.Errorf("Preview = %q", got)
+	}
 	if _, err := enc.Encode("f:4", chat("q", "plain answer")); err == nil || !strings.Contains(err.Error(), "f:4") {
 		t.Errorf("format coldstart without reasoning: err %v, want one naming f:4", err)
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"github.com/r1go/r1go/data"
 	"github.com/r1go/r1go/model"
 	"github.com/r1go/r1go/model/safetensors"
 	"github.com/r1go/r1go/tokenizer"
@@ -134,16 +133,12 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 
 func (t *Trainer) loadData() error {
 	c := t.Cfg
-	t.Template = c.Template
-	if t.Template == "auto" {
-		t.Template = AutoTemplate(t.Tok)
-	}
-	tmpl, err := tokenizer.TemplateByName(t.Template)
+	enc, err := NewEncoder(c, t.Tok, t.T)
 	if err != nil {
-		return fmt.Errorf("template: %w", err)
+		return err
 	}
-	enc := &Encoder{Tok: t.Tok, Template: tmpl, Format: c.Format, SpecialToken: c.SpecialToken, MaxLength: t.T, Overlong: c.Overlong}
-	m := data.ChatMapping{Messages: c.MessagesField, Prompt: c.PromptField, Completion: c.CompletionField, System: c.SystemField}
+	t.Template = enc.Template.Name()
+	m := c.Mapping()
 	exs, st, err := enc.Load(c.Data, m)
 	if err != nil {
 		return err
