@@ -19,6 +19,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/r1go/r1go/backend"
+	"github.com/r1go/r1go/internal/donate"
 	"github.com/r1go/r1go/internal/guard"
 	"github.com/r1go/r1go/model"
 	"github.com/r1go/r1go/train"
@@ -209,6 +210,9 @@ func Train(b backends.Backend, opt TrainOptions, log io.Writer) (res *TrainResul
 
 	stepFn := func(in []*Node) []*Node {
 		params, m, v := in[:P], in[P:2*P], in[2*P:3*P]
+		for i, x := range in[:3*P] {
+			donate.Alias(x, i) // updated in place on XLA, as train.Policy does
+		}
 		tokens, targets, lr, step := in[3*P], in[3*P+1], in[3*P+2], in[3*P+3]
 		g := tokens.Graph()
 		w := model.Bind(c, params, opt.Compute)

@@ -155,7 +155,7 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		longest = max(longest, len(p))
 	}
 	Tp := model.BucketLength(longest, c.MaxPositionEmbeddings)
-	S := model.BucketLength(Tp+o.MaxNewTokens-1, c.MaxPositionEmbeddings)
+	S := (Tp + o.MaxNewTokens - 1 + 127) / 128 * 128 // cache slots: attention reads all of them every step, so round finely
 
 	tokens := make([]int32, Pb*Tp)
 	padP := make([]int32, Pb)

@@ -4,6 +4,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/r1go/r1go/internal/donate"
 	"github.com/r1go/r1go/model"
 )
 
@@ -61,6 +62,9 @@ func (e *Engine) decodeExec(mode Mode) *Exec {
 	np, nc := len(e.Params.Tensors), 2*c.NumHiddenLayers
 	ex := MustNewExec(e.Backend, func(in []*Node) []*Node {
 		caches := in[np : np+nc]
+		for i, c := range caches {
+			donate.Alias(c, i) // the updated cache i is output i: updated in place on XLA
+		}
 		rest := in[np+nc:]
 		tokens, pad, slot, slots := rest[0], rest[1], rest[2], rest[3]
 		rng, temp, topP, topK := rest[4], rest[5], rest[6], rest[7]

@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/r1go/r1go/internal/donate"
 	"github.com/r1go/r1go/internal/guard"
 	"github.com/r1go/r1go/model"
 )
@@ -121,6 +122,9 @@ func (p *Policy) exec(obj Objective) (*graph.Exec, error) {
 	err := guard.Run(func() {
 		ex = graph.MustNewExec(p.Backend, func(in []*graph.Node) []*graph.Node {
 			params, m, v := in[:np], in[np:2*np], in[2*np:3*np]
+			for i, x := range in[:3*np] {
+				donate.Alias(x, i) // weights and moments are updated in place on XLA
+			}
 			lr, step, batch := in[3*np], in[3*np+1], in[3*np+2:]
 			w := model.Bind(cfg, params, p.Compute)
 			loss, stats := obj.Build(w, batch)
