@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/r1go/r1go/data"
@@ -114,30 +115,56 @@ func (e *Encoder) Encode(source string, msgs []data.Message) (Example, error) {
 		tm[i] = tokenizer.Message{Role: m.Role, Content: content}
 	}
 	text := e.Template.Render(tm, false)
-	// Locate each assistant turn in the rendered text (templates may strip the reasoning
-	// of earlier turns), extended by the end marker that follows it.
+	// Locate each assistant turn in the rendered text: render the conversation once more
+	// with a unique placeholder for each assistant turn, so that the template's own text
+	// between turns is known exactly (an answer that also occurs in the prompt or in the
+	// template's markers cannot be mistaken for the turn). Templates may strip the reasoning
+	// of earlier turns: the turn's text is the candidate that the following template text
+	// continues. Each span is extended by the end marker that closes the turn.
 	type span struct{ start, end int }
 	var spans []span
-	cursor := 0
+	placeholder := func(i int) string { return fmt.Sprintf("\uE000%d\uE001", i) }
+	marked := slices.Clone(tm)
+	var turns []int
 	for i, m := range tm {
-		if m.Role != "assistant" {
-			continue
+		if m.Role == "assistant" {
+			marked[i].Content = placeholder(i)
+			turns = append(turns, i)
 		}
+	}
+	skeleton := e.Template.Render(marked, false)
+	pos, spos := 0, 0
+	for k, i := range turns {
+		j := strings.Index(skeleton[spos:], placeholder(i))
+		if j < 0 {
+			return ex, fmt.Errorf("%s: message %d: the %s template does not render this assistant turn", source, i, e.Template.Name())
+		}
+		literal := skeleton[spos : spos+j]
+		spos += j + len(placeholder(i))
+		next := skeleton[spos:] // the template text after the turn, up to the next turn
+		if k+1 < len(turns) {
+			next = next[:strings.Index(next, placeholder(turns[k+1]))]
+		}
+		if !strings.HasPrefix(text[pos:], literal) {
+			return ex, fmt.Errorf("%s: message %d: the %s template renders the text around this assistant turn differently from its placeholder", source, i, e.Template.Name())
+		}
+		pos += len(literal)
+		c := tm[i].Content
 		found := false
-		for _, cand := range []string{m.Content, strings.TrimLeft(afterThink(m.Content), "\n"), afterThink(m.Content)} {
-			if cand == "" {
-				continue
-			}
-			if j := strings.Index(text[cursor:], cand); j >= 0 {
-				s := span{cursor + j, cursor + j + len(cand)}
+		for _, cand := range []string{c, strings.TrimLeft(afterThink(c), "\n"), afterThink(c), ""} {
+			rest := text[pos:]
+			if strings.HasPrefix(rest, cand) && (k+1 < len(turns) && strings.HasPrefix(rest[len(cand):], next) || k+1 == len(turns) && rest[len(cand):] == next) {
+				sp := span{pos, pos + len(cand)}
 				for _, mk := range endMarkers {
-					if strings.HasPrefix(text[s.end:], mk) {
-						s.end += len(mk)
+					if strings.HasPrefix(text[sp.end:], mk) {
+						sp.end += len(mk)
 						break
 					}
 				}
-				spans = append(spans, s)
-				cursor = s.end
+				if sp.end > sp.start {
+					spans = append(spans, sp)
+				}
+				pos += len(cand)
 				found = true
 				break
 			}

@@ -78,6 +78,11 @@ func TestEncodeMarksAssistantTokens(t *testing.T) {
 		// Two assistant turns: both train; the R1 template strips the earlier one's reasoning.
 		{"r1", []data.Message{{Role: "user", Content: "a"}, {Role: "assistant", Content: "<think>x</think>B"}, {Role: "user", Content: "c"}, {Role: "assistant", Content: "D"}},
 			"B" + tokenizer.R1EOS + "D" + tokenizer.R1EOS},
+		// Answers that also occur in the prompt or in the template's own markers.
+		{"chatml", chat("say assistant", "assistant"), "assistant<|im_end|>"},
+		{"none", chat("4 or 4?", "4"), "4<|endoftext|>"},
+		{"r1", []data.Message{{Role: "user", Content: "x"}, {Role: "assistant", Content: "y"}, {Role: "user", Content: "y again"}, {Role: "assistant", Content: "y"}},
+			"y" + tokenizer.R1EOS + "y" + tokenizer.R1EOS},
 	}
 	for _, c := range cases {
 		enc := tinyEncoder(t, dir, c.template)
@@ -90,6 +95,23 @@ func TestEncodeMarksAssistantTokens(t *testing.T) {
 		}
 		if ex.Loss[0] {
 			t.Errorf("%s: the first (prompt) token is marked for the loss", c.template)
+		}
+	}
+	for _, c := range []struct {
+		template string
+		msgs     []data.Message
+		want     string
+	}{
+		{"none", chat("4 or 4?", "4"), "4 or 4?⟦4<|endoftext|>⟧"},
+		{"chatml", chat("say assistant", "assistant"), "<|im_start|>system\n" + tokenizer.Qwen25DefaultSystem + "<|im_end|>\n<|im_start|>user\nsay assistant<|im_end|>\n<|im_start|>assistant\n⟦assistant<|im_end|>⟧\n"},
+	} {
+		enc := tinyEncoder(t, dir, c.template)
+		ex, err := enc.Encode("x", c.msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Preview(enc.Tok, ex); got != c.want {
+			t.Errorf("%s: Preview %q, want %q", c.template, got, c.want)
 		}
 	}
 }
