@@ -87,7 +87,7 @@ func TestJudge(t *testing.T) {
 			t.Errorf("dropped[%s] = %d, want %d (all: %v)", k, st.Dropped[k], v, st.Dropped)
 		}
 	}
-	if st.Samples != 10 || st.Kept != 2 || st.PromptsWithKept != 1 {
+	if st.Samples != 10 || st.Correct != 9 || st.Kept != 2 || st.PromptsWithKept != 1 {
 		t.Errorf("stats %+v", st)
 	}
 	c := kept[1]

@@ -115,6 +115,7 @@ type Stats struct {
 	Prompts         int            `json:"prompts"`
 	PromptsSkipped  int            `json:"prompts_skipped"` // longer than the context leaves room for
 	Samples         int            `json:"samples"`
+	Correct         int            `json:"correct"` // verified correct, before the other filters (Correct / Samples is the pass rate)
 	Kept            int            `json:"kept"`
 	PromptsWithKept int            `json:"prompts_with_kept"`
 	Dropped         map[string]int `json:"dropped"` // by Reason*
@@ -249,6 +250,9 @@ func (cfg Config) judge(cands []candidate, st *Stats) []data.Conversation {
 	seen := map[int]map[string]bool{}
 	for _, x := range cands {
 		st.Samples++
+		if x.total.Correct {
+			st.Correct++
+		}
 		reason := ""
 		reasoning, summary, ok := sft.SplitReasoning(x.full)
 		switch {

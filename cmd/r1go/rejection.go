@@ -155,7 +155,8 @@ func sampleWithProgress(name string, cfg rejection.Config, b backends.Backend, c
 		reasons = append(reasons, fmt.Sprintf("%s %d", k, v))
 	}
 	sort.Strings(reasons)
-	fmt.Fprintf(os.Stderr, "r1go %s: kept %d of %d samples (%d of %d prompts); dropped: %s\n", name, st.Kept, st.Samples, st.PromptsWithKept, st.Prompts, strings.Join(reasons, ", "))
+	fmt.Fprintf(os.Stderr, "r1go %s: %d of %d samples verified correct (%.1f%%); kept %d (%d of %d prompts); dropped: %s\n", name, st.Correct, st.Samples,
+		100*float64(st.Correct)/float64(max(1, st.Samples)), st.Kept, st.PromptsWithKept, st.Prompts, strings.Join(reasons, ", "))
 	if st.PromptsSkipped > 0 {
 		fmt.Fprintf(os.Stderr, "r1go %s: WARNING: %d prompts skipped: prompt + max-new-tokens exceed the model's context (ids: %s)\n", name, st.PromptsSkipped, strings.Join(firstN(st.SkippedPrompts, 10), ", "))
 	}
