@@ -46,7 +46,7 @@ type Config struct {
 	Task        string `yaml:"task" help:"built-in synthetic task name instead of a dataset (exclusive with data)"`
 	PromptField string `yaml:"prompt_field" help:"dataset field holding the prompt"`
 	AnswerField string `yaml:"answer_field" help:"dataset field holding the reference answer"`
-	Template    string `yaml:"template" help:"prompt template: r1-zero, chat, or a Go text/template string using {{.Prompt}}"`
+	Template    string `yaml:"template" help:"prompt template: r1zero (R1-Zero's, opening <think>), r1 (DeepSeek-R1 chat), chatml (Qwen2.5), chatml-think, none, or your own text containing {prompt}"`
 	Out         string `yaml:"out" help:"output directory: metrics.jsonl, samples.jsonl, checkpoints"`
 	Seed        int64  `yaml:"seed" help:"random seed of data order and sampling; a fixed seed on CPU reproduces a run exactly"`
 
@@ -222,8 +222,8 @@ func (c Config) Validate() error {
 	if c.Data != "" && (c.PromptField == "" || c.AnswerField == "") {
 		bad("prompt_field", "the prompt and answer field names must not be empty")
 	}
-	if c.Template == "" {
-		bad("template", "must not be empty (r1-zero, chat, or a template using {{.Prompt}})")
+	if _, err := TemplateFor(c.Template); err != nil {
+		bad("template", "%v", err)
 	}
 	if c.Steps < 1 {
 		bad("steps", "%d: must be >= 1", c.Steps)
@@ -653,12 +653,13 @@ func FormatRewards(rs []RewardSpec) string {
 // TinyConfig is DefaultConfig scaled to r1go's embedded tiny model (internal/tiny, 2 layers,
 // byte-level tokenizer) learning the copy-digit task on a laptop CPU in a few minutes: 8
 // prompts × 8 samples of at most 3 tokens per step, no template, a large constant learning
-// rate, no reference model, 40 steps, a checkpoint every 20.
+// rate, no reference model, the integer reward alone, 40 steps, a checkpoint every 20.
 func TinyConfig() Config {
 	c := DefaultConfig()
 	c.Task, c.Template, c.Out = "copy-digit", "none", "runs/tiny-grpo"
 	c.Steps, c.PromptsPerStep, c.NumGenerations, c.MiniBatch = 40, 8, 8, 0
 	c.MaxPromptTokens, c.MaxCompletionTokens = 64, 3
 	c.LR, c.Beta, c.SaveEvery, c.LogSamples = 1e-2, 0, 20, 1
+	c.Rewards = []RewardSpec{{Name: "integer", Weight: 1}} // accuracy alone: the signal users watch
 	return c
 }

@@ -186,28 +186,50 @@ func (t *Trainer) loadRewards() error {
 	return err
 }
 
-// RenderPrompt applies the configured template to a question.
+// TemplateFor resolves the template setting: a chat template name (tokenizer.TemplateByName;
+// "r1-zero" and "chat" are accepted for r1zero and chatml), or a text holding {prompt} (or
+// {{.Prompt}}) where the question goes.
+func TemplateFor(name string) (func(prompt string) string, error) {
+	switch name {
+	case "r1-zero":
+		name = "r1zero"
+	case "chat":
+		name = "chatml"
+	}
+	if t, err := tokenizer.TemplateByName(name); err == nil {
+		return func(p string) string {
+			return t.Render([]tokenizer.Message{{Role: "user", Content: p}}, true)
+		}, nil
+	}
+	if strings.Contains(name, "{prompt}") || strings.Contains(name, "{{.Prompt}}") {
+		return func(p string) string {
+			return strings.ReplaceAll(strings.ReplaceAll(name, "{{.Prompt}}", p), "{prompt}", p)
+		}, nil
+	}
+	return nil, fmt.Errorf("%q is neither a template name (%s) nor a text containing {prompt}", name, strings.Join(tokenizer.TemplateNames(), ", "))
+}
+
+// RenderPrompt applies the configured template to a question (the template was validated).
 func RenderPrompt(template, prompt string) string {
-	switch template {
-	case "r1-zero", "r1zero":
-		return strings.ReplaceAll(R1ZeroTemplate, "{prompt}", prompt)
-	case "none", "raw":
+	f, err := TemplateFor(template)
+	if err != nil {
 		return prompt
 	}
-	return strings.ReplaceAll(strings.ReplaceAll(template, "{{.Prompt}}", prompt), "{prompt}", prompt)
+	return f(prompt)
 }
 
 // completion is one sampled completion with everything the update and the logs need.
 type completion struct {
-	example   *data.Example
-	prompt    []int32
-	ids       []int32
-	text      string
-	total     reward.Total
-	truncated bool
-	reward    float64 // after truncation shaping
-	adv       float64
-	train     bool // its tokens enter the loss
+	example    *data.Example
+	prompt     []int32
+	ids        []int32
+	promptText string // the rendered prompt text (it may open <think>)
+	text       string
+	total      reward.Total
+	truncated  bool
+	reward     float64 // after truncation shaping
+	adv        float64
+	train      bool // its tokens enter the loss
 }
 
 // Run trains until Cfg.Steps, checkpointing every SaveEvery steps and at the end.
@@ -289,8 +311,8 @@ func (t *Trainer) rollout(step, round, n int) ([]completion, int, error) {
 	for i, r := range res {
 		ex := exs[r.Prompt]
 		comps[i] = completion{example: ex, prompt: prompts[r.Prompt], ids: r.IDs, truncated: r.FinishReason == generate.FinishLength,
-			text: t.Tok.Decode(r.IDs, true)}
-		samples[i] = reward.Sample{Prompt: RenderPrompt(c.Template, ex.Prompt), Completion: comps[i].text, Gold: ex.Answer, Fields: ex.Fields}
+			text: t.Tok.Decode(r.IDs, true), promptText: RenderPrompt(c.Template, ex.Prompt)}
+		samples[i] = reward.Sample{Prompt: comps[i].promptText, Completion: comps[i].text, Gold: ex.Answer, Fields: ex.Fields}
 	}
 	for i, tot := range t.reward.ScoreAll(samples) {
 		comps[i].total = tot
@@ -500,13 +522,14 @@ func (t *Trainer) metricsOf(all, kept []completion, zeroStd, groups int) map[str
 		if x.total.Correct {
 			acc++
 		}
-		if t.format.Score(reward.Sample{Completion: x.text}).Value >= 1 {
+		s := reward.Sample{Prompt: x.promptText, Completion: x.text}
+		if t.format.Score(s).Value >= 1 {
 			fmtOK++
 		}
 		if reward.Reflective(x.text, t.Cfg.ReflectionPhrases) {
 			refl++
 		}
-		if reward.MixesLanguages(reward.ThinkText(reward.Sample{Completion: x.text})) {
+		if reward.MixesLanguages(reward.ThinkText(s)) {
 			mix++
 		}
 		if x.truncated {
