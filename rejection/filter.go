@@ -17,6 +17,7 @@ import (
 // Reasons a sample is not kept, as counted in Stats.Dropped.
 const (
 	ReasonIncorrect     = "incorrect"      // the verifier rejected the answer
+	ReasonUnverifiable  = "unverifiable"   // the verifier could not score it (no gold answer, malformed task fields)
 	ReasonTruncated     = "truncated"      // generation hit max_new_tokens
 	ReasonFormat        = "format"         // no closed <think>…</think> with a summary after it
 	ReasonMixedLanguage = "mixed_language" // the chain of thought mixes writing systems

@@ -1,6 +1,7 @@
 package rejection
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,6 +66,7 @@ func TestJudge(t *testing.T) {
 		{prompt: 0, sample: 7, full: "<think>\nyet another way\n</think>\n\\boxed{4}", total: ok}, // cap 2
 		{prompt: 1, sample: 0, full: "<think>\n" + strings.Repeat("x", 2001) + "\n</think>\n\n\\boxed{9}", total: ok},
 		{prompt: 1, sample: 1, full: "<think>think</think>", total: ok}, // empty summary
+		{prompt: 1, sample: 2, full: good, total: reward.Total{Err: errors.New("math: sample has no gold answer")}},
 	}
 	ex := []data.Example{{ID: "p0", Prompt: "2+2?", Answer: "4"}, {ID: "p1", Prompt: "3*3?", Answer: "9"}}
 	for i := range cands {
@@ -81,13 +83,13 @@ func TestJudge(t *testing.T) {
 	if strings.Join(ids, ",") != "p0-0,p0-6" {
 		t.Errorf("kept %v, want p0-0, p0-6", ids)
 	}
-	want := map[string]int{ReasonIncorrect: 1, ReasonDuplicate: 1, ReasonTruncated: 1, ReasonFormat: 2, ReasonCodeBlock: 1, ReasonCap: 1, ReasonLongParagraph: 1}
+	want := map[string]int{ReasonIncorrect: 1, ReasonDuplicate: 1, ReasonTruncated: 1, ReasonFormat: 2, ReasonCodeBlock: 1, ReasonCap: 1, ReasonLongParagraph: 1, ReasonUnverifiable: 1}
 	for k, v := range want {
 		if st.Dropped[k] != v {
 			t.Errorf("dropped[%s] = %d, want %d (all: %v)", k, st.Dropped[k], v, st.Dropped)
 		}
 	}
-	if st.Samples != 10 || st.Correct != 9 || st.Kept != 2 || st.PromptsWithKept != 1 {
+	if st.Samples != 11 || st.Correct != 9 || len(st.VerifierErrors) != 1 || st.Kept != 2 || st.PromptsWithKept != 1 {
 		t.Errorf("stats %+v", st)
 	}
 	c := kept[1]

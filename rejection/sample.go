@@ -122,6 +122,9 @@ type Stats struct {
 	Tokens          int            `json:"generated_tokens"`
 	// SkippedPrompts names the prompts skipped as too long (by id).
 	SkippedPrompts []string `json:"skipped_prompt_ids,omitempty"`
+	// VerifierErrors holds the first verifier errors (prompt id: error), so that a dataset
+	// without gold answers is not mistaken for a model that is always wrong.
+	VerifierErrors []string `json:"verifier_errors,omitempty"`
 }
 
 // Sampler draws, verifies and filters samples from one model.
@@ -258,6 +261,8 @@ func (cfg Config) judge(cands []candidate, st *Stats) []data.Conversation {
 		switch {
 		case x.truncated && !cfg.KeepTruncated:
 			reason = ReasonTruncated
+		case !x.total.Correct && x.total.Err != nil:
+			reason = ReasonUnverifiable
 		case !x.total.Correct:
 			reason = ReasonIncorrect
 		case !ok || reasoning == "" || summary == "":
@@ -278,6 +283,9 @@ func (cfg Config) judge(cands []candidate, st *Stats) []data.Conversation {
 		}
 		if reason == "" && cfg.MaxPerPrompt > 0 && kept[x.prompt] >= cfg.MaxPerPrompt {
 			reason = ReasonCap
+		}
+		if reason == ReasonUnverifiable && len(st.VerifierErrors) < 10 {
+			st.VerifierErrors = append(st.VerifierErrors, fmt.Sprintf("%s: %v", x.example.ID, x.total.Err))
 		}
 		if reason != "" {
 			st.Dropped[reason]++

@@ -157,6 +157,9 @@ func sampleWithProgress(name string, cfg rejection.Config, b backends.Backend, c
 	sort.Strings(reasons)
 	fmt.Fprintf(os.Stderr, "r1go %s: %d of %d samples verified correct (%.1f%%); kept %d (%d of %d prompts); dropped: %s\n", name, st.Correct, st.Samples,
 		100*float64(st.Correct)/float64(max(1, st.Samples)), st.Kept, st.PromptsWithKept, st.Prompts, strings.Join(reasons, ", "))
+	for _, e := range st.VerifierErrors {
+		fmt.Fprintf(os.Stderr, "r1go %s: WARNING: verifier error: %s\n", name, e)
+	}
 	if st.PromptsSkipped > 0 {
 		fmt.Fprintf(os.Stderr, "r1go %s: WARNING: %d prompts skipped: prompt + max-new-tokens exceed the model's context (ids: %s)\n", name, st.PromptsSkipped, strings.Join(firstN(st.SkippedPrompts, 10), ", "))
 	}
