@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -276,6 +277,28 @@ func TestPackingMatchesUnpacked(t *testing.T) {
 		s, c := runNLL(t, b, p, []Row{r}, 1, 64)
 		sumUnpacked += s
 		countUnpacked += c
+	}
+	// Reference: model.Scorer (checked against transformers in package model) scoring each
+	// example's completion (its loss tokens, a suffix for the none template).
+	var seqs []model.Sequence
+	var refCount float64
+	for _, ex := range exs {
+		first := slices.Index(ex.Loss, true)
+		seqs = append(seqs, model.Sequence{Prompt: ex.Tokens[:first], Completion: ex.Tokens[first:]})
+		refCount += float64(len(ex.Tokens) - first)
+	}
+	lps, err := model.NewScorer(b, p, dtypes.Float32).LogProbs(seqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref float64
+	for _, lp := range lps {
+		for _, x := range lp {
+			ref -= float64(x)
+		}
+	}
+	if countUnpacked != refCount || math.Abs(sumUnpacked-ref) > 1e-4*ref {
+		t.Errorf("NLL %.6f over %v targets; model.Scorer gives %.6f over %v", sumUnpacked, countUnpacked, ref, refCount)
 	}
 	packed := Pack(exs, 64)
 	if len(packed) != 1 {
