@@ -84,21 +84,14 @@ func (d *Distill) Run(b backends.Backend, compute dtypes.DType) error {
 				return rejection.SampleToFile(cfg, b, compute, dir, exs, out, nil)
 			}
 		}
-		tmp := rsPath + ".partial"
-		st, err := sample(d.Rejection, b, compute, d.Teacher, d.Prompts, tmp)
+		st, err := sample(d.Rejection, b, compute, d.Teacher, d.Prompts, rsPath) // resumes its own partial output
 		if err != nil {
 			return fmt.Errorf("rejection sampling: %w", err)
 		}
 		if st.Kept == 0 {
-			os.Remove(tmp)
-			os.Remove(tmp + ".stats.json")
+			os.Remove(rsPath) // a rerun must not skip to an SFT on nothing
+			os.Remove(rsPath + ".stats.json")
 			return fmt.Errorf("rejection sampling kept no sample of %d (dropped: %v): nothing to distil; try more samples (--n), a higher --max-new-tokens or other prompts", st.Samples, st.Dropped)
-		}
-		if err := os.Rename(tmp+".stats.json", rsPath+".stats.json"); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, rsPath); err != nil { // last: its presence marks the stage done
-			return err
 		}
 		logf("stage 1/2: kept %d of %d samples → %s", st.Kept, st.Samples, rsPath)
 	}

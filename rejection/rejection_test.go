@@ -186,12 +186,41 @@ func TestSampleEndToEnd(t *testing.T) {
 	if st.Dropped[ReasonIncorrect] < 4 || st.Dropped[ReasonDuplicate] == 0 || st.Kept+dropped != st.Samples {
 		t.Errorf("stats %+v: want c's 4 samples incorrect, duplicates dropped, every sample accounted for", st)
 	}
-	out := filepath.Join(dir, "rs.jsonl")
-	if err := data.WriteJSONL(out, kept); err != nil {
+	// SampleToFile, one prompt per chunk: uninterrupted, and killed after the first chunk
+	// then restarted, write the same file, which reads back as SFT data.
+	cfg.PromptsPerChunk = 1
+	full, resumed := filepath.Join(dir, "full.jsonl"), filepath.Join(dir, "resumed.jsonl")
+	count := func(n *int) func(int) { return func(k int) { *n += k } }
+	var tokFull, tokResumed int
+	stFull, err := SampleToFile(cfg, b, dtypes.Float32, ckpt, exs, full, count(&tokFull))
+	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := data.LoadChat(out)
-	if err != nil || len(back) != len(kept) || back[0].Fields["model"] != "tiny" {
+	if _, err := sampleToFile(cfg, b, dtypes.Float32, ckpt, exs, resumed, nil, 1); err != errStopped {
+		t.Fatalf("stopped run: %v", err)
+	}
+	if _, err := os.Stat(resumed); err == nil {
+		t.Error("the output exists before the run finished")
+	}
+	stRes, err := SampleToFile(cfg, b, dtypes.Float32, ckpt, exs, resumed, count(&tokResumed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := os.ReadFile(full)
+	r, _ := os.ReadFile(resumed)
+	if string(a) != string(r) || stFull.Kept != stRes.Kept || stFull.Samples != stRes.Samples || stRes.Samples != 12 {
+		t.Errorf("resumed output differs: %d vs %d bytes, stats %+v vs %+v", len(a), len(r), stFull, stRes)
+	}
+	if tokResumed >= tokFull || stRes.Tokens != stFull.Tokens {
+		t.Errorf("the restarted run generated %d tokens (the full run %d): it did not resume after the saved chunk", tokResumed, tokFull)
+	}
+	for _, leftover := range []string{resumed + ".partial", resumed + ".partial.json"} {
+		if _, err := os.Stat(leftover); err == nil {
+			t.Errorf("%s left behind", leftover)
+		}
+	}
+	back, err := data.LoadChat(full)
+	if err != nil || len(back) != stFull.Kept || back[0].Fields["model"] != "tiny" {
 		t.Errorf("output does not read back as SFT data: %v, %+v", err, back)
 	}
 }
