@@ -100,7 +100,7 @@ func (o *rejectionOptions) prompts(dataPath string, tok *tokenizer.Tokenizer) ([
 func runRejection(fs *flag.FlagSet, args []string) error {
 	modelDir := fs.String("model", "", "model directory to sample from (config.json, safetensors weights, tokenizer.json)")
 	dataPath := fs.String("data", "", "prompt dataset with reference answers (JSONL, JSON or Parquet)")
-	out := fs.String("out", "", "output JSONL of kept samples as chat records (written atomically); stats go to OUT.stats.json")
+	out := fs.String("out", "", "output JSONL of kept samples as chat records; stats go to OUT.stats.json. Work is saved chunk by chunk in OUT.partial: the same command started again after a crash resumes after the last saved chunk")
 	backendFlag := fs.String("backend", "", backend.Flag)
 	dtype := fs.String("dtype", "", "compute precision: bf16 or f32; default bf16 on cuda, f32 on cpu")
 	o := rejectionFlags(fs)
