@@ -30,12 +30,6 @@ func TestPathologicalCompletions(t *testing.T) {
 			t.Fatal(err)
 		}
 		for what, comp := range hostile {
-			if name == "math" && strings.HasPrefix(what, "unclosed") {
-				// reward/mathverify owns its extraction bounds and tests them itself; its
-				// extraction was quadratic in the number of unclosed boxes when this was
-				// written (reported to the lead), so these cases would stall CI here.
-				continue
-			}
 			start, cpu0 := time.Now(), cpuSeconds()
 			sc := f.Score(Sample{Prompt: "Q", Completion: comp, Gold: "3", Fields: fields})
 			if cpu := cpuSeconds() - cpu0; cpu > 0.5 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,6 +35,20 @@ func BenchmarkVerify(b *testing.B) {
 		i++
 	}
 	reportRates(b, cpu0)
+}
+
+// BenchmarkExtractUnclosedBoxes measures extraction from a response of n unclosed
+// boxes (one op = one ExtractAnswer call), the input that made extraction quadratic.
+func BenchmarkExtractUnclosedBoxes(b *testing.B) {
+	opts := DefaultOptions()
+	for _, n := range []int{4000, 8000, 150000} {
+		s := "</think>" + strings.Repeat(`\boxed{`, n)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				ExtractAnswer(s, opts)
+			}
+		})
+	}
 }
 
 // reportRates adds verifications per wall second and per CPU second of the process.

@@ -110,8 +110,8 @@ func lastAnswerTag(s string) (string, bool) {
 }
 
 // boxAt parses the box command starting at i (s[i:] begins with \boxed or \fbox) and
-// returns its content and the end offset.
-func boxAt(s string, i int) (content string, end int, ok bool) {
+// returns its content and the end offset; br finds the brace that closes its argument.
+func boxAt(s string, i int, br *braces) (content string, end int, ok bool) {
 	j := i + len(`\boxed`)
 	if strings.HasPrefix(s[i:], `\fbox`) {
 		j = i + len(`\fbox`)
@@ -136,21 +136,71 @@ func boxAt(s string, i int) (content string, end int, ok bool) {
 		}
 		return strings.TrimRight(s[j:k], ".,"), k, true
 	}
-	depth := 0
-	for k := j; k < len(s); k++ {
-		switch s[k] {
-		case '\\':
-			k++
-		case '{':
-			depth++
-		case '}':
-			depth--
-			if depth == 0 {
-				return strings.TrimSpace(s[j+1 : k]), k + 1, true
-			}
+	k := br.closing(j)
+	if k < 0 {
+		return "", 0, false
+	}
+	return strings.TrimSpace(s[j+1 : k]), k + 1, true
+}
+
+// braces matches braces by one scan of a text from its end towards its start, so that
+// finding the closing brace of every box in a response costs one pass over it however
+// many boxes are left unclosed. A brace after an odd run of backslashes (\{, \\\})
+// is escaped and does not count, as in a forward scan that skips the character after
+// each backslash.
+type braces struct {
+	s     string
+	lo    int   // s[lo:] has been scanned
+	close []int // offsets of the '}' in s[lo:] not matched yet, the leftmost last
+}
+
+// newBraces returns a matcher for s that has scanned nothing yet.
+func newBraces(s string) *braces {
+	return &braces{s: s, lo: len(s)}
+}
+
+// closing returns the offset of the '}' that closes the '{' at j, or -1 when it is
+// never closed. Queries are cheapest in decreasing order of j (the order lastBoxed
+// asks in); a query at or after an earlier one restarts the scan.
+func (b *braces) closing(j int) int {
+	if j >= b.lo {
+		b.lo, b.close = len(b.s), b.close[:0]
+	}
+	for b.lo > j+1 {
+		b.lo--
+		b.scan(b.lo)
+	}
+	b.lo = j
+	n := len(b.close)
+	if n == 0 || b.escaped(j) {
+		return -1
+	}
+	k := b.close[n-1]
+	b.close = b.close[:n-1]
+	return k
+}
+
+// scan takes the character at k into the matching state.
+func (b *braces) scan(k int) {
+	switch b.s[k] {
+	case '}':
+		if !b.escaped(k) {
+			b.close = append(b.close, k)
+		}
+	case '{':
+		if n := len(b.close); n > 0 && !b.escaped(k) {
+			b.close = b.close[:n-1]
 		}
 	}
-	return "", 0, false
+}
+
+// escaped reports whether the character at k follows an odd run of backslashes.
+func (b *braces) escaped(k int) bool {
+	n := 0
+	for p := k - 1; p >= 0 && b.s[p] == '\\'; p-- {
+		n++
+	}
+	return n%2 == 1
 }
 
 // lastBoxIndex returns the start of the last \boxed or \fbox in s, or -1.
@@ -192,12 +242,13 @@ func lastBoxed(s string) (string, bool) {
 	limit := len(s)
 	var parts []string
 	nextStart := -1
+	br := newBraces(s)
 	for len(parts) < maxJoinedBoxes {
 		i := lastBoxIndex(s[:limit])
 		if i < 0 {
 			break
 		}
-		content, end, ok := boxAt(s, i)
+		content, end, ok := boxAt(s, i, br)
 		if !ok || (nextStart >= 0 && end > nextStart) {
 			if len(parts) > 0 {
 				break

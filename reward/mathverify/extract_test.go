@@ -3,6 +3,7 @@ package mathverify
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -195,6 +196,12 @@ func TestPathological(t *testing.T) {
 		{"symbolic huge power", `x`, `\boxed{x^{2^{100}}}`, false, nil},
 		{"huge exponent of a negative power", `0`, `\boxed{2^{-9223372036854775808}}`, false, nil},
 		{"1 MB answer", `1`, `\boxed{` + big + `}`, false, ErrTooLong},
+		{"1 MB answer in tags", `1`, `<answer>` + big + `</answer>`, false, ErrTooLong},
+		{"150k unclosed boxes", `1`, `</think>` + strings.Repeat(`\boxed{`, 150000), false, ErrNoAnswer},
+		{"70k unclosed fbox and box pairs", `1`, `</think>` + strings.Repeat(`\fbox{\boxed{`, 70000), false, ErrNoAnswer},
+		{"a box before 150k unclosed boxes", `1`, `\boxed{1}` + strings.Repeat(`\boxed{`, 150000), true, nil},
+		{"150k nested boxes, only the empty innermost closed", `1`, strings.Repeat(`\boxed{`, 150000) + `}`, false, ErrNoAnswer},
+		{"150k escaped braces in a box", `1`, `\boxed{` + strings.Repeat(`\{`, 150000) + `}`, false, ErrTooLong},
 		{"1 MB response without box", `1`, big, false, ErrNoAnswer},
 		{"1 MB of text", `1`, strings.Repeat("the answer is ", 80000), false, ErrNoAnswer},
 		{"1 MB of dollars", `1`, strings.Repeat("$", 1<<20), false, ErrNoAnswer},
@@ -288,4 +295,91 @@ func seqSym(a, b int) string {
 		parts[i] = p + `\sqrt{2}`
 	}
 	return strings.Join(parts, ",")
+}
+
+// TestExtractUnclosedBoxesLinear checks that extraction from a response full of
+// unclosed boxes costs time linear in its length: it was quadratic (1.5 s at 8,000
+// boxes), because every unclosed box was scanned to the end of the response.
+func TestExtractUnclosedBoxesLinear(t *testing.T) {
+	opts := DefaultOptions()
+	for _, n := range []int{1000, 10000, 150000} {
+		s := "</think>" + strings.Repeat(`\boxed{`, n)
+		best := time.Hour
+		for range 3 {
+			start, cpu0 := time.Now(), cpuSeconds()
+			a, ok := ExtractAnswer(s, opts)
+			d := time.Since(start)
+			if cpu0 > 0 {
+				d = time.Duration((cpuSeconds() - cpu0) * float64(time.Second))
+			}
+			best = min(best, d)
+			if ok || a != "" {
+				t.Errorf("n = %d: ExtractAnswer = %q, %v; want nothing", n, a, ok)
+			}
+		}
+		if best > 100*time.Millisecond {
+			t.Errorf("n = %d unclosed boxes: extraction took %v CPU, want < 100ms", n, best)
+		}
+	}
+}
+
+// forwardClose is the reference for braces.closing: the forward scan from the '{' at
+// j, skipping the character after each backslash, as extraction did before it was
+// made linear.
+func forwardClose(s string, j int) int {
+	depth := 0
+	for k := j; k < len(s); k++ {
+		switch s[k] {
+		case '\\':
+			k++
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				return k
+			}
+		}
+	}
+	return -1
+}
+
+// TestBracesMatchForwardScan checks the backward brace matcher against the forward
+// scan on random strings of braces, backslashes and letters, querying every unescaped
+// '{' from the last to the first (lastBoxed's order) and then a few out of order.
+func TestBracesMatchForwardScan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const alphabet = `{{}}\\a`
+	for trial := range 3000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		s := string(b)
+		var opens []int
+		for k := 0; k < len(s); k++ {
+			switch s[k] {
+			case '\\':
+				k++
+			case '{':
+				opens = append(opens, k)
+			}
+		}
+		br := newBraces(s)
+		for q := len(opens) - 1; q >= 0; q-- {
+			j := opens[q]
+			if got, want := br.closing(j), forwardClose(s, j); got != want {
+				t.Fatalf("trial %d: closing(%q, %d) = %d, want %d", trial, s, j, got, want)
+			}
+		}
+		for range 3 {
+			if len(opens) == 0 {
+				break
+			}
+			j := opens[rng.IntN(len(opens))]
+			if got, want := br.closing(j), forwardClose(s, j); got != want {
+				t.Fatalf("trial %d: out-of-order closing(%q, %d) = %d, want %d", trial, s, j, got, want)
+			}
+		}
+	}
 }
