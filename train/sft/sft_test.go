@@ -533,6 +533,22 @@ func TestAccumulationEqualsBigBatch(t *testing.T) {
 	}
 }
 
+// TestExampleConfig: the documented R1 config file loads and validates.
+func TestExampleConfig(t *testing.T) {
+	c, err := ReadConfig(filepath.Join("testdata", "r1-sft.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Model, c.Data = "m", "d"
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s := c.Schedule(1000)
+	if c.Format != "r1" || c.GradAccum != 4 || s.LR(0) >= 5e-5 || s.LR(29) != 5e-5 || math.Abs(s.LR(1000)-5e-6) > 1e-12 {
+		t.Errorf("config %+v, lr %v %v %v", c, s.LR(0), s.LR(29), s.LR(1000))
+	}
+}
+
 func TestConfig(t *testing.T) {
 	dir := t.TempDir()
 	path := writeFile(t, filepath.Join(dir, "c.yaml"), "lr: 1e-4\npacking: false\nbatch_sise: 4\n")
