@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/r1go/r1go/data"
 	"github.com/r1go/r1go/tokenizer"
@@ -246,6 +248,53 @@ func (e *Encoder) Load(path string, m data.ChatMapping) ([]Example, LoadStats, e
 		return nil, st, err
 	}
 	var out []Example
+	// Conversations are read in order and encoded in parallel, a batch at a time (the
+	// tokenizer is safe for concurrent use); results are taken in file order, so the
+	// first error reported is the first bad record.
+	type job struct {
+		src  string
+		msgs []data.Message
+		ex   Example
+		err  error
+	}
+	var batch []job
+	flush := func() error {
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for range runtime.GOMAXPROCS(0) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					batch[i].ex, batch[i].err = e.Encode(batch[i].src, batch[i].msgs)
+				}
+			}()
+		}
+		for i := range batch {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		for _, j := range batch {
+			if j.err != nil {
+				if j.ex.Truncated && e.Overlong == "truncate" {
+					st.Truncated++
+					st.Dropped++
+					st.DroppedSources = append(st.DroppedSources, j.src)
+					continue
+				}
+				return j.err
+			}
+			if j.ex.Truncated {
+				st.Truncated++
+			}
+			st.Tokens += len(j.ex.Tokens)
+			st.LossTokens += j.ex.LossTokens()
+			out = append(out, j.ex)
+		}
+		batch = batch[:0]
+		return nil
+	}
 	err = data.ScanChat(path, m, func(c data.Conversation) error {
 		src := fmt.Sprintf("%s record %d", path, st.Records+1)
 		if st.Records < len(lines) {
@@ -254,24 +303,17 @@ func (e *Encoder) Load(path string, m data.ChatMapping) ([]Example, LoadStats, e
 			src = fmt.Sprintf("%s row %d", path, st.Records+1)
 		}
 		st.Records++
-		ex, err := e.Encode(src, c.Messages)
-		if err != nil {
-			if ex.Truncated && e.Overlong == "truncate" {
-				st.Truncated++
-				st.Dropped++
-				st.DroppedSources = append(st.DroppedSources, src)
-				return nil
-			}
-			return err
+		batch = append(batch, job{src: src, msgs: c.Messages})
+		if len(batch) == 1024 {
+			return flush()
 		}
-		if ex.Truncated {
-			st.Truncated++
-		}
-		st.Tokens += len(ex.Tokens)
-		st.LossTokens += ex.LossTokens()
-		out = append(out, ex)
 		return nil
 	})
+	// Encode what was read even after a read error: a bad record among them precedes the
+	// record that failed to read, and is the one to report.
+	if ferr := flush(); ferr != nil {
+		err = ferr
+	}
 	if err != nil {
 		return nil, st, err
 	}

@@ -197,6 +197,13 @@ func TestLoadBadInput(t *testing.T) {
 			t.Errorf("%s: err %v, want one naming %s", c.name, err, c.want)
 		}
 	}
+	// An encoding error (overlong: refuse) before a read error is the one reported.
+	path0 := writeFile(t, filepath.Join(tmp, "first.jsonl"), `{"prompt":"a","completion":"b"}`+"\n"+`{"prompt":"`+strings.Repeat("p", 300)+`","completion":"c"}`+"\n"+`{"prompt":`+"\n")
+	enc0 := tinyEncoder(t, dir, "none")
+	enc0.Overlong = "refuse"
+	if _, _, err := enc0.Load(path0, data.ChatMapping{}); err == nil || !strings.Contains(err.Error(), "first.jsonl line 2") {
+		t.Errorf("first error: %v, want the one of line 2", err)
+	}
 	// Truncation is counted; a record with no target left is dropped and named.
 	path := writeFile(t, filepath.Join(tmp, "long.jsonl"), `{"prompt":"ab","completion":"cdefghijklmnop"}`+"\n"+`{"prompt":"abcdefghijklmnop","completion":"q"}`+"\n"+`{"prompt":"a","completion":"b"}`+"\n")
 	enc := tinyEncoder(t, dir, "none")
