@@ -30,7 +30,7 @@ type Config struct {
 	CompletionField string  `yaml:"completion_field" help:"prompt/completion layout: field holding the completion; empty: detected (completion, response, ...)"`
 	SystemField     string  `yaml:"system_field" help:"prompt/completion layout: optional field holding a system prompt; empty: \"system\" when present"`
 	Template        string  `yaml:"template" help:"chat template that renders conversations: auto (r1 when the tokenizer has the DeepSeek-R1 markers, chatml when it has <|im_start|>, else none), r1, chatml, chatml-think, r1zero, none"`
-	Format          string  `yaml:"format" help:"assistant turns: keep (as written), r1 (<think>\\nreasoning\\n</think>\\n\\nsummary) or coldstart (TOKEN reasoning TOKEN summary, the paper's cold-start layout); r1 and coldstart need a <think>…</think> block in each assistant turn"`
+	Format          string  `yaml:"format" help:"assistant turns: keep (as written), r1 (<think>\\nreasoning\\n</think>\\n\\nsummary) or coldstart (TOKEN reasoning TOKEN summary, the paper's cold-start layout); r1 and coldstart read each assistant turn's reasoning from <think>…</think> or from the cold-start layout"`
 	SpecialToken    string  `yaml:"special_token" help:"format coldstart: the token written before the reasoning and before the summary"`
 	Out             string  `yaml:"out" help:"output directory: metrics.jsonl, checkpoints (Hugging Face layout)"`
 	Seed            int64   `yaml:"seed" help:"random seed of the eval split and of the data order"`

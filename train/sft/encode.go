@@ -77,6 +77,27 @@ func SplitReasoning(content string) (reasoning, summary string, ok bool) {
 	return strings.TrimSpace(r), strings.TrimSpace(content[end+len("</think>"):]), true
 }
 
+// SplitResponse is SplitReasoning that also reads the cold-start layout
+// "TOKEN reasoning TOKEN summary" (token non-empty), so that data in either layout can be
+// rewritten into the other.
+func SplitResponse(content, token string) (reasoning, summary string, ok bool) {
+	if r, s, ok := SplitReasoning(content); ok {
+		return r, s, true
+	}
+	if token == "" {
+		return "", "", false
+	}
+	rest, found := strings.CutPrefix(strings.TrimSpace(content), token)
+	if !found {
+		return "", "", false
+	}
+	r, s, found := strings.Cut(rest, token)
+	if !found {
+		return "", "", false
+	}
+	return strings.TrimSpace(r), strings.TrimSpace(s), true
+}
+
 // FormatResponse writes a reasoning and its summary in one of the layouts of the R1
 // recipe: "r1" is the chat format's "<think>\nreasoning\n</think>\n\nsummary"; "coldstart"
 // is the paper's cold-start layout "|special_token|<reasoning_process>|special_token|<summary>"
@@ -105,9 +126,9 @@ func (e *Encoder) Encode(source string, msgs []data.Message) (Example, error) {
 	for i, m := range msgs {
 		content := m.Content
 		if m.Role == "assistant" && e.Format != "" && e.Format != "keep" {
-			r, s, ok := SplitReasoning(content)
+			r, s, ok := SplitResponse(content, e.SpecialToken)
 			if !ok {
-				return ex, fmt.Errorf("%s: message %d: format %s needs the assistant turn's reasoning in <think>…</think>", source, i, e.Format)
+				return ex, fmt.Errorf("%s: message %d: format %s needs the assistant turn's reasoning in <think>…</think> (or after %q, the cold-start layout)", source, i, e.Format, e.SpecialToken)
 			}
 			var err error
 			if content, err = FormatResponse(e.Format, e.SpecialToken, r, s); err != nil {

@@ -151,6 +151,15 @@ func TestFormatResponse(t *testing.T) {
 	if got := Preview(enc.Tok, ex); got != "q⟦|s|r|s|a<|endoftext|>⟧" {
 		t.Errorf("Preview = %q", got)
 	}
+	// Cold-start data rewritten into the R1 layout.
+	enc.Format = "r1"
+	ex, err = enc.Encode("f:5", chat("q", "|s| r |s| a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Preview(enc.Tok, ex); got != "q⟦<think>\nr\n</think>\n\na<|endoftext|>⟧" {
+		t.Errorf("coldstart → r1: %q", got)
+	}
 	if _, err := enc.Encode("f:4", chat("q", "plain answer")); err == nil || !strings.Contains(err.Error(), "f:4") {
 		t.Errorf("format coldstart without reasoning: err %v, want one naming f:4", err)
 	}
