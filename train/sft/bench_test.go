@@ -204,5 +204,15 @@ func BenchmarkStep(b *testing.B) {
 			line += fmt.Sprintf(", MFU %.3f", mfu)
 		}
 		b.Log(line)
+		if r.mode == "packed" {
+			mfu := "n/a"
+			if !cpu {
+				mfu = fmt.Sprintf("%.4f", 6*float64(cfg.NumParams())*float64(r.useful)/r.best/989e12)
+			}
+			n := float64(len(r.batches))
+			// The line torch_sft.py prints for its peer (same keys).
+			fmt.Printf("bench=sft impl=r1go attn=masked shape=%s params=%d batch=%d seq=%d step_s=%.4f tokens_per_s=%.0f useful_tokens_per_s=%.0f mfu=%s\n",
+				shape, cfg.NumParams(), B, T, r.best/n, float64(r.tokens)/r.best, float64(r.useful)/r.best, mfu)
+		}
 	}
 }
