@@ -16,6 +16,9 @@ type Sample struct {
 	Completion string         `json:"completion"`       // the response, or just its final answer
 	Fields     map[string]any `json:"fields,omitempty"` // task fields: numbers, target, tests, choices, ...
 	Tokens     int            `json:"tokens,omitempty"` // completion length in tokens; 0 when unknown
+	// Finish says why generation ended: "stop" (EOS or stop string), "length" (cut at
+	// the token budget), or "" when unknown.
+	Finish string `json:"finish_reason,omitempty"`
 }
 
 // Scored is a Sample with its verdict.
@@ -74,6 +77,8 @@ type Summary struct {
 	MeanLengthChars  float64         // mean characters (Unicode code points) per completion, over samples
 	MeanLengthTokens float64         // mean tokens per completion; 0 when no sample gave a token count
 	AnswerRate       float64         // share of samples with an extracted answer
+	FinishKnown      int             // samples whose Finish reason is known
+	Truncated        int             // samples cut at the token budget (Finish "length")
 	ScoreErrors      int             // samples the verifier could not score (counted wrong)
 	GroupBy          string          // the Options.GroupBy field, or ""
 	Groups           []Group         // the breakdown by GroupBy, keys in ascending (numeric when all are integers) order
@@ -175,6 +180,12 @@ func Evaluate(scored []Scored, opts Options) (*Report, error) {
 			if s.Tokens > 0 {
 				tokens += s.Tokens
 				tokenSamples++
+			}
+			if s.Finish != "" {
+				sum.FinishKnown++
+				if s.Finish == "length" {
+					sum.Truncated++
+				}
 			}
 			p.Preds = append(p.Preds, s.Pred)
 			p.Verdicts = append(p.Verdicts, s.Correct)

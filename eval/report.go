@@ -51,6 +51,15 @@ func sortedK(m map[int]float64) []int {
 	return ks
 }
 
+// TruncatedRate is the share of samples cut at the token budget among those whose
+// finish reason is known (0 when none is).
+func (s Summary) TruncatedRate() float64 {
+	if s.FinishKnown == 0 {
+		return 0
+	}
+	return float64(s.Truncated) / float64(s.FinishKnown)
+}
+
 // CIMethod describes how the pass@1 interval was computed.
 func (s Summary) CIMethod() string {
 	return fmt.Sprintf("percentile bootstrap over problems, %d resamples, fixed seed", s.Bootstrap)
@@ -59,6 +68,7 @@ func (s Summary) CIMethod() string {
 // MarshalJSON writes the summary with stable keys, first those of issue 7:
 // "problems", "samples", "pass@1", "pass@<k>" for each requested k (ascending),
 // "cons@<m>", "mean_length_chars"; then "mean_length_tokens" (when known),
+// "truncated_rate" (when finish reasons are known),
 // "pass@1_stderr", "pass@1_ci_low", "pass@1_ci_high", "ci_level", "ci_method",
 // "samples_per_problem_min", "samples_per_problem_max", "answer_rate",
 // "score_errors", "task" when set, and with a GroupBy field F, "by_F": an object from
@@ -71,6 +81,9 @@ func (s Summary) MarshalJSON() ([]byte, error) {
 	pairs = append(pairs, kv{"cons@" + strconv.Itoa(s.ConsK), s.Cons}, kv{"mean_length_chars", s.MeanLengthChars})
 	if s.MeanLengthTokens > 0 {
 		pairs = append(pairs, kv{"mean_length_tokens", s.MeanLengthTokens})
+	}
+	if s.FinishKnown > 0 {
+		pairs = append(pairs, kv{"truncated_rate", s.TruncatedRate()})
 	}
 	pairs = append(pairs,
 		kv{"pass@1_stderr", s.Pass1StdErr},
@@ -154,6 +167,10 @@ func (r *Report) Markdown() string {
 	if s.MeanLengthTokens > 0 {
 		head = append(head, "mean length (tokens)")
 		row = append(row, strconv.FormatFloat(s.MeanLengthTokens, 'f', 1, 64))
+	}
+	if s.FinishKnown > 0 {
+		head = append(head, "truncated")
+		row = append(row, pct(s.TruncatedRate()))
 	}
 	var b strings.Builder
 	if s.Task != "" {

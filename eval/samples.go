@@ -24,6 +24,7 @@ var (
 //	              when both exist), "response" or "output"
 //	"prompt"      optional, the prompt the model saw
 //	"tokens"      optional, the completion's length in tokens
+//	"finish_reason" optional, "stop" or "length" (cut at the token budget)
 //	"fields"      optional object of task fields (numbers, target, tests, ...)
 //
 // Any other key is a task field too. Several lines share an id: they are the samples
@@ -90,6 +91,14 @@ func LoadSamples(path string) ([]Sample, error) {
 			}
 			s.Tokens = n
 			used["tokens"] = true
+		}
+		if v, ok := obj["finish_reason"]; ok {
+			f, isStr := v.(string)
+			if !isStr || (f != "stop" && f != "length") {
+				return fail("finish_reason", fmt.Errorf(`want "stop" or "length", got %v`, v))
+			}
+			s.Finish = f
+			used["finish_reason"] = true
 		}
 		if v, ok := obj["fields"]; ok {
 			m, isObj := v.(map[string]any)

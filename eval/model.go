@@ -1,0 +1,164 @@
+package eval
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/r1go/r1go/data"
+	"github.com/r1go/r1go/generate"
+	"github.com/r1go/r1go/tokenizer"
+)
+
+// DefaultMaxNewTokens is the response budget SampleConfig uses when MaxNewTokens is 0
+// (capped by the model's context). DeepSeek-R1 evaluated with 32,768; set it explicitly
+// for that, with MaxRows low enough for the KV cache to fit.
+const DefaultMaxNewTokens = 4096
+
+// SampleConfig says how EncodePrompts and Prompts.Sample draw the responses of an
+// evaluation. R1Sampling returns the R1 protocol.
+type SampleConfig struct {
+	K            int     // responses per problem (R1: 16; the paper uses 4–64)
+	MaxNewTokens int     // per response; 0: DefaultMaxNewTokens, capped by the context left after the longest prompt
+	Temperature  float64 // R1: 0.6; 0 is greedy
+	TopP         float64 // R1: 0.95; 1 disables
+	TopK         int     // 0 disables
+	Seed         uint64  // same seed, prompts and backend → same responses
+	MaxRows      int     // sequences decoded together; 0: the engine's default
+	// Template renders each question as the prompt text; nil means tokenizer "none"
+	// (the question as is). A template that opens the response with "<think>"
+	// (tokenizer.ThinkPrefix) has that text put back in front of every completion, so
+	// the verifier sees the whole reasoning.
+	Template tokenizer.Template
+	System   string // optional system message before each question
+}
+
+// R1Sampling returns the DeepSeek-R1 evaluation protocol (DeepSeek-R1 §3.1,
+// "Evaluation Setup"): 16 responses per problem at temperature 0.6 and top-p 0.95,
+// with seed 42 and the default response budget.
+func R1Sampling() SampleConfig {
+	return SampleConfig{K: 16, Temperature: 0.6, TopP: 0.95, Seed: 42}
+}
+
+// Validate reports every impossible setting, each named by its field.
+func (c SampleConfig) Validate() error {
+	var errs []error
+	if c.K < 1 {
+		errs = append(errs, fmt.Errorf("k = %d: need at least one response per problem", c.K))
+	}
+	if c.MaxNewTokens < 0 {
+		errs = append(errs, fmt.Errorf("max_new_tokens = %d: must be ≥ 1 (0: the default)", c.MaxNewTokens))
+	}
+	if !(c.Temperature >= 0) || math.IsInf(c.Temperature, 0) {
+		errs = append(errs, fmt.Errorf("temperature = %v: must be a finite number ≥ 0 (0 is greedy)", c.Temperature))
+	}
+	if !(c.TopP > 0 && c.TopP <= 1) {
+		errs = append(errs, fmt.Errorf("top_p = %v: must be in (0, 1]", c.TopP))
+	}
+	if c.TopK < 0 {
+		errs = append(errs, fmt.Errorf("top_k = %d: must be ≥ 0 (0 disables)", c.TopK))
+	}
+	if c.MaxRows < 0 {
+		errs = append(errs, fmt.Errorf("max_rows = %d: must be ≥ 0 (0: the engine's default)", c.MaxRows))
+	}
+	return errors.Join(errs...)
+}
+
+// Prompts are an evaluation's problems encoded for a model, checked against its context.
+type Prompts struct {
+	Examples     []data.Example
+	IDs          [][]int32 // the tokens of each example's rendered prompt
+	Think        string    // text put in front of every completion ("<think>\n" for the R1 templates)
+	MaxNewTokens int       // the response budget, resolved
+	cfg          SampleConfig
+	eos          []int32
+	decode       func(ids []int32) string
+}
+
+// EncodePrompts renders each example's question with cfg.Template (after cfg.System
+// when set), encodes it with tok (a BOS token first when the tokenizer adds one and the
+// template did not write it) and checks that prompt plus response fit in context
+// tokens (the model's max_position_embeddings). It needs no weights, so bad settings
+// and overlong prompts fail before they are loaded. An error names the first example
+// that does not fit.
+func EncodePrompts(tok *tokenizer.Tokenizer, exs []data.Example, cfg SampleConfig, context int) (*Prompts, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if len(exs) == 0 {
+		return nil, errors.New("no problems to evaluate")
+	}
+	tmpl := cfg.Template
+	if tmpl == nil {
+		tmpl, _ = tokenizer.TemplateByName("none")
+	}
+	p := &Prompts{Examples: exs, IDs: make([][]int32, len(exs)), Think: tokenizer.ThinkPrefix(tmpl), cfg: cfg, eos: tok.EOS(),
+		decode: func(ids []int32) string { return tok.Decode(ids, true) }}
+	bos, hasBOS := tok.BOS()
+	bosText := ""
+	if hasBOS {
+		bosText = tok.Decode([]int32{bos}, false)
+	}
+	longest, longestID := 0, ""
+	for i, ex := range exs {
+		var msgs []tokenizer.Message
+		if cfg.System != "" {
+			msgs = append(msgs, tokenizer.Message{Role: "system", Content: cfg.System})
+		}
+		text := tmpl.Render(append(msgs, tokenizer.Message{Role: "user", Content: ex.Prompt}), true)
+		var ids []int32
+		if hasBOS && tok.AddBOS() && (bosText == "" || !strings.HasPrefix(text, bosText)) {
+			ids = append(ids, bos)
+		}
+		p.IDs[i] = tok.AppendEncode(ids, text)
+		if len(p.IDs[i]) > longest {
+			longest, longestID = len(p.IDs[i]), ex.ID
+		}
+	}
+	room := context - longest
+	if room < 1 {
+		return nil, fmt.Errorf("problem %q: its prompt is %d tokens, which leaves no room for a response in the model's context of %d tokens", longestID, longest, context)
+	}
+	p.MaxNewTokens = cfg.MaxNewTokens
+	if p.MaxNewTokens == 0 {
+		p.MaxNewTokens = min(DefaultMaxNewTokens, room)
+	} else if p.MaxNewTokens > room {
+		return nil, fmt.Errorf("problem %q: prompt %d tokens + max_new_tokens %d exceed the model's context of %d tokens (lower max_new_tokens to %d or less)",
+			longestID, longest, p.MaxNewTokens, context, room)
+	}
+	return p, nil
+}
+
+// Sample generates K responses to every prompt with engine and returns them as
+// Samples, K consecutive ones per example in example order: ID, question, gold answer
+// and task fields from the example; the completion decoded without special tokens,
+// with Think in front; its length in tokens (the EOS included) and whether it stopped
+// or hit MaxNewTokens. progress, if not nil, is called with the new tokens of each
+// decoding step.
+func (p *Prompts) Sample(engine *generate.Engine, progress generate.Progress) ([]Sample, error) {
+	c := p.cfg
+	opts := generate.Options{N: c.K, MaxNewTokens: p.MaxNewTokens, Temperature: c.Temperature, TopP: c.TopP, TopK: c.TopK,
+		Seed: c.Seed, EOS: p.eos, MaxRows: c.MaxRows}
+	res, err := engine.Generate(p.IDs, opts, progress)
+	if err != nil {
+		return nil, err
+	}
+	if len(res) != len(p.IDs)*c.K {
+		return nil, fmt.Errorf("generation returned %d responses for %d prompts × %d", len(res), len(p.IDs), c.K)
+	}
+	out := make([]Sample, len(res))
+	for i, r := range res {
+		ex := p.Examples[r.Prompt]
+		out[i] = Sample{ID: ex.ID, Prompt: ex.Prompt, Gold: ex.Answer, Completion: p.Think + p.decode(r.IDs), Fields: ex.Fields,
+			Tokens: len(r.IDs), Finish: r.FinishReason}
+	}
+	return out, nil
+}
+
+// WriteSamples writes samples to path (atomically) in the format LoadSamples reads,
+// one JSON object per line: id, prompt, gold, completion, fields, tokens and
+// finish_reason, so that `r1go eval --samples` can score them again.
+func WriteSamples(path string, samples []Sample) error {
+	return data.WriteJSONL(path, samples)
+}

@@ -1,0 +1,130 @@
+package eval
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/r1go/r1go/data"
+	"github.com/r1go/r1go/internal/tiny"
+	"github.com/r1go/r1go/tokenizer"
+)
+
+// tinyTokenizer loads the embedded tiny model's byte-level tokenizer (one token per
+// byte; EOS <|endoftext|>; no BOS).
+func tinyTokenizer(t *testing.T) *tokenizer.Tokenizer {
+	t.Helper()
+	dir := t.TempDir()
+	if err := tiny.WriteTokenizer(dir); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenizer.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func TestEncodePrompts(t *testing.T) {
+	tok := tinyTokenizer(t)
+	exs := []data.Example{{ID: "a", Prompt: "1+1", Answer: "2"}, {ID: "long", Prompt: strings.Repeat("x", 50), Answer: "x"}}
+	r1zero, err := tokenizer.TemplateByName("r1zero")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := R1Sampling()
+	zero := plain
+	zero.Template = r1zero
+	zeroLen := func(q string) int { // tokens of q in the R1-Zero prompt (tags are single tokens)
+		return len(tok.AppendEncode(nil, r1zero.Render([]tokenizer.Message{{Role: "user", Content: q}}, true)))
+	}
+	tests := []struct {
+		name       string
+		cfg        SampleConfig
+		context    int
+		wantMaxNew int
+		wantThink  string
+		wantLen0   int    // tokens of the first prompt
+		wantErr    string // substring of the error, "" for none
+	}{
+		{"question as is, budget capped by the context", plain, 256, 256 - 50, "", 3, ""},
+		{"default budget under a long context", plain, 10000, DefaultMaxNewTokens, "", 3, ""},
+		{"explicit budget", func() SampleConfig { c := plain; c.MaxNewTokens = 100; return c }(), 256, 100, "", 3, ""},
+		{"budget past the context names the longest problem", func() SampleConfig { c := plain; c.MaxNewTokens = 207; return c }(), 256, 0, "", 0, `problem "long"`},
+		{"no room at all", plain, 50, 0, "", 0, `problem "long"`},
+		{"r1zero opens <think>", zero, 1024, 1024 - zeroLen(exs[1].Prompt), "<think>\n", zeroLen("1+1"), ""},
+		{"k zero", func() SampleConfig { c := plain; c.K = 0; return c }(), 256, 0, "", 0, "k = 0"},
+		{"top-p zero", func() SampleConfig { c := plain; c.TopP = 0; return c }(), 256, 0, "", 0, "top_p"},
+		{"negative budget", func() SampleConfig { c := plain; c.MaxNewTokens = -1; return c }(), 256, 0, "", 0, "max_new_tokens"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := EncodePrompts(tok, exs, tc.cfg, tc.context)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.MaxNewTokens != tc.wantMaxNew || p.Think != tc.wantThink || len(p.IDs[0]) != tc.wantLen0 {
+				t.Errorf("max new %d, think %q, first prompt %d tokens; want %d, %q, %d", p.MaxNewTokens, p.Think, len(p.IDs[0]), tc.wantMaxNew, tc.wantThink, tc.wantLen0)
+			}
+			if got := tok.Decode(p.IDs[0], false); tc.cfg.Template == nil && got != "1+1" {
+				t.Errorf("first prompt decodes to %q, want the question as is", got)
+			}
+		})
+	}
+}
+
+// TestWriteSamplesRoundTrip checks that samples written for re-scoring come back equal.
+func TestWriteSamplesRoundTrip(t *testing.T) {
+	in := []Sample{
+		{ID: "p1", Prompt: "Q1", Gold: `\frac{1}{2}`, Completion: "<think>\nhm</think> \\boxed{0.5}", Tokens: 9, Finish: "stop",
+			Fields: map[string]any{"level": 3, "numbers": []int{1, 2}, "subject": "Algebra"}},
+		{ID: "p1", Prompt: "Q1", Gold: `\frac{1}{2}`, Completion: "<think>\n", Tokens: 4096, Finish: "length",
+			Fields: map[string]any{"level": 3, "numbers": []int{1, 2}, "subject": "Algebra"}},
+		{ID: "p2", Gold: "7", Completion: "7 <&>", Fields: map[string]any{}},
+	}
+	path := t.TempDir() + "/samples.jsonl"
+	if err := WriteSamples(path, in); err != nil {
+		t.Fatal(err)
+	}
+	out, err := LoadSamples(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != len(in) {
+		t.Fatalf("%d samples back, want %d", len(out), len(in))
+	}
+	for i := range in {
+		a, b := in[i], out[i]
+		if a.ID != b.ID || a.Prompt != b.Prompt || a.Gold != b.Gold || a.Completion != b.Completion || a.Tokens != b.Tokens || a.Finish != b.Finish ||
+			len(a.Fields) != len(b.Fields) {
+			t.Errorf("sample %d: wrote %+v, read %+v", i, a, b)
+		}
+		for k, v := range a.Fields {
+			if got := b.Fields[k]; !equalJSON(got, v) {
+				t.Errorf("sample %d field %s: wrote %v (%T), read %v (%T)", i, k, v, v, got, got)
+			}
+		}
+	}
+}
+
+// equalJSON compares decoded field values (ints, int lists, strings).
+func equalJSON(a, b any) bool {
+	if x, ok := a.([]int); ok {
+		y, ok := b.([]int)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if x[i] != y[i] {
+				return false
+			}
+		}
+		return true
+	}
+	return a == b
+}
