@@ -1,9 +1,15 @@
 package eval
 
 import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"os"
 	"strings"
 
 	"github.com/r1go/r1go/data"
@@ -137,23 +143,145 @@ func EncodePrompts(tok *tokenizer.Tokenizer, exs []data.Example, cfg SampleConfi
 // or hit MaxNewTokens. progress, if not nil, is called with the new tokens of each
 // decoding step.
 func (p *Prompts) Sample(engine *generate.Engine, progress generate.Progress) ([]Sample, error) {
+	return p.sampleRange(engine, 0, len(p.IDs), p.cfg.Seed, progress)
+}
+
+// sampleRange samples the prompts [lo, hi) with the given seed.
+func (p *Prompts) sampleRange(engine *generate.Engine, lo, hi int, seed uint64, progress generate.Progress) ([]Sample, error) {
 	c := p.cfg
 	opts := generate.Options{N: c.K, MaxNewTokens: p.MaxNewTokens, Temperature: c.Temperature, TopP: c.TopP, TopK: c.TopK,
-		Seed: c.Seed, EOS: p.eos, MaxRows: c.MaxRows}
-	res, err := engine.Generate(p.IDs, opts, progress)
+		Seed: seed, EOS: p.eos, MaxRows: c.MaxRows}
+	res, err := engine.Generate(p.IDs[lo:hi], opts, progress)
 	if err != nil {
 		return nil, err
 	}
-	if len(res) != len(p.IDs)*c.K {
-		return nil, fmt.Errorf("generation returned %d responses for %d prompts × %d", len(res), len(p.IDs), c.K)
+	if len(res) != (hi-lo)*c.K {
+		return nil, fmt.Errorf("generation returned %d responses for %d prompts × %d", len(res), hi-lo, c.K)
 	}
 	out := make([]Sample, len(res))
 	for i, r := range res {
-		ex := p.Examples[r.Prompt]
+		ex := p.Examples[lo+r.Prompt]
 		out[i] = Sample{ID: ex.ID, Prompt: ex.Prompt, Gold: ex.Answer, Completion: p.Think + p.decode(r.IDs), Fields: ex.Fields,
 			Tokens: len(r.IDs), Finish: r.FinishReason}
 	}
 	return out, nil
+}
+
+// chunkSeed is the sampling seed of the chunk starting at problem lo: the configured
+// seed for the first, so that one chunk is Sample.
+func chunkSeed(seed uint64, lo int) uint64 { return seed + uint64(lo)*0x9E3779B97F4A7C15 }
+
+// fileState is what path + ".partial.json" records between chunks of SampleToFile.
+type fileState struct {
+	Key      string `json:"key"`      // digest of the run's identity, settings and prompts
+	Problems int    `json:"problems"` // problems done
+	Bytes    int64  `json:"bytes"`    // size of path + ".partial" after them
+}
+
+// SampleToFile samples like Sample, chunk problems at a time, and writes the samples
+// to path in the WriteSamples format. After each chunk its samples are appended to
+// path + ".partial" and synced to disk, and path + ".partial.json" records how far the
+// run got: a run killed at any moment and started again with the same key (the
+// caller's identity of the model, e.g. its directory), settings and problems continues
+// after the last saved chunk, and writes exactly the file an uninterrupted run writes
+// (each chunk's seed depends only on its position). path appears, by a rename, when
+// every chunk is done. The samples come back as LoadSamples reads them from path, so
+// that scoring them equals scoring the file. progress, if not nil, is called with the
+// new tokens of each decoding step; resumed reports how many problems were already done.
+func (p *Prompts) SampleToFile(engine *generate.Engine, path, key string, chunk int, progress generate.Progress) (samples []Sample, resumed int, err error) {
+	return p.sampleToFile(engine, path, key, chunk, progress, -1)
+}
+
+// errStopped is returned by sampleToFile when it stops after stopAfter chunks (tests).
+var errStopped = errors.New("stopped")
+
+func (p *Prompts) sampleToFile(engine *generate.Engine, path, key string, chunk int, progress generate.Progress, stopAfter int) (samples []Sample, resumed int, err error) {
+	if chunk < 1 {
+		return nil, 0, fmt.Errorf("problems per chunk = %d: must be ≥ 1", chunk)
+	}
+	key = p.runKey(key, chunk)
+	partial, statePath := path+".partial", path+".partial.json"
+	var f *os.File
+	if raw, err := os.ReadFile(statePath); err == nil {
+		var st fileState
+		if json.Unmarshal(raw, &st) == nil && st.Key == key && st.Problems <= len(p.IDs) {
+			if f, err = os.OpenFile(partial, os.O_RDWR, 0o644); err == nil {
+				if err = f.Truncate(st.Bytes); err == nil {
+					_, err = f.Seek(st.Bytes, io.SeekStart)
+				}
+				if err != nil {
+					f.Close()
+					return nil, 0, fmt.Errorf("resuming %s: %w", partial, err)
+				}
+				resumed = st.Problems
+			}
+		}
+	}
+	if f == nil {
+		if f, err = os.Create(partial); err != nil {
+			return nil, 0, err
+		}
+	}
+	defer f.Close()
+	for lo := resumed; lo < len(p.IDs); lo += chunk {
+		if stopAfter >= 0 && lo >= resumed+stopAfter*chunk {
+			return nil, resumed, errStopped
+		}
+		hi := min(lo+chunk, len(p.IDs))
+		ss, err := p.sampleRange(engine, lo, hi, chunkSeed(p.cfg.Seed, lo), progress)
+		if err != nil {
+			return nil, resumed, err
+		}
+		w := bufio.NewWriter(f)
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		for i := range ss {
+			if err := enc.Encode(ss[i]); err != nil {
+				return nil, resumed, fmt.Errorf("writing %s: %w", partial, err)
+			}
+		}
+		if err := w.Flush(); err != nil {
+			return nil, resumed, fmt.Errorf("writing %s: %w", partial, err)
+		}
+		if err := f.Sync(); err != nil {
+			return nil, resumed, fmt.Errorf("writing %s: %w", partial, err)
+		}
+		pos, err := f.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return nil, resumed, err
+		}
+		b, _ := json.Marshal(fileState{Key: key, Problems: hi, Bytes: pos})
+		if err := data.WriteFileAtomic(statePath, func(w *bufio.Writer) error {
+			_, err := w.Write(append(b, '\n'))
+			return err
+		}); err != nil {
+			return nil, resumed, err
+		}
+	}
+	if err := f.Close(); err != nil {
+		return nil, resumed, fmt.Errorf("writing %s: %w", partial, err)
+	}
+	if err := os.Rename(partial, path); err != nil {
+		return nil, resumed, err
+	}
+	os.Remove(statePath)
+	samples, err = LoadSamples(path)
+	return samples, resumed, err
+}
+
+// runKey digests what decides the samples of a run: the caller's key, the settings
+// (MaxRows too: it sets the engine's waves and their seeds), the chunk size and every
+// prompt with its example.
+func (p *Prompts) runKey(key string, chunk int) string {
+	h := sha256.New()
+	c := p.cfg
+	fmt.Fprintf(h, "%s\n%d %d %v %v %d %d %d %q %q %d\n", key, c.K, p.MaxNewTokens, c.Temperature, c.TopP, c.TopK, c.Seed, c.MaxRows, c.System, p.Think, chunk)
+	for i, ex := range p.Examples {
+		line, _ := json.Marshal(ex)
+		h.Write(line)
+		fmt.Fprintf(h, "\n%v\n", p.IDs[i])
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // WriteSamples writes samples to path (atomically) in the format LoadSamples reads,

@@ -1,11 +1,19 @@
 package eval
 
 import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/r1go/r1go/backend"
 	"github.com/r1go/r1go/data"
+	"github.com/r1go/r1go/generate"
 	"github.com/r1go/r1go/internal/tiny"
+	"github.com/r1go/r1go/model"
 	"github.com/r1go/r1go/tokenizer"
 )
 
@@ -127,4 +135,108 @@ func equalJSON(a, b any) bool {
 		return true
 	}
 	return a == b
+}
+
+// tinyEngine returns the embedded tiny model's tokenizer and a generation engine for it
+// on the pure Go backend.
+func tinyEngine(t *testing.T) (*tokenizer.Tokenizer, *generate.Engine, int) {
+	t.Helper()
+	t.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
+	dir := t.TempDir()
+	if err := tiny.WriteModel(dir, 3); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenizer.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params, err := model.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := backend.New("cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok, generate.NewEngine(b, params, dtypes.Float32), params.Config.MaxPositionEmbeddings
+}
+
+// TestSampleToFileResumes checks the crash-safe sampler: a run stopped after its first
+// chunk leaves only the partial files; started again it resumes after that chunk and
+// writes the same file as an uninterrupted run; a single chunk equals Sample; another
+// key starts over.
+func TestSampleToFileResumes(t *testing.T) {
+	tok, engine, context := tinyEngine(t)
+	exs := data.NewArith(1).Test(5)
+	cfg := R1Sampling()
+	cfg.K, cfg.MaxNewTokens, cfg.Temperature = 3, 5, 1
+	p, err := EncodePrompts(tok, exs, cfg, context)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	whole := filepath.Join(dir, "whole.jsonl")
+	all, resumed, err := p.SampleToFile(engine, whole, "m", 2, nil)
+	if err != nil || resumed != 0 {
+		t.Fatalf("uninterrupted run: resumed %d, %v", resumed, err)
+	}
+	if len(all) != 15 {
+		t.Fatalf("%d samples, want 5 problems × 3", len(all))
+	}
+	for i, s := range all {
+		if s.ID != exs[i/3].ID || s.Gold != exs[i/3].Answer || s.Tokens < 1 || s.Tokens > 5 {
+			t.Errorf("sample %d: %+v", i, s)
+		}
+	}
+
+	cut := filepath.Join(dir, "cut.jsonl")
+	if _, _, err := p.sampleToFile(engine, cut, "m", 2, nil, 1); !errors.Is(err, errStopped) {
+		t.Fatalf("stopped run: %v", err)
+	}
+	if _, err := os.Stat(cut); err == nil {
+		t.Fatal("a stopped run wrote its final file")
+	}
+	var st fileState
+	raw, err := os.ReadFile(cut + ".partial.json")
+	if err != nil || json.Unmarshal(raw, &st) != nil || st.Problems != 2 {
+		t.Fatalf("partial state after one chunk: %s (%v), want 2 problems done", raw, err)
+	}
+	again, resumed, err := p.SampleToFile(engine, cut, "m", 2, nil)
+	if err != nil || resumed != 2 {
+		t.Fatalf("resumed run: resumed %d, %v; want 2", resumed, err)
+	}
+	a, _ := os.ReadFile(whole)
+	b, _ := os.ReadFile(cut)
+	if string(a) != string(b) || len(again) != len(all) {
+		t.Errorf("the resumed run wrote another file than the uninterrupted one:\n%s\nwant\n%s", b, a)
+	}
+	for _, leftover := range []string{cut + ".partial", cut + ".partial.json"} {
+		if _, err := os.Stat(leftover); err == nil {
+			t.Errorf("%s left behind", leftover)
+		}
+	}
+
+	// One chunk is Sample.
+	one, _, err := p.SampleToFile(engine, filepath.Join(dir, "one.jsonl"), "m", 100, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, err := p.Sample(engine, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range direct {
+		if one[i].Completion != direct[i].Completion || one[i].Finish != direct[i].Finish {
+			t.Fatalf("sample %d: SampleToFile with one chunk gave %q, Sample %q", i, one[i].Completion, direct[i].Completion)
+		}
+	}
+
+	// Another key (another model) does not resume a partial run.
+	other := filepath.Join(dir, "other.jsonl")
+	if _, _, err := p.sampleToFile(engine, other, "m", 2, nil, 1); !errors.Is(err, errStopped) {
+		t.Fatal(err)
+	}
+	if _, resumed, err := p.SampleToFile(engine, other, "another model", 2, nil); err != nil || resumed != 0 {
+		t.Errorf("run with another key: resumed %d, %v; want a fresh start", resumed, err)
+	}
 }

@@ -69,6 +69,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	template := fs.String("template", "auto", "chat template of the prompts: auto (r1 when the tokenizer has the DeepSeek-R1 markers, chatml when it has <|im_start|>, else none), "+
 		strings.Join(templateChoices(), ", ")+"; use the template the model was trained with")
 	system := fs.String("system", "", "system prompt put before each question (none by default)")
+	chunk := fs.Int("problems-per-chunk", 64, "with --model: problems sampled together and saved before the next ones (OUT/samples.jsonl.partial): the same command started again after a crash resumes after the last saved chunk")
 	maxRows := fs.Int("max-rows", 0, "sequences decoded together (problems × k per wave); 0: 256 on GPUs, 64 on the CPU")
 	backendFlag := fs.String("backend", "", backend.Flag)
 	dtype := fs.String("dtype", "", "compute precision: bf16 or f32; default bf16 on cuda, f32 on cpu")
@@ -112,7 +113,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 			*maxRows = 64
 		}
 		cfg := eval.SampleConfig{K: *k, MaxNewTokens: *maxNew, Temperature: *temperature, TopP: *topP, TopK: *topK, Seed: *seed, MaxRows: *maxRows, System: *system}
-		mo := modelEval{model: *modelDir, data: *dataPath, task: *task, template: *template, limit: *limit, out: *out,
+		mo := modelEval{chunk: *chunk, model: *modelDir, data: *dataPath, task: *task, template: *template, limit: *limit, out: *out,
 			mapping: data.Mapping{Prompt: *promptField, Answer: *answerField, ID: *idField}, backend: *backendFlag, dtype: *dtype}
 		if rep, err = mo.run(cfg, opts); err != nil {
 			return err
@@ -132,7 +133,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 // modelEval holds the settings of `r1go eval --model` besides sampling and statistics.
 type modelEval struct {
 	model, data, task, template string
-	limit                       int
+	limit, chunk                int
 	out                         string
 	mapping                     data.Mapping
 	backend, dtype              string
@@ -155,6 +156,9 @@ func (m modelEval) run(cfg eval.SampleConfig, opts eval.Options) (*eval.Report, 
 	}
 	if m.limit < 0 {
 		return nil, fmt.Errorf("--limit: want N ≥ 0, got %d", m.limit)
+	}
+	if m.chunk < 1 {
+		return nil, fmt.Errorf("--problems-per-chunk: want N ≥ 1, got %d", m.chunk)
 	}
 	compute, err := modelComputeDType(m.dtype, onCPU(m.backend))
 	if err != nil {
@@ -230,19 +234,20 @@ func (m modelEval) run(cfg eval.SampleConfig, opts eval.Options) (*eval.Report, 
 		len(exs), problemSource(m), cfg.K, prompts.MaxNewTokens, cfg.Temperature, cfg.TopP, cfg.Template.Name(), verifier)
 	bar := progress.New(os.Stderr, "eval", 0, len(exs)*cfg.K*prompts.MaxNewTokens, progress.Options{Unit: "tok"})
 	start, total := time.Now(), 0
-	ss, err := prompts.Sample(generate.NewEngine(b, params, compute), func(n int) {
+	key := fmt.Sprintf("model %s\nbackend %s\ndtype %s", absPath(m.model), backend.Describe(b), compute)
+	ss, resumed, err := prompts.SampleToFile(generate.NewEngine(b, params, compute), filepath.Join(m.out, "samples.jsonl"), key, m.chunk, func(n int) {
 		total += n
 		bar.Add(n)
 	})
+	if resumed > 0 {
+		fmt.Fprintf(os.Stderr, "r1go eval: resumed after %d problems saved by an earlier run\n", resumed)
+	}
 	if err != nil {
 		return nil, err
 	}
 	bar.Finish()
 	secs := time.Since(start).Seconds()
-	fmt.Fprintf(os.Stderr, "r1go eval: %d responses, %d tokens in %.1fs (%.0f tokens/s)\n", len(ss), total, secs, float64(total)/max(secs, 1e-9))
-	if err := eval.WriteSamples(filepath.Join(m.out, "samples.jsonl"), ss); err != nil {
-		return nil, err
-	}
+	fmt.Fprintf(os.Stderr, "r1go eval: %d responses, %d new tokens in %.1fs (%.0f tokens/s)\n", len(ss), total, secs, float64(total)/max(secs, 1e-9))
 	settings := map[string]any{"model": m.model, "data": m.data, "task": m.task, "verifier": verifier, "limit": m.limit, "problems": len(exs),
 		"k": cfg.K, "temperature": cfg.Temperature, "top_p": cfg.TopP, "top_k": cfg.TopK, "max_new_tokens": prompts.MaxNewTokens,
 		"seed": cfg.Seed, "template": cfg.Template.Name(), "system": cfg.System, "backend": backend.Describe(b), "dtype": compute.String(),
@@ -275,6 +280,14 @@ func (m modelEval) run(cfg eval.SampleConfig, opts eval.Options) (*eval.Report, 
 	}
 	fmt.Fprintf(os.Stderr, "r1go eval: wrote %s/{samples.jsonl, eval.json, results.jsonl, summary.json, summary.md}\n", m.out)
 	return rep, nil
+}
+
+// absPath returns p made absolute when possible.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }
 
 // problemSource names where the problems came from, for messages.
