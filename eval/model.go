@@ -32,10 +32,11 @@ type SampleConfig struct {
 	TopK         int     // 0 disables
 	Seed         uint64  // same seed, prompts and backend → same responses
 	MaxRows      int     // sequences decoded together; 0: the engine's default
-	// Template renders each question as the prompt text; nil means tokenizer "none"
-	// (the question as is). A template that opens the response with "<think>"
-	// (tokenizer.ThinkPrefix) has that text put back in front of every completion, so
-	// the verifier sees the whole reasoning.
+	// Template renders each question as the prompt text: a chat template or a
+	// TextTemplate; nil means tokenizer "none" (the question as is). When the prompt
+	// opens the response with "<think>" (tokenizer.ThinkPrefix, or a text template
+	// ending with it), that text is put back in front of every completion, so the
+	// verifier sees the whole reasoning.
 	Template tokenizer.Template
 	System   string // optional system message before each question
 }
@@ -71,6 +72,35 @@ func (c SampleConfig) Validate() error {
 	return errors.Join(errs...)
 }
 
+// TextTemplate is a prompt template given as text, as GRPO's template setting accepts
+// it: {prompt} (or {{.Prompt}}) is replaced by the question.
+type TextTemplate string
+
+// Name returns "text".
+func (TextTemplate) Name() string { return "text" }
+
+// Render returns the text with the last user message put in place of {prompt}.
+func (t TextTemplate) Render(msgs []tokenizer.Message, addGenerationPrompt bool) string {
+	q := ""
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Role == "user" {
+			q = msgs[i].Content
+			break
+		}
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(string(t), "{{.Prompt}}", q), "{prompt}", q)
+}
+
+// openThink returns the end of a rendered prompt from a final opening "<think>" on
+// ("<think>\n"), or "" when the prompt does not end by opening one.
+func openThink(prompt string) string {
+	t := strings.TrimRight(prompt, " \t\r\n")
+	if !strings.HasSuffix(t, "<think>") {
+		return ""
+	}
+	return prompt[len(t)-len("<think>"):]
+}
+
 // Prompts are an evaluation's problems encoded for a model, checked against its context.
 type Prompts struct {
 	Examples     []data.Example
@@ -99,6 +129,9 @@ func EncodePrompts(tok *tokenizer.Tokenizer, exs []data.Example, cfg SampleConfi
 	if tmpl == nil {
 		tmpl, _ = tokenizer.TemplateByName("none")
 	}
+	if _, ok := tmpl.(TextTemplate); ok && cfg.System != "" {
+		return nil, errors.New("system prompt: a text template has no place for one; use a chat template")
+	}
 	p := &Prompts{Examples: exs, IDs: make([][]int32, len(exs)), Think: tokenizer.ThinkPrefix(tmpl), cfg: cfg, eos: tok.EOS(),
 		decode: func(ids []int32) string { return tok.Decode(ids, true) }}
 	bos, hasBOS := tok.BOS()
@@ -113,6 +146,9 @@ func EncodePrompts(tok *tokenizer.Tokenizer, exs []data.Example, cfg SampleConfi
 			msgs = append(msgs, tokenizer.Message{Role: "system", Content: cfg.System})
 		}
 		text := tmpl.Render(append(msgs, tokenizer.Message{Role: "user", Content: ex.Prompt}), true)
+		if i == 0 && p.Think == "" {
+			p.Think = openThink(text)
+		}
 		var ids []int32
 		if hasBOS && tok.AddBOS() && (bosText == "" || !strings.HasPrefix(text, bosText)) {
 			ids = append(ids, bos)

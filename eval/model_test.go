@@ -60,6 +60,13 @@ func TestEncodePrompts(t *testing.T) {
 		{"budget past the context names the longest problem", func() SampleConfig { c := plain; c.MaxNewTokens = 207; return c }(), 256, 0, "", 0, `problem "long"`},
 		{"no room at all", plain, 50, 0, "", 0, `problem "long"`},
 		{"r1zero opens <think>", zero, 1024, 1024 - zeroLen(exs[1].Prompt), "<think>\n", zeroLen("1+1"), ""},
+		{"text template opening <think>", withTemplate(plain, TextTemplate("Q: {prompt}\nA: <think>\n")), 256, 256 - len("Q: \nA: <think>\n") - 50 + 6, "<think>\n", len("Q: 1+1\nA: ") + 2, ""},
+		{"text template without <think>", withTemplate(plain, TextTemplate("Q: {{.Prompt}} =")), 256, 256 - len("Q:  =") - 50, "", len("Q: 1+1 ="), ""},
+		{"text template with a system prompt", func() SampleConfig {
+			c := withTemplate(plain, TextTemplate("{prompt}"))
+			c.System = "be brief"
+			return c
+		}(), 256, 0, "", 0, "system prompt"},
 		{"k zero", func() SampleConfig { c := plain; c.K = 0; return c }(), 256, 0, "", 0, "k = 0"},
 		{"top-p zero", func() SampleConfig { c := plain; c.TopP = 0; return c }(), 256, 0, "", 0, "top_p"},
 		{"negative budget", func() SampleConfig { c := plain; c.MaxNewTokens = -1; return c }(), 256, 0, "", 0, "max_new_tokens"},
@@ -239,4 +246,9 @@ func TestSampleToFileResumes(t *testing.T) {
 	if _, resumed, err := p.SampleToFile(engine, other, "another model", 2, nil); err != nil || resumed != 0 {
 		t.Errorf("run with another key: resumed %d, %v; want a fresh start", resumed, err)
 	}
+}
+
+func withTemplate(c SampleConfig, t tokenizer.Template) SampleConfig {
+	c.Template = t
+	return c
 }

@@ -67,7 +67,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	maxNew := fs.Int("max-new-tokens", 0, fmt.Sprintf("maximum tokens per response; 0: %d, or less when the model's context is shorter. DeepSeek-R1 used 32768 (lower --max-rows so that the KV cache fits)", eval.DefaultMaxNewTokens))
 	seed := fs.Uint64("seed", r1.Seed, "random seed of the sampling (with --model: the same seed, problems and backend give the same responses) and of the bootstrap resampling of the pass@1 interval")
 	template := fs.String("template", "auto", "chat template of the prompts: auto (r1 when the tokenizer has the DeepSeek-R1 markers, chatml when it has <|im_start|>, else none), "+
-		strings.Join(templateChoices(), ", ")+"; use the template the model was trained with")
+		strings.Join(templateChoices(), ", ")+", or a text holding {prompt} where the question goes (as r1go grpo's template setting); use the template the model was trained with")
 	system := fs.String("system", "", "system prompt put before each question (none by default)")
 	chunk := fs.Int("problems-per-chunk", 64, "with --model: problems sampled together and saved before the next ones (OUT/samples.jsonl.partial): the same command started again after a crash resumes after the last saved chunk")
 	maxRows := fs.Int("max-rows", 0, "sequences decoded together (problems × k per wave); 0: 256 on GPUs, 64 on the CPU")
@@ -206,7 +206,9 @@ func (m modelEval) run(cfg eval.SampleConfig, opts eval.Options) (*eval.Report, 
 	if tmplName == "auto" {
 		tmplName = sft.AutoTemplate(tok)
 	}
-	if cfg.Template, err = templateByName(tmplName); err != nil {
+	if strings.Contains(tmplName, "{prompt}") || strings.Contains(tmplName, "{{.Prompt}}") {
+		cfg.Template = eval.TextTemplate(tmplName)
+	} else if cfg.Template, err = templateByName(tmplName); err != nil {
 		return nil, err
 	}
 	mc, err := model.LoadConfig(filepath.Join(m.model, "config.json"))

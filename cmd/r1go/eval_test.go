@@ -205,3 +205,49 @@ func readJSON(t *testing.T, path string, v any) {
 		t.Fatalf("%s: %v", path, err)
 	}
 }
+
+// TestEvalModelData evaluates the tiny model on a MATH-500-layout file: the layout is
+// detected, problem ids come from unique_id, --limit cuts the file and --group-by
+// breaks the summary down by level.
+func TestEvalModelData(t *testing.T) {
+	t.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
+	dir := t.TempDir()
+	modelDir := filepath.Join(dir, "model")
+	if err := os.MkdirAll(modelDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := tiny.WriteModel(modelDir, 2); err != nil {
+		t.Fatal(err)
+	}
+	dataPath := filepath.Join(dir, "math500.jsonl")
+	if err := os.WriteFile(dataPath, []byte(`{"problem":"What is 1+1?","answer":"2","unique_id":"test/a/1.json","level":1,"subject":"Algebra"}
+{"problem":"What is $\\frac{1}{2}$ of 4?","answer":"2","unique_id":"test/b/2.json","level":2,"subject":"Prealgebra"}
+{"problem":"Compute 3*3.","answer":"9","unique_id":"test/c/3.json","level":2,"subject":"Algebra"}
+{"problem":"Not evaluated.","answer":"0","unique_id":"test/d/4.json","level":5,"subject":"Algebra"}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "eval")
+	if err := runEvalArgs("--model", modelDir, "--data", dataPath, "--limit", "3", "--k", "2", "--max-new-tokens", "3",
+		"--group-by", "level", "--backend", "cpu", "--out", out); err != nil {
+		t.Fatal(err)
+	}
+	var sum map[string]any
+	readJSON(t, filepath.Join(out, "summary.json"), &sum)
+	if sum["problems"] != 3.0 || sum["samples"] != 6.0 || sum["task"] != "math" {
+		t.Errorf("summary: %v; want 3 problems, 6 samples, task math", sum)
+	}
+	byLevel, ok := sum["by_level"].(map[string]any)
+	if !ok || len(byLevel) != 2 || byLevel["1"] == nil || byLevel["2"] == nil {
+		t.Errorf("by_level = %v, want levels 1 and 2", sum["by_level"])
+	}
+	results := readFile(t, filepath.Join(out, "results.jsonl"))
+	for _, id := range []string{"test/a/1.json", "test/b/2.json", "test/c/3.json"} {
+		if !strings.Contains(results, `"id":"`+id+`"`) {
+			t.Errorf("results.jsonl lacks problem %s:\n%s", id, results)
+		}
+	}
+	if strings.Contains(results, "test/d/4.json") {
+		t.Error("--limit 3 evaluated the fourth problem")
+	}
+}
