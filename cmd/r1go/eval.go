@@ -93,8 +93,16 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	case *samples != "" && *modelDir != "":
 		return errors.New("give --model (sample and score) or --samples (score only), not both")
 	case *samples != "":
-		if *dataPath != "" {
-			return errors.New("--data is for --model; --samples files carry their gold answers")
+		var modelOnly []string
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "samples", "task", "pass-k", "out", "ci-level", "bootstrap", "seed", "group-by":
+			default:
+				modelOnly = append(modelOnly, "--"+f.Name)
+			}
+		})
+		if len(modelOnly) > 0 {
+			return fmt.Errorf("%s: only with --model (--samples scores responses already generated, and its file carries the gold answers)", strings.Join(modelOnly, ", "))
 		}
 		verifier := *task
 		if verifier == "" {

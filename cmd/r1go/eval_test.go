@@ -175,18 +175,25 @@ func TestEvalModelBadInput(t *testing.T) {
 			}
 		})
 	}
-	for _, args := range [][]string{
-		{"--task", "copy-digit", "--backend", "cpu"},               // --model without --out
-		{"--samples", "s.jsonl", "--model", missing, "--out", out}, // both modes
-		{"--samples", "s.jsonl", "--data", "d.jsonl"},              // --data without a model
-		{"--k", "4"}, // neither mode
+	samples := filepath.Join("..", "..", "eval", "testdata", "samples_math.jsonl") // a valid samples file
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--model", missing, "--task", "copy-digit", "--backend", "cpu"}, "--out is required"},
+		{[]string{"--samples", samples, "--model", missing, "--out", out}, "not both"},
+		{[]string{"--samples", samples, "--data", "d.jsonl"}, "--data: only with --model"},
+		{[]string{"--samples", samples, "--k", "4", "--temperature", "1"}, "--k, --temperature: only with --model"},
+		{[]string{"--k", "4"}, "give --model DIR"},
 	} {
-		if len(args) > 0 && args[0] == "--task" {
-			args = append([]string{"--model", missing}, args...)
+		err := runEvalArgs(tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("r1go eval %s: error %v, want one containing %q", strings.Join(tc.args, " "), err, tc.want)
 		}
-		if err := runEvalArgs(args...); err == nil {
-			t.Errorf("r1go eval %s: no error", strings.Join(args, " "))
-		}
+	}
+	// The same samples file without the model-only flags is scored.
+	if err := runEvalArgs("--samples", samples); err != nil {
+		t.Errorf("r1go eval --samples %s: %v", samples, err)
 	}
 }
 
