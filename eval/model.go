@@ -14,6 +14,7 @@ import (
 
 	"github.com/r1go/r1go/data"
 	"github.com/r1go/r1go/generate"
+	"github.com/r1go/r1go/model"
 	"github.com/r1go/r1go/tokenizer"
 )
 
@@ -115,10 +116,11 @@ type Prompts struct {
 // EncodePrompts renders each example's question with cfg.Template (after cfg.System
 // when set), encodes it with tok (a BOS token first when the tokenizer adds one and the
 // template did not write it) and checks that prompt plus response fit in context
-// tokens (the model's max_position_embeddings). It needs no weights, so bad settings
-// and overlong prompts fail before they are loaded. An error names the first example
-// that does not fit.
-func EncodePrompts(tok *tokenizer.Tokenizer, exs []data.Example, cfg SampleConfig, context int) (*Prompts, error) {
+// tokens (the model's max_position_embeddings) and that every token id is in the
+// model's vocabulary. It needs the model's config but not its weights, so bad settings,
+// a mismatched tokenizer and overlong prompts fail before the weights are loaded. An
+// error names the example concerned.
+func EncodePrompts(tok *tokenizer.Tokenizer, exs []data.Example, cfg SampleConfig, mc *model.Config) (*Prompts, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -154,10 +156,16 @@ func EncodePrompts(tok *tokenizer.Tokenizer, exs []data.Example, cfg SampleConfi
 			ids = append(ids, bos)
 		}
 		p.IDs[i] = tok.AppendEncode(ids, text)
+		for _, id := range p.IDs[i] {
+			if id < 0 || int(id) >= mc.VocabSize {
+				return nil, fmt.Errorf("problem %q: token id %d is outside the model's vocabulary of %d (is the tokenizer the model's?)", ex.ID, id, mc.VocabSize)
+			}
+		}
 		if len(p.IDs[i]) > longest {
 			longest, longestID = len(p.IDs[i]), ex.ID
 		}
 	}
+	context := mc.MaxPositionEmbeddings
 	room := context - longest
 	if room < 1 {
 		return nil, fmt.Errorf("problem %q: its prompt is %d tokens, which leaves no room for a response in the model's context of %d tokens", longestID, longest, context)

@@ -71,9 +71,12 @@ func TestEncodePrompts(t *testing.T) {
 		{"top-p zero", func() SampleConfig { c := plain; c.TopP = 0; return c }(), 256, 0, "", 0, "top_p"},
 		{"negative budget", func() SampleConfig { c := plain; c.MaxNewTokens = -1; return c }(), 256, 0, "", 0, "max_new_tokens"},
 	}
+	if _, err := EncodePrompts(tok, exs, plain, &model.Config{MaxPositionEmbeddings: 256, VocabSize: 64}); err == nil || !strings.Contains(err.Error(), `problem "long": token id 120 is outside`) {
+		t.Errorf("a tokenizer larger than the model's vocabulary: error %v", err)
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := EncodePrompts(tok, exs, tc.cfg, tc.context)
+			p, err := EncodePrompts(tok, exs, tc.cfg, &model.Config{MaxPositionEmbeddings: tc.context, VocabSize: 264})
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
@@ -146,7 +149,7 @@ func equalJSON(a, b any) bool {
 
 // tinyEngine returns the embedded tiny model's tokenizer and a generation engine for it
 // on the pure Go backend.
-func tinyEngine(t *testing.T) (*tokenizer.Tokenizer, *generate.Engine, int) {
+func tinyEngine(t *testing.T) (*tokenizer.Tokenizer, *generate.Engine, *model.Config) {
 	t.Helper()
 	t.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
 	dir := t.TempDir()
@@ -165,7 +168,7 @@ func tinyEngine(t *testing.T) (*tokenizer.Tokenizer, *generate.Engine, int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tok, generate.NewEngine(b, params, dtypes.Float32), params.Config.MaxPositionEmbeddings
+	return tok, generate.NewEngine(b, params, dtypes.Float32), params.Config
 }
 
 // TestSampleToFileResumes checks the crash-safe sampler: a run stopped after its first
@@ -173,11 +176,11 @@ func tinyEngine(t *testing.T) (*tokenizer.Tokenizer, *generate.Engine, int) {
 // writes the same file as an uninterrupted run; a single chunk equals Sample; another
 // key starts over.
 func TestSampleToFileResumes(t *testing.T) {
-	tok, engine, context := tinyEngine(t)
+	tok, engine, mc := tinyEngine(t)
 	exs := data.NewArith(1).Test(5)
 	cfg := R1Sampling()
 	cfg.K, cfg.MaxNewTokens, cfg.Temperature = 3, 5, 1
-	p, err := EncodePrompts(tok, exs, cfg, context)
+	p, err := EncodePrompts(tok, exs, cfg, mc)
 	if err != nil {
 		t.Fatal(err)
 	}

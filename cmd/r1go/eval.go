@@ -223,7 +223,7 @@ func (m modelEval) run(cfg eval.SampleConfig, opts eval.Options) (*eval.Report, 
 	if err != nil {
 		return nil, err
 	}
-	prompts, err := eval.EncodePrompts(tok, exs, cfg, mc.MaxPositionEmbeddings)
+	prompts, err := eval.EncodePrompts(tok, exs, cfg, mc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", problemSource(m), err)
 	}
