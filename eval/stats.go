@@ -6,7 +6,10 @@
 // for pass@1. It writes per-problem results (JSONL), summary.json and a Markdown table.
 //
 // The flow is: []Sample (from any generator, or a samples file via LoadSamples) →
-// Score (a reward.Func verifies each sample) → Evaluate → Report.
+// Score (a reward.Func verifies each sample) → Evaluate → Report. To evaluate a model,
+// EncodePrompts renders and checks the problems (R1Sampling is the R1 protocol: 16
+// responses at temperature 0.6, top-p 0.95) and Prompts.Sample or the crash-safe
+// Prompts.SampleToFile draw the samples with the generation engine.
 //
 // Conventions, chosen and fixed here:
 //   - A problem is the set of samples sharing an ID, in order of first appearance.
