@@ -651,15 +651,18 @@ func FormatRewards(rs []RewardSpec) string {
 }
 
 // TinyConfig is DefaultConfig scaled to r1go's embedded tiny model (internal/tiny, 2 layers,
-// byte-level tokenizer) learning the copy-digit task on a laptop CPU in a few minutes: 8
-// prompts × 8 samples of at most 3 tokens per step, no template, a large constant learning
-// rate, no reference model, the integer reward alone, 40 steps, a checkpoint every 20.
+// byte-level tokenizer, random initialisation) learning the copy-digit task on a laptop CPU in
+// about a minute: 8 prompts × 16 samples of one token per step (the answer is one digit), no
+// template, no reference model, the integer reward alone (accuracy), lr 2e-3, 60 steps, a
+// checkpoint every 20. Measured (2-core VM): accuracy 0.01 at the start, about 0.6 after 60
+// steps. A larger learning rate collapses the policy onto one digit (every group then has
+// equal rewards and no signal) before it learns to copy.
 func TinyConfig() Config {
 	c := DefaultConfig()
 	c.Task, c.Template, c.Out = "copy-digit", "none", "runs/tiny-grpo"
-	c.Steps, c.PromptsPerStep, c.NumGenerations, c.MiniBatch = 40, 8, 8, 0
-	c.MaxPromptTokens, c.MaxCompletionTokens = 64, 3
-	c.LR, c.Beta, c.SaveEvery, c.LogSamples = 1e-2, 0, 20, 1
-	c.Rewards = []RewardSpec{{Name: "integer", Weight: 1}} // accuracy alone: the signal users watch
+	c.Steps, c.PromptsPerStep, c.NumGenerations, c.MiniBatch = 60, 8, 16, 0
+	c.MaxPromptTokens, c.MaxCompletionTokens = 64, 1
+	c.LR, c.Beta, c.SaveEvery, c.LogSamples = 2e-3, 0, 20, 1
+	c.Rewards = []RewardSpec{{Name: "integer", Weight: 1}}
 	return c
 }

@@ -22,28 +22,28 @@ func tinyModelDir(t testing.TB, seed uint64) string {
 
 func TestRewardRisesOnToyTask(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains for 30 steps")
+		t.Skip("trains for 60 steps")
 	}
 	b, err := r1backend.New("cpu")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := TinyConfig()
-	cfg.Model, cfg.Out, cfg.Steps, cfg.SaveEvery = tinyModelDir(t, 1), t.TempDir(), 30, 0
+	cfg.Model, cfg.Out, cfg.SaveEvery = tinyModelDir(t, 1), t.TempDir(), 0
 	tr, err := NewTrainer(cfg, b, dtypes.Float32, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var rewards []float64
 	tr.OnStep = func(step int, m map[string]any) {
-		rewards = append(rewards, m["reward_mean"].(float64))
+		rewards = append(rewards, m["accuracy"].(float64)) // the integer reward alone: reward = accuracy
 	}
 	if err := tr.Run(); err != nil {
 		t.Fatal(err)
 	}
 	first, last := avg(rewards[:10]), avg(rewards[len(rewards)-10:])
 	t.Logf("mean reward: first 10 steps %.3f, last 10 steps %.3f (%v)", first, last, rewards)
-	if last < first+0.05 || last < 2*first {
+	if last < first+0.2 {
 		t.Errorf("reward did not rise: first 10 steps %.3f, last 10 %.3f", first, last)
 	}
 }
