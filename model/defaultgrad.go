@@ -1,6 +1,8 @@
 package model
 
 import (
+	"weak"
+
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 )
 
@@ -12,13 +14,10 @@ import (
 //
 // Call it after building the forward pass and before graph.Gradient.
 func UseDefaultGradients(g *Graph) int {
-	n := 0
-	dotRegistry.Range(func(k, _ any) bool {
-		if k.(dotKey).g == g {
-			dotRegistry.Delete(k)
-			n++
-		}
-		return true
-	})
+	dotMu.Lock()
+	defer dotMu.Unlock()
+	k := weak.Make(g)
+	n := len(dotRegistry[k])
+	delete(dotRegistry, k)
 	return n
 }

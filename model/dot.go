@@ -1,8 +1,10 @@
 package model
 
 import (
+	"runtime"
 	"slices"
 	"sync"
+	"weak"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -18,22 +20,44 @@ type dotAxes struct {
 	lhsContract, lhsBatch, rhsContract, rhsBatch []int
 }
 
-type dotKey struct {
-	g  *Graph
-	id NodeId
-}
-
+// dotRegistry holds the axes of the products of each live graph: keyed by a weak pointer, so a
+// graph that is no longer used is collected and its entry removed.
 var (
-	dotRegistry    sync.Map // dotKey -> dotAxes
+	dotMu          sync.Mutex
+	dotRegistry    = map[weak.Pointer[Graph]]map[NodeId]dotAxes{}
 	installVJPOnce sync.Once
 )
+
+func recordDot(g *Graph, id NodeId, ax dotAxes) {
+	dotMu.Lock()
+	defer dotMu.Unlock()
+	k := weak.Make(g)
+	m := dotRegistry[k]
+	if m == nil {
+		m = map[NodeId]dotAxes{}
+		dotRegistry[k] = m
+		runtime.AddCleanup(g, func(k weak.Pointer[Graph]) {
+			dotMu.Lock()
+			delete(dotRegistry, k)
+			dotMu.Unlock()
+		}, k)
+	}
+	m[id] = ax
+}
+
+func lookupDot(g *Graph, id NodeId) (dotAxes, bool) {
+	dotMu.Lock()
+	defer dotMu.Unlock()
+	ax, ok := dotRegistry[weak.Make(g)][id]
+	return ax, ok
+}
 
 // Product is graph.DotGeneral whose gradient is computed with products. Output axes, as DotGeneral:
 // batch axes, then lhs free axes, then rhs free axes.
 func Product(lhs *Node, lhsContract, lhsBatch []int, rhs *Node, rhsContract, rhsBatch []int) *Node {
 	InstallFastGradients()
 	y := DotGeneral(lhs, lhsContract, lhsBatch, rhs, rhsContract, rhsBatch)
-	dotRegistry.Store(dotKey{y.Graph(), y.Id()}, dotAxes{
+	recordDot(y.Graph(), y.Id(), dotAxes{
 		normAxes(lhsContract, lhs.Rank()), normAxes(lhsBatch, lhs.Rank()),
 		normAxes(rhsContract, rhs.Rank()), normAxes(rhsBatch, rhs.Rank())})
 	return y
@@ -66,11 +90,11 @@ func InstallFastGradients() {
 	installVJPOnce.Do(func() {
 		orig := VJPRegistration[NodeTypeDotGeneral]
 		VJPRegistration[NodeTypeDotGeneral] = func(node *Node, v []*Node, s shapes.Shape) []*Node {
-			ax, ok := dotRegistry.Load(dotKey{node.Graph(), node.Id()})
+			ax, ok := lookupDot(node.Graph(), node.Id())
 			if !ok {
 				return orig(node, v, s)
 			}
-			return dotVJP(node, v[0], ax.(dotAxes))
+			return dotVJP(node, v[0], ax)
 		}
 	})
 }

@@ -16,8 +16,8 @@ import (
 // command is one r1go subcommand.
 type command struct {
 	name    string
-	summary string                          // one line for `r1go help`
-	usage   string                          // argument synopsis, e.g. "--model DIR --input FILE"
+	summary string                                      // one line for `r1go help`
+	usage   string                                      // argument synopsis, e.g. "--model DIR --input FILE"
 	run     func(fs *flag.FlagSet, args []string) error // parses its own flags from args with fs
 }
 
