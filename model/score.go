@@ -116,15 +116,16 @@ func (s *Scorer) graph(in []*Node) *Node {
 	return w.TokenLogProbs(hidden, targets)
 }
 
-// BucketLength rounds a sequence length up to the next bucket: powers of two from 16, then
-// multiples of 1024 (so that one compiled program serves many lengths), capped at limit.
+// BucketLength rounds a sequence length up to the next bucket: powers of two from 16 to 512,
+// then multiples of 256 (so that one compiled program serves many lengths while long
+// sequences waste at most 255 padding positions), capped at limit.
 func BucketLength(n, limit int) int {
 	b := 16
-	for b < n && b < 1024 {
+	for b < n && b < 512 {
 		b *= 2
 	}
-	if n > 1024 {
-		b = (n + 1023) / 1024 * 1024
+	if n > 512 {
+		b = (n + 255) / 256 * 256
 	}
 	return min(b, max(limit, n))
 }
