@@ -8,6 +8,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/r1go/r1go/internal/guard"
 	"github.com/r1go/r1go/model"
@@ -113,6 +114,15 @@ func (e *Engine) Generate(prompts [][]int32, opts Options, progress Progress) ([
 	return results, nil
 }
 
+// syncEvery is how many tokens the device decodes between two reads of the host: 1 on the
+// pure Go backend (it computes synchronously anyway), 8 on XLA.
+func (e *Engine) syncEvery() int {
+	if !e.hasDUS {
+		return 1
+	}
+	return 8
+}
+
 // convertWeights makes the Compute-dtype copy of the weights that decoding reads: bf16
 // weights are half the bytes of the f32 masters, and decoding is bound by reading them.
 func (e *Engine) convertWeights() {
@@ -204,8 +214,7 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 	for _, s := range o.StopStrings {
 		maxStop = max(maxStop, len(s))
 	}
-	record := func(next *tensors.Tensor) (produced int) {
-		ids := next.Value().([]int32)
+	record := func(ids []int32) (produced int) {
 		for dr, ri := range active {
 			if ri < 0 || rows[ri].done {
 				continue
@@ -224,12 +233,22 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		}
 		return produced
 	}
-	n := record(next)
+	n := record(next.Value().([]int32))
 	if progress != nil {
 		progress(n)
 	}
+	// Decode K tokens between looks from the host: each call writes its token into column j of
+	// hist [R, K] on the device, and the host reads hist once per K calls, so the device never
+	// waits for the host in between. Rows that finish inside a block run on to its end (their
+	// extra tokens are dropped); compaction happens between blocks.
 	dec := e.decodeExec(mode)
-	for step := 1; step < o.MaxNewTokens; step++ {
+	K := o.SyncEvery
+	if K == 0 {
+		K = e.syncEvery()
+	}
+	padT := tensors.FromFlatDataAndDimensions(pad, len(pad))
+	hist := tensors.FromShape(shapes.Make(dtypes.Int32, len(active), K))
+	for step := 1; step < o.MaxNewTokens; {
 		live := 0
 		for _, ri := range active {
 			if ri >= 0 && !rows[ri].done {
@@ -241,21 +260,35 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		}
 		if nb := model.BucketBatch(live); !o.NoCompaction && nb < len(active) {
 			cache, next, pad, active = e.compactRows(cache, next, rows, active, pad, nb)
+			padT = tensors.FromFlatDataAndDimensions(pad, len(pad))
+			hist = tensors.FromShape(shapes.Make(dtypes.Int32, len(active), K))
 		}
-		args := append([]any{}, params...)
-		for _, t := range cache {
-			buf, err := DonateTensorBuffer(t, e.Backend, 0)
-			if err != nil {
-				panic(err)
+		block := min(K, o.MaxNewTokens-step)
+		for j := range block {
+			args := append([]any{}, params...)
+			for _, t := range append(cache, hist) {
+				buf, err := DonateTensorBuffer(t, e.Backend, 0)
+				if err != nil {
+					panic(err)
+				}
+				args = append(args, buf)
 			}
-			args = append(args, buf)
+			args = append(args, next, padT, tensors.FromScalar(int32(Tp+step-1)), slotsT, rng, temp, topP, topK, tensors.FromScalar(int32(j)))
+			out := dec.MustExec(args...)
+			cache, next, rng, hist = out[:nc], out[nc], out[nc+1], out[nc+2]
+			step++
 		}
-		args = append(args, next, tensors.FromFlatDataAndDimensions(pad, len(pad)), tensors.FromScalar(int32(Tp+step-1)), slotsT, rng, temp, topP, topK)
-		out := dec.MustExec(args...)
-		cache, next, rng = out[:nc], out[nc], out[nc+1]
-		n := record(next)
+		h := hist.Value().([][]int32) // [R][K]
+		col := make([]int32, len(h))
+		produced := 0
+		for j := range block {
+			for r := range h {
+				col[r] = h[r][j]
+			}
+			produced += record(col)
+		}
 		if progress != nil {
-			progress(n)
+			progress(produced)
 		}
 	}
 	for _, t := range cache {

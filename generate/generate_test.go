@@ -82,8 +82,12 @@ func TestGreedyCacheMatchesRecompute(t *testing.T) {
 	// An EOS that some rows hit early: they stop there, and compaction leaves the others intact.
 	eos := got[0].IDs[3]
 	o.EOS = []int32{eos}
-	for _, compaction := range []bool{true, false} {
-		o.NoCompaction = !compaction
+	for _, c := range []struct {
+		compaction bool
+		sync       int
+	}{{true, 1}, {false, 1}, {true, 3}, {false, 4}} {
+		compaction := c.compaction
+		o.NoCompaction, o.SyncEvery = !compaction, c.sync
 		res, err := e.Generate(prompts, o, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -95,7 +99,7 @@ func TestGreedyCacheMatchesRecompute(t *testing.T) {
 				reason = FinishStop
 			}
 			if !slices.Equal(r.IDs, want) || r.FinishReason != reason {
-				t.Errorf("compaction=%v prompt %d: got %v (%s), want %v (%s)", compaction, r.Prompt, r.IDs, r.FinishReason, want, reason)
+				t.Errorf("compaction=%v sync every %d, prompt %d: got %v (%s), want %v (%s)", compaction, c.sync, r.Prompt, r.IDs, r.FinishReason, want, reason)
 			}
 		}
 	}

@@ -25,6 +25,9 @@ type Options struct {
 	MaxRows int
 	// NoCompaction keeps finished rows in the batch (for tests of compaction itself).
 	NoCompaction bool
+	// SyncEvery is how many tokens the device decodes between two reads by the host; 0 means
+	// 8 on XLA and 1 on the pure Go backend.
+	SyncEvery int
 }
 
 // DefaultOptions are the R1 rollout settings: temperature 1, no top-p/top-k, one sample.
@@ -46,6 +49,9 @@ func (o Options) Validate() error {
 	}
 	if !(o.TopP > 0 && o.TopP <= 1) {
 		errs = append(errs, fmt.Errorf("top_p = %v: must be in (0, 1]", o.TopP))
+	}
+	if o.SyncEvery < 0 {
+		errs = append(errs, fmt.Errorf("sync_every = %d: must be ≥ 0 (0 chooses)", o.SyncEvery))
 	}
 	if o.TopK < 0 {
 		errs = append(errs, fmt.Errorf("top_k = %d: must be ≥ 0 (0 disables)", o.TopK))

@@ -52,8 +52,10 @@ func (e *Engine) prefillExec(mode Mode) *Exec {
 	return ex
 }
 
-// decodeExec: params..., caches..., tokens [R], pad [R], slot (scalar), slots [S], rng,
-// temperature, topP, topK → caches, next token [R], rng. The caches are donated by the caller.
+// decodeExec: params..., caches..., hist [R, K], tokens [R], pad [R], slot (scalar), slots [S],
+// rng, temperature, topP, topK, col (scalar) → caches, next token [R], rng, hist with the next
+// token written into column col. The caches and hist are donated by the caller and updated in
+// place on XLA.
 func (e *Engine) decodeExec(mode Mode) *Exec {
 	if ex := e.decode[mode]; ex != nil {
 		return ex
@@ -61,13 +63,14 @@ func (e *Engine) decodeExec(mode Mode) *Exec {
 	c := e.Params.Config
 	np, nc := len(e.Params.Tensors), 2*c.NumHiddenLayers
 	ex := MustNewExec(e.Backend, func(in []*Node) []*Node {
-		caches := in[np : np+nc]
+		caches, hist := in[np:np+nc], in[np+nc]
 		for i, c := range caches {
 			donate.Alias(c, i) // the updated cache i is output i: updated in place on XLA
 		}
-		rest := in[np+nc:]
+		donate.Alias(hist, nc+2)
+		rest := in[np+nc+1:]
 		tokens, pad, slot, slots := rest[0], rest[1], rest[2], rest[3]
-		rng, temp, topP, topK := rest[4], rest[5], rest[6], rest[7]
+		rng, temp, topP, topK, col := rest[4], rest[5], rest[6], rest[7], rest[8]
 		w := model.Bind(c, in[:np], e.Compute)
 		positions := Sub(slot, pad)                                  // [R]
 		sl := InsertAxes(slots, 0)                                   // [1, S]
@@ -83,7 +86,7 @@ func (e *Engine) decodeExec(mode Mode) *Exec {
 		for _, l := range newKV {
 			out = append(out, l.K, l.V)
 		}
-		return append(out, next, rng)
+		return append(out, next, rng, e.writeColumn(hist, next, col))
 	})
 	ex.SetMaxCache(128)
 	e.decode[mode] = ex
@@ -101,6 +104,15 @@ func (e *Engine) updateFn(slots *Node) func(cache, x, slot *Node) *Node {
 		at := Reshape(Equal(slots, slot), 1, 1, slots.Shape().Dimensions[0], 1)
 		return Where(BroadcastToShape(at, cache.Shape()), BroadcastToShape(ConvertDType(x, cache.DType()), cache.Shape()), cache)
 	}
+}
+
+// writeColumn writes x [R] into column col of hist [R, K].
+func (e *Engine) writeColumn(hist, x, col *Node) *Node {
+	if e.hasDUS {
+		return DynamicUpdateSlice(hist, InsertAxes(x, -1), []*Node{ScalarZero(hist.Graph(), dtypes.Int32), col})
+	}
+	at := Equal(Iota(hist.Graph(), hist.Shape(), 1), col)
+	return Where(at, BroadcastToShape(InsertAxes(x, -1), hist.Shape()), hist)
 }
 
 // compactExec: caches..., rows [R'] → caches gathered to R' rows.
