@@ -114,14 +114,12 @@ func (e *Engine) Generate(prompts [][]int32, opts Options, progress Progress) ([
 	return results, nil
 }
 
-// syncEvery is how many tokens the device decodes between two reads of the host: 1 on the
-// pure Go backend (it computes synchronously anyway), 8 on XLA.
-func (e *Engine) syncEvery() int {
-	if !e.hasDUS {
-		return 1
-	}
-	return 8
-}
+// syncEvery is how many tokens the device decodes between two reads of the host when
+// Options.SyncEvery is 0. It is 1 everywhere: on one H200 (2026-11-29, 0.5B shape, 512 + 1024
+// tokens) reading every 8 tokens decoded 32.7k tokens/s at 256 rows against 41.9k reading
+// every token, and 75.2k against 76.5k at 1024 rows (separate calls; the cause of the slowdown
+// at 256 rows is not known), so blocks are off by default; see BENCHMARKS.md.
+func (e *Engine) syncEvery() int { return 1 }
 
 // convertWeights makes the Compute-dtype copy of the weights that decoding reads: bf16
 // weights are half the bytes of the f32 masters, and decoding is bound by reading them.

@@ -25,8 +25,8 @@ type Options struct {
 	MaxRows int
 	// NoCompaction keeps finished rows in the batch (for tests of compaction itself).
 	NoCompaction bool
-	// SyncEvery is how many tokens the device decodes between two reads by the host; 0 means
-	// 8 on XLA and 1 on the pure Go backend.
+	// SyncEvery is how many tokens the device decodes between two reads by the host (finished
+	// rows run on to the end of a block; their extra tokens are dropped); 0 means 1.
 	SyncEvery int
 }
 
