@@ -24,21 +24,21 @@ type command struct {
 // commands lists every subcommand in the order `r1go help` shows them.
 func commands() []*command {
 	return []*command{
-		cmdVerify(),
-		cmdSandbox(),
-		cmdEval(),
-		cmdTasks(),
-		cmdInit(),
-		cmdGenerate(),
 		cmdGRPO(),
 		cmdSFT(),
 		cmdRejection(),
 		cmdDistill(),
+		cmdEval(),
+		cmdGenerate(),
+		cmdInit(),
+		cmdVerify(),
+		cmdSandbox(),
+		cmdTasks(),
 		cmdLogprobs(),
-		cmdBench(),
 		cmdTokenize(),
 		cmdTokenizer(),
 		cmdTensors(),
+		cmdBench(),
 	}
 }
 
