@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -87,14 +86,13 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 			from, t.startStep = dir, step
 		}
 	}
-	params, err := model.Load(from)
-	if err != nil {
+	if t.Policy, err = train.LoadPolicy(b, from, compute, cfg.Optimizer(), resume); err != nil {
 		return nil, err
 	}
+	params := t.Policy.Params
 	if params.Config.VocabSize < t.Tok.VocabSize() {
 		return nil, fmt.Errorf("%s: the tokenizer has %d tokens but the model's vocab_size is %d", cfg.Model, t.Tok.VocabSize(), params.Config.VocabSize)
 	}
-	t.Policy = train.NewPolicy(b, params, compute, cfg.Optimizer())
 	if cfg.Beta != 0 {
 		refDir := cfg.Model
 		if resume {
@@ -105,13 +103,6 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 		}
 	}
 	if resume {
-		names, dims := paramNames(params)
-		mo, updates, err := train.LoadMoments(filepath.Join(from, "optimizer.safetensors"), names, dims)
-		if err != nil {
-			return nil, err
-		}
-		t.Policy.M, t.Policy.V = mo.Tensors()
-		t.Policy.Updates = updates
 		if t.state, err = train.ReadState(from); err != nil {
 			return nil, err
 		}
@@ -128,15 +119,6 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 	}
 	t.engine = generate.NewEngine(b, params, compute)
 	return t, nil
-}
-
-func paramNames(p *model.Params) ([]string, [][]int) {
-	names := make([]string, len(p.Specs))
-	dims := make([][]int, len(p.Specs))
-	for i, s := range p.Specs {
-		names[i], dims[i] = s.Name, s.Shape
-	}
-	return names, dims
 }
 
 func (t *Trainer) loadData() error {
@@ -582,18 +564,7 @@ func (t *Trainer) logSamples(step int, all []completion) error {
 func (t *Trainer) checkpoint(step int) error {
 	ck := train.Checkpointer{Keep: t.Cfg.KeepCheckpoints}
 	return ck.Save(t.Cfg.Out, step, func(dir string) error {
-		if err := t.Policy.Params.Save(dir, safetensors.F32, 0); err != nil {
-			return err
-		}
-		if err := copyTokenizerFiles(t.modelDir, dir); err != nil {
-			return err
-		}
-		names, _ := paramNames(t.Policy.Params)
-		mo, err := train.MomentsFromTensors(names, t.Policy.M, t.Policy.V)
-		if err != nil {
-			return err
-		}
-		if err := train.SaveMoments(filepath.Join(dir, "optimizer.safetensors"), mo, t.Policy.Updates); err != nil {
+		if err := train.SavePolicy(dir, t.Policy, t.modelDir); err != nil {
 			return err
 		}
 		if t.Ref != nil {
@@ -604,35 +575,6 @@ func (t *Trainer) checkpoint(step int) error {
 		cfg, _ := json.MarshalIndent(t.Cfg, "", "  ")
 		return os.WriteFile(filepath.Join(dir, "grpo_config.json"), cfg, 0o644)
 	}, t.state)
-}
-
-// TokenizerFiles are the files of a Hugging Face tokenizer that checkpoints carry along.
-var TokenizerFiles = []string{"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "vocab.json", "merges.txt"}
-
-func copyTokenizerFiles(from, to string) error {
-	for _, name := range TokenizerFiles {
-		src, err := os.Open(filepath.Join(from, name))
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		dst, err := os.Create(filepath.Join(to, name))
-		if err != nil {
-			src.Close()
-			return err
-		}
-		_, err = io.Copy(dst, src)
-		src.Close()
-		if err2 := dst.Close(); err == nil {
-			err = err2
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // clonePolicy copies the policy's current weights to the host (the new reference model).

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/r1go/r1go/model"
-	"github.com/r1go/r1go/model/safetensors"
 	"github.com/r1go/r1go/tokenizer"
 	"github.com/r1go/r1go/train"
 )
@@ -97,19 +95,11 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 			from, t.startStep = dir, step
 		}
 	}
-	params, err := model.Load(from)
-	if err != nil {
+	if t.Policy, err = train.LoadPolicy(b, from, compute, cfg.Optimizer(), resume); err != nil {
 		return nil, err
 	}
-	t.Policy = train.NewPolicy(b, params, compute, cfg.Optimizer())
+	params := t.Policy.Params
 	if resume {
-		names, dims := paramNames(params)
-		mo, updates, err := train.LoadMoments(filepath.Join(from, train.OptimizerFile), names, dims)
-		if err != nil {
-			return nil, err
-		}
-		t.Policy.M, t.Policy.V = mo.Tensors()
-		t.Policy.Updates = updates
 		if t.state, err = train.ReadState(from); err != nil {
 			return nil, err
 		}
@@ -192,15 +182,6 @@ func (t *Trainer) Rows() (trainRows, evalRows int) { return len(t.rows), len(t.e
 
 // StartStep is the last update completed before this run (0, or the resumed checkpoint's).
 func (t *Trainer) StartStep() int { return t.startStep }
-
-func paramNames(p *model.Params) ([]string, [][]int) {
-	names := make([]string, len(p.Specs))
-	dims := make([][]int, len(p.Specs))
-	for i, s := range p.Specs {
-		names[i], dims[i] = s.Name, s.Shape
-	}
-	return names, dims
-}
 
 // nextMicroBatches takes the next k micro-batches of the epoch's plan (fewer at the end of
 // an epoch), advancing the epoch when it is exhausted.
@@ -339,51 +320,10 @@ func (t *Trainer) EvalLoss() (float64, error) {
 func (t *Trainer) checkpoint(step int) error {
 	ck := train.Checkpointer{Keep: t.Cfg.KeepCheckpoints}
 	return ck.Save(t.Cfg.Out, step, func(dir string) error {
-		if err := t.Policy.Params.Save(dir, safetensors.F32, 0); err != nil {
-			return err
-		}
-		if err := CopyTokenizerFiles(t.Cfg.Model, dir); err != nil {
-			return err
-		}
-		names, _ := paramNames(t.Policy.Params)
-		mo, err := train.MomentsFromTensors(names, t.Policy.M, t.Policy.V)
-		if err != nil {
-			return err
-		}
-		if err := train.SaveMoments(filepath.Join(dir, train.OptimizerFile), mo, t.Policy.Updates); err != nil {
+		if err := train.SavePolicy(dir, t.Policy, t.Cfg.Model); err != nil {
 			return err
 		}
 		cfg, _ := json.MarshalIndent(t.Cfg, "", "  ")
 		return os.WriteFile(filepath.Join(dir, "sft_config.json"), cfg, 0o644)
 	}, t.state)
-}
-
-// TokenizerFiles are the files of a Hugging Face tokenizer that checkpoints carry along.
-var TokenizerFiles = []string{"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json", "vocab.json", "merges.txt"}
-
-// CopyTokenizerFiles copies the TokenizerFiles present in from into to.
-func CopyTokenizerFiles(from, to string) error {
-	for _, name := range TokenizerFiles {
-		src, err := os.Open(filepath.Join(from, name))
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		dst, err := os.Create(filepath.Join(to, name))
-		if err != nil {
-			src.Close()
-			return err
-		}
-		_, err = io.Copy(dst, src)
-		src.Close()
-		if err2 := dst.Close(); err == nil {
-			err = err2
-		}
-		if err != nil {
-			return fmt.Errorf("copying %s: %w", name, err)
-		}
-	}
-	return nil
 }
