@@ -41,7 +41,8 @@ type Policy struct {
 	Updates int // optimizer updates done (Adam's t)
 
 	execs map[string]*graph.Exec
-	names map[string][]string // stat names per objective, recorded when its program is built
+	accs  map[string]*accumulation // UpdateMicro's programs, per objective
+	names map[string][]string      // stat names per objective, recorded when its program is built
 }
 
 // NewPolicy starts training params with zero moments.

@@ -55,6 +55,7 @@ type Config struct {
 	PromptsPerStep int `yaml:"prompts_per_step" help:"B, questions sampled per step"`
 	NumGenerations int `yaml:"num_generations" help:"G, completions sampled per question (the group)"`
 	Mu             int `yaml:"mu" help:"inner updates: passes over each step's rollouts (1 = on-policy, the ratio stays 1)"`
+	MicroBatch     int `yaml:"micro_batch" help:"completions per forward and backward pass: a minibatch is accumulated from micro-batches of this size (same update, the memory of one micro-batch); must divide mini_batch; 0 means the whole minibatch in one pass"`
 	MiniBatch      int `yaml:"mini_batch" help:"completions per optimizer update; must divide prompts_per_step x num_generations; 0 means all of them (one update per pass)"`
 
 	// Sampling of rollouts.
@@ -240,6 +241,9 @@ func (c Config) Validate() error {
 	if batch := c.PromptsPerStep * c.NumGenerations; c.MiniBatch < 0 || c.MiniBatch > batch || (batch > 0 && c.MiniBatch > 0 && batch%c.MiniBatch != 0) {
 		bad("mini_batch", "%d: must be 0 (all) or between 1 and the %d completions of a step (prompts_per_step %d x num_generations %d) and divide them",
 			c.MiniBatch, batch, c.PromptsPerStep, c.NumGenerations)
+	}
+	if c.MicroBatch < 0 || (c.MicroBatch > 0 && c.MiniBatch > 0 && c.MiniBatch%c.MicroBatch != 0) {
+		bad("micro_batch", "%d: must be 0 (the whole minibatch) or divide mini_batch %d", c.MicroBatch, c.MiniBatch)
 	}
 	if c.MaxPromptTokens < 1 {
 		bad("max_prompt_tokens", "%d: must be >= 1", c.MaxPromptTokens)

@@ -387,9 +387,8 @@ func (t *Trainer) step(step int) (map[string]any, error) {
 		perm := r.Perm(len(kept))
 		for s := 0; s < len(perm); s += mb {
 			rows := perm[s:min(s+mb, len(perm))]
-			batch, ntok := t.batch(kept, rows, oldLP, refLP, withOld)
 			lr := c.Schedule().LR(t.Policy.Updates)
-			res, err := t.Policy.Update(obj, batch, lr)
+			res, ntok, err := t.update(obj, kept, rows, oldLP, refLP, withOld, lr)
 			if err != nil {
 				return nil, err
 			}
@@ -433,6 +432,37 @@ func (t *Trainer) step(step int) (map[string]any, error) {
 	t.state.Updates = t.Policy.Updates
 	t.state.NaNInARow = t.guard.InARow
 	return m, nil
+}
+
+// update makes one optimizer update on the given completions, accumulated over micro-batches
+// of MicroBatch completions when that is smaller. Each micro-batch's loss is weighted so that
+// the sum is the loss of the whole minibatch: by its share of the completions for grpo (a mean
+// over completions) and dr_grpo (a sum over a fixed number of completions), by its share of
+// the tokens for dapo (a mean over tokens). It returns the number of tokens trained on.
+func (t *Trainer) update(obj objective, kept []completion, rows []int, oldLP, refLP [][]float32, withOld bool, lr float64) (train.UpdateResult, int, error) {
+	micro := t.Cfg.MicroBatch
+	if micro <= 0 || micro >= len(rows) {
+		batch, ntok := t.batch(kept, rows, oldLP, refLP, withOld)
+		res, err := t.Policy.Update(obj, batch, lr)
+		return res, ntok, err
+	}
+	var mbs [][]*tensors.Tensor
+	var ntoks []int
+	total := 0
+	for s := 0; s < len(rows); s += micro {
+		b, n := t.batch(kept, rows[s:min(s+micro, len(rows))], oldLP, refLP, withOld)
+		mbs, ntoks, total = append(mbs, b), append(ntoks, n), total+n
+	}
+	weights := make([]float64, len(mbs))
+	for k := range mbs {
+		rowsK := min(micro, len(rows)-k*micro)
+		weights[k] = float64(rowsK) / float64(len(rows))
+		if t.Cfg.LossType == "dapo" && total > 0 {
+			weights[k] = float64(ntoks[k]) / float64(total)
+		}
+	}
+	res, err := t.Policy.UpdateMicro(obj, mbs, weights, lr)
+	return res, total, err
 }
 
 // batch lays out the given completions as the objective's [M, T] inputs.

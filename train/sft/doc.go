@@ -9,7 +9,7 @@
 // to itself through a block-diagonal causal mask) or padded to length buckets (Unpacked).
 // Objective is the mean negative log-likelihood over the assistant tokens of GradAccum
 // micro-batches, a train.Objective that train.Policy differentiates and applies AdamW to in
-// one program; Accumulator runs the micro-batches one program call at a time instead,
+// one program; Accumulate runs the micro-batches one program call at a time instead,
 // summing their gradients on the device (gradient accumulation with the memory of one
 // micro-batch), with the same result.
 // Trainer ties these to the schedule, held-out evaluation, metrics.jsonl and the crash-safe

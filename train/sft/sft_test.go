@@ -621,7 +621,7 @@ func TestAccumulatorMatchesFused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rl, err := (&Accumulator{Policy: loop}).Update(micro, 1e-3)
+	rl, err := Accumulate(loop, micro, 1e-3)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,6 @@ type Trainer struct {
 	guard          train.NaNGuard
 	metrics        *train.Log
 	eval           *Evaluator
-	accum          *Accumulator
 	startStep      int
 	plan           []microBatch // the current epoch's micro-batches
 	planEpoch      int
@@ -117,7 +116,6 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 	}
 	t.metrics.First = []string{"loss", "eval_loss", "lr", "grad_norm", "tokens_per_s"}
 	t.eval = &Evaluator{Backend: b, Params: params, Compute: compute}
-	t.accum = &Accumulator{Policy: t.Policy}
 	return t, nil
 }
 
@@ -240,7 +238,7 @@ func (t *Trainer) RunUntil(last int) error {
 		var res train.UpdateResult
 		var err error
 		if t.Cfg.GradAccum > 1 && t.Cfg.AccumMode == "loop" {
-			res, err = t.accum.Update(micro, lr)
+			res, err = Accumulate(t.Policy, micro, lr)
 		} else {
 			var batch []*tensors.Tensor
 			for _, mb := range micro {
