@@ -32,12 +32,15 @@ func runGRPO(fs *flag.FlagSet, args []string) error {
 	initSeed := fs.Uint64("init-seed", 0, "without --model: seed of the embedded tiny model's random initialisation")
 	type setting struct{ key, value string }
 	var sets []setting
+	defaults := grpo.DefaultConfig()
 	for _, k := range grpo.Keys() {
 		k := k
 		set := func(v string) error { sets = append(sets, setting{k.Name, v}); return nil }
 		help := k.Help
 		if k.Name == "model" {
-			help += "; default: the embedded tiny model (2 layers, byte-level tokenizer), initialised into OUT/base-model"
+			help += "; default: the embedded tiny model (2 layers, byte-level tokenizer), initialised into OUT/base-model, with the tiny preset (grpo.TinyConfig) as defaults"
+		} else if d, err := defaults.Get(k.Name); err == nil && d != "" && d != "[]" {
+			help += " (default " + d + ")"
 		}
 		fs.Func(strings.ReplaceAll(k.Name, "_", "-"), help, set)
 		if k.Name == "rewards" {
