@@ -11,20 +11,18 @@
 package grpo
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"reflect"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/r1go/r1go/internal/settings"
 	"github.com/r1go/r1go/reward"
 	"github.com/r1go/r1go/train"
 )
@@ -379,162 +377,20 @@ func LoadConfig(path string) (Config, error) {
 // overrides (Set) to the file's settings and validates the combination afterwards.
 func ReadConfig(path string) (Config, error) {
 	c := DefaultConfig()
-	data, err := os.ReadFile(path)
-	if err != nil {
+	if err := settings.ReadFile(path, &c); err != nil {
 		return c, fmt.Errorf("reading GRPO config: %w", err)
-	}
-	if err := c.decodeYAML(path, data); err != nil {
-		return c, err
 	}
 	return c, nil
 }
 
-// decodeYAML applies the keys of a YAML document to c, rejecting unknown keys.
-func (c *Config) decodeYAML(path string, data []byte) error {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if len(doc.Content) == 0 {
-		return nil // an empty file: all defaults
-	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return fmt.Errorf("%s:%d: the config must be a mapping of keys to values", path, root.Line)
-	}
-	if err := checkKeys(path, root, reflect.TypeOf(*c), ""); err != nil {
-		return err
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil {
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			// "line 3: cannot unmarshal !!str `ten` into int" → "file:3: cannot ..."
-			msgs := make([]string, len(te.Errors))
-			for i, m := range te.Errors {
-				if rest, ok := strings.CutPrefix(m, "line "); ok {
-					if n, msg, ok := strings.Cut(rest, ": "); ok {
-						m = fmt.Sprintf("%s:%s: %s", path, n, msg)
-					}
-				}
-				msgs[i] = m
-			}
-			return &multiError{msg: strings.Join(msgs, "\n"), errs: []error{err}}
-		}
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
-}
-
-// checkKeys walks a YAML mapping against the yaml tags of struct type t and reports the
-// first unknown key with its line.
-func checkKeys(path string, m *yaml.Node, t reflect.Type, prefix string) error {
-	fields := yamlFields(t)
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		k, v := m.Content[i], m.Content[i+1]
-		f, ok := fields[k.Value]
-		if !ok {
-			names := make([]string, 0, len(fields))
-			for n := range fields {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			hint := ""
-			if s := closest(k.Value, names); s != "" {
-				hint = fmt.Sprintf(" (did you mean %q?)", prefix+s)
-			}
-			return fmt.Errorf("%s:%d: unknown key %q%s; known keys: %s", path, k.Line, prefix+k.Value, hint, strings.Join(names, ", "))
-		}
-		ft := f.Type
-		if ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct && v.Kind == yaml.SequenceNode {
-			for j, item := range v.Content {
-				if item.Kind == yaml.MappingNode {
-					if err := checkKeys(path, item, ft.Elem(), fmt.Sprintf("%s%s[%d].", prefix, k.Value, j)); err != nil {
-						return err
-					}
-				}
-			}
-		}
-	}
-	return nil
-}
-
-// yamlFields maps the yaml key of each field of struct type t to the field.
-func yamlFields(t reflect.Type) map[string]reflect.StructField {
-	out := map[string]reflect.StructField{}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "" || name == "-" {
-			continue
-		}
-		out[name] = f
-	}
-	return out
-}
-
-// closest returns the known key nearest to s in edit distance, if it is near enough.
-func closest(s string, known []string) string {
-	best, bestD := "", 1<<30
-	for _, k := range known {
-		if d := editDistance(s, k); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	if bestD <= max(2, len(s)/3) {
-		return best
-	}
-	return ""
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
-// Key describes one YAML key of Config: its name, help text and Go kind, so that a
-// command can offer every key as a flag.
-type Key struct {
-	Name string
-	Help string
-	Kind reflect.Kind // String, Int, Int64, Float64, Slice
-}
+// Key describes one YAML key of Config.
+type Key = settings.Key
 
 // Keys lists the top-level YAML keys of Config in declaration order.
-func Keys() []Key {
-	t := reflect.TypeOf(Config{})
-	var out []Key
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		out = append(out, Key{Name: name, Help: f.Tag.Get("help"), Kind: f.Type.Kind()})
-	}
-	return out
-}
+func Keys() []Key { return settings.Keys(reflect.TypeOf(Config{})) }
 
 // Get returns the value of the YAML key as a string in the form Set accepts.
 func (c Config) Get(key string) (string, error) {
-	f, ok := yamlFields(reflect.TypeOf(c))[key]
-	if !ok {
-		return "", unknownKeyError(key)
-	}
-	v := reflect.ValueOf(c).FieldByIndex(f.Index)
 	switch key {
 	case "rewards":
 		return FormatRewards(c.Rewards), nil
@@ -542,12 +398,7 @@ func (c Config) Get(key string) (string, error) {
 		js, err := json.Marshal(c.ReflectionPhrases) // a YAML flow sequence: phrases may hold commas
 		return string(js), err
 	}
-	switch v.Kind() {
-	case reflect.Float64:
-		return strconv.FormatFloat(v.Float(), 'g', -1, 64), nil
-	default:
-		return fmt.Sprint(v.Interface()), nil
-	}
+	return settings.Get(&c, "GRPO", key)
 }
 
 // Set assigns one YAML key from a command-line string: numbers and strings as written,
@@ -555,11 +406,6 @@ func (c Config) Get(key string) (string, error) {
 // comma-separated list or a YAML/JSON list (["wait", "however, this"]). It does not validate the whole config (call Validate after the
 // last Set).
 func (c *Config) Set(key, value string) error {
-	f, ok := yamlFields(reflect.TypeOf(*c))[key]
-	if !ok {
-		return unknownKeyError(key)
-	}
-	v := reflect.ValueOf(c).Elem().FieldByIndex(f.Index)
 	switch key {
 	case "rewards":
 		r, err := ParseRewards(value)
@@ -584,36 +430,7 @@ func (c *Config) Set(key, value string) error {
 		c.ReflectionPhrases = ps
 		return nil
 	}
-	switch v.Kind() {
-	case reflect.String:
-		v.SetString(value)
-	case reflect.Int, reflect.Int64:
-		n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
-		if err != nil {
-			return fmt.Errorf("%s: %q is not an integer", key, value)
-		}
-		v.SetInt(n)
-	case reflect.Float64:
-		x, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
-		if err != nil {
-			return fmt.Errorf("%s: %q is not a number", key, value)
-		}
-		v.SetFloat(x)
-	default:
-		return fmt.Errorf("%s: cannot be set from a string", key)
-	}
-	return nil
-}
-
-func unknownKeyError(key string) error {
-	var names []string
-	for _, k := range Keys() {
-		names = append(names, k.Name)
-	}
-	if s := closest(key, names); s != "" {
-		return fmt.Errorf("unknown GRPO setting %q (did you mean %q?)", key, s)
-	}
-	return fmt.Errorf("unknown GRPO setting %q; known: %s", key, strings.Join(names, ", "))
+	return settings.Set(c, "GRPO", key, value)
 }
 
 // ParseRewards parses "accuracy=1,format=0.5" (a name without "=w" has weight 1).

@@ -1,18 +1,13 @@
 package sft
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"reflect"
-	"sort"
-	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/r1go/r1go/internal/settings"
 	"github.com/r1go/r1go/train"
 )
 
@@ -210,130 +205,21 @@ func (c Config) Validate() error {
 // key is an error naming the file, the line and the key.
 func ReadConfig(path string) (Config, error) {
 	c := DefaultConfig()
-	raw, err := os.ReadFile(path)
-	if err != nil {
+	if err := settings.ReadFile(path, &c); err != nil {
 		return c, fmt.Errorf("reading SFT config: %w", err)
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return c, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(doc.Content) == 0 {
-		return c, nil
-	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return c, fmt.Errorf("%s:%d: the config must be a mapping of keys to values", path, root.Line)
-	}
-	fields := yamlFields()
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k := root.Content[i]
-		if _, ok := fields[k.Value]; !ok {
-			return c, fmt.Errorf("%s:%d: %w", path, k.Line, unknownKeyError(k.Value))
-		}
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil {
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			msgs := make([]string, len(te.Errors))
-			for i, m := range te.Errors {
-				if rest, ok := strings.CutPrefix(m, "line "); ok {
-					if n, msg, ok := strings.Cut(rest, ": "); ok {
-						m = fmt.Sprintf("%s:%s: %s", path, n, msg)
-					}
-				}
-				msgs[i] = m
-			}
-			return c, fmt.Errorf("%s: %w", strings.Join(msgs, "\n"), err)
-		}
-		return c, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil
 }
 
 // Key describes one YAML key of Config, so that a command can offer every key as a flag.
-type Key struct {
-	Name string
-	Help string
-	Kind reflect.Kind // String, Int, Int64, Float64, Bool
-}
+type Key = settings.Key
 
 // Keys lists the YAML keys of Config in declaration order.
-func Keys() []Key {
-	t := reflect.TypeOf(Config{})
-	out := make([]Key, 0, t.NumField())
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		out = append(out, Key{Name: f.Tag.Get("yaml"), Help: f.Tag.Get("help"), Kind: f.Type.Kind()})
-	}
-	return out
-}
-
-func yamlFields() map[string]reflect.StructField {
-	t := reflect.TypeOf(Config{})
-	out := map[string]reflect.StructField{}
-	for i := 0; i < t.NumField(); i++ {
-		out[t.Field(i).Tag.Get("yaml")] = t.Field(i)
-	}
-	return out
-}
+func Keys() []Key { return settings.Keys(reflect.TypeOf(Config{})) }
 
 // Get returns the value of a YAML key as a string in the form Set accepts.
-func (c Config) Get(key string) (string, error) {
-	f, ok := yamlFields()[key]
-	if !ok {
-		return "", unknownKeyError(key)
-	}
-	v := reflect.ValueOf(c).FieldByIndex(f.Index)
-	if v.Kind() == reflect.Float64 {
-		return strconv.FormatFloat(v.Float(), 'g', -1, 64), nil
-	}
-	return fmt.Sprint(v.Interface()), nil
-}
+func (c Config) Get(key string) (string, error) { return settings.Get(&c, "SFT", key) }
 
 // Set assigns one YAML key from a command-line string. It does not validate the whole
 // config (call Validate after the last Set).
-func (c *Config) Set(key, value string) error {
-	f, ok := yamlFields()[key]
-	if !ok {
-		return unknownKeyError(key)
-	}
-	v := reflect.ValueOf(c).Elem().FieldByIndex(f.Index)
-	s := strings.TrimSpace(value)
-	switch v.Kind() {
-	case reflect.String:
-		v.SetString(value)
-	case reflect.Int, reflect.Int64:
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return fmt.Errorf("%s: %q is not an integer", key, value)
-		}
-		v.SetInt(n)
-	case reflect.Float64:
-		x, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			return fmt.Errorf("%s: %q is not a finite number", key, value)
-		}
-		v.SetFloat(x)
-	case reflect.Bool:
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return fmt.Errorf("%s: %q is not true or false", key, value)
-		}
-		v.SetBool(b)
-	default:
-		return fmt.Errorf("%s: cannot be set from a string", key)
-	}
-	return nil
-}
-
-func unknownKeyError(key string) error {
-	names := make([]string, 0)
-	for _, k := range Keys() {
-		names = append(names, k.Name)
-	}
-	sort.Strings(names)
-	return fmt.Errorf("unknown SFT setting %q; known: %s", key, strings.Join(names, ", "))
-}
+func (c *Config) Set(key, value string) error { return settings.Set(c, "SFT", key, value) }
