@@ -35,6 +35,7 @@ STEPS=${STEPS:-5}
 BUDGET_S=${BUDGET_S:-530}
 TORCH_COMPILE=${TORCH_COMPILE:-1}
 WITH_DEFAULT_GRAD=${WITH_DEFAULT_GRAD:-0}
+WITH_RECOMPUTE=${WITH_RECOMPUTE:-0} # 1: also r1go with --recompute-attention (attention probabilities recomputed in backward)
 BENCH=${BENCH:-train}
 PROMPTS=${PROMPTS:-32}
 GROUP=${GROUP:-16}
@@ -129,6 +130,11 @@ if [[ "$BENCH" == train || "$BENCH" == all ]]; then
   if [[ "$TORCH_COMPILE" == 1 ]]; then
     for shape in $SHAPES; do
       run "torch-compile-$shape" 150 "$PYTHON" bench/torch_train.py --shape "$shape" --batch "${batch_of[$shape]}" --seq "$SEQ" --steps "$STEPS" --mode compile --device "$DEVICE" || true
+    done
+  fi
+  if [[ "$WITH_RECOMPUTE" == 1 ]]; then
+    for shape in $SHAPES; do
+      run "r1go-recompute-$shape" 170 "$R1GO" bench train --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --backend "$DEVICE" --recompute-attention
     done
   fi
   if [[ "$WITH_DEFAULT_GRAD" == 1 ]]; then

@@ -44,6 +44,9 @@ type TrainOptions struct {
 	// DefaultGradients differentiates the model's products with GoMLX's own DotGeneral VJP
 	// instead of Product's matrix-product gradients, to measure what the fast gradients buy.
 	DefaultGradients bool
+	// RecomputeAttention recomputes the attention probabilities in the backward pass
+	// (model.Weights.RecomputeAttention) instead of keeping them between the passes.
+	RecomputeAttention bool
 }
 
 // Validate reports options the benchmark cannot run with, naming the field.
@@ -116,6 +119,9 @@ func (r *TrainResult) Line() string {
 	grad := "fast"
 	if o.DefaultGradients {
 		grad = "default"
+	}
+	if o.RecomputeAttention {
+		grad += "+recompute" // attention probabilities recomputed in the backward pass
 	}
 	mfu := "n/a"
 	if r.PeakFLOPS > 0 {
@@ -216,6 +222,7 @@ func Train(b backends.Backend, opt TrainOptions, log io.Writer) (res *TrainResul
 		tokens, targets, lr, step := in[3*P], in[3*P+1], in[3*P+2], in[3*P+3]
 		g := tokens.Graph()
 		w := model.Bind(c, params, opt.Compute)
+		w.RecomputeAttention = opt.RecomputeAttention
 		hidden, _ := w.Forward(tokens, Iota(g, tokens.Shape(), 1), nil)
 		loss := Neg(ReduceAllMean(w.TokenLogProbs(hidden, targets)))
 		if opt.DefaultGradients {

@@ -19,6 +19,10 @@ type Weights struct {
 	Norm    *Node // [D]
 	LMHead  *Node // [V, D]; the embedding when tied
 	Layers  []LayerWeights
+	// RecomputeAttention keeps only q, k, v and the output of each attention for the
+	// backward pass and recomputes the probabilities there (see recompute.go), instead of
+	// keeping the f32 scores and probabilities [B, H, T, S] of every layer.
+	RecomputeAttention bool
 }
 
 // LayerWeights are one decoder layer's parameters; biases are nil when the model has none.
@@ -191,16 +195,27 @@ func (w *Weights) attend(q, k, v, mask *Node) *Node {
 	d := q.Shape().Dimensions
 	B, T, H, HD := d[0], d[1], d[2], d[3]
 	KV, G, S := c.NumKeyValueHeads, H/c.NumKeyValueHeads, k.Shape().Dimensions[2]
-	q = TransposeAllAxes(Reshape(q, B, T, KV, G, HD), 0, 2, 3, 1, 4)      // [B, KV, G, T, HD]; head h = kv·G + g, as repeat_kv
-	scores := Product(q, []int{4}, []int{0, 1}, k, []int{3}, []int{0, 1}) // [B, KV, G, T, S]
-	scores = MulScalar(ConvertDType(scores, dtypes.Float32), 1/math.Sqrt(float64(HD)))
+	q = TransposeAllAxes(Reshape(q, B, T, KV, G, HD), 0, 2, 3, 1, 4) // [B, KV, G, T, HD]; head h = kv·G + g, as repeat_kv
 	mb := mask.Shape().Dimensions[0]
 	bias := Where(mask, ScalarZero(q.Graph(), dtypes.Float32), Scalar(q.Graph(), dtypes.Float32, -1e30)) // [mb, T, S]
-	scores = Add(scores, Reshape(bias, mb, 1, 1, T, S))
-	probs := w.cast(Softmax(scores, -1))
-	o := Product(probs, []int{4}, []int{0, 1}, v, []int{2}, []int{0, 1}) // [B, KV, G, T, HD]
-	o = TransposeAllAxes(o, 0, 3, 1, 2, 4)                               // [B, T, KV, G, HD]
+	bias = Reshape(bias, mb, 1, 1, T, S)
+	scale := 1 / math.Sqrt(float64(HD))
+	var o *Node
+	if w.RecomputeAttention {
+		o = recomputedAttention(q, k, v, bias, scale) // [B, KV, G, T, HD]
+	} else {
+		o = Product(attentionProbs(q, k, bias, scale, w.Compute), []int{4}, []int{0, 1}, v, []int{2}, []int{0, 1}) // [B, KV, G, T, HD]
+	}
+	o = TransposeAllAxes(o, 0, 3, 1, 2, 4) // [B, T, KV, G, HD]
 	return Reshape(o, B, T, H*HD)
+}
+
+// attentionProbs is softmax(q·kᵀ·scale + bias) for q [B, KV, G, T, HD], k [B, KV, S, HD] and
+// bias [mb, 1, 1, T, S]: [B, KV, G, T, S] in the compute dtype, softmax in f32.
+func attentionProbs(q, k, bias *Node, scale float64, compute dtypes.DType) *Node {
+	scores := Product(q, []int{4}, []int{0, 1}, k, []int{3}, []int{0, 1}) // [B, KV, G, T, S]
+	scores = Add(MulScalar(ConvertDType(scores, dtypes.Float32), scale), bias)
+	return ConvertDType(Softmax(scores, -1), compute)
 }
 
 // Logits maps hidden states [..., D] to f32 logits [..., V].

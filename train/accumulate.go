@@ -114,6 +114,7 @@ func (p *Policy) accumulator(obj Objective) (*accumulation, error) {
 			}
 			weight, batch := rest[0], rest[1:]
 			w := model.Bind(cfg, params, p.Compute)
+			w.RecomputeAttention = p.RecomputeAttention
 			loss, stats := obj.Build(w, batch)
 			loss = graph.Mul(loss, weight)
 			gs := graph.Gradient(loss, params...)

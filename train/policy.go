@@ -39,6 +39,9 @@ type Policy struct {
 	Decay   []bool
 	M, V    []*tensors.Tensor
 	Updates int // optimizer updates done (Adam's t)
+	// RecomputeAttention recomputes the attention probabilities in the backward pass instead
+	// of keeping them (model.Weights.RecomputeAttention): less memory, more compute.
+	RecomputeAttention bool
 
 	execs map[string]*graph.Exec
 	accs  map[string]*accumulation // UpdateMicro's programs, per objective
@@ -128,6 +131,7 @@ func (p *Policy) exec(obj Objective) (*graph.Exec, error) {
 			}
 			lr, step, batch := in[3*np], in[3*np+1], in[3*np+2:]
 			w := model.Bind(cfg, params, p.Compute)
+			w.RecomputeAttention = p.RecomputeAttention
 			loss, stats := obj.Build(w, batch)
 			grads := graph.Gradient(loss, params...)
 			newP, newM, newV, norm := p.Opt.Update(params, grads, m, v, p.Decay, lr, step)

@@ -51,6 +51,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string) error {
 	warmup := fs.Int("warmup", 1, "untimed steps after the first")
 	backendFlag := fs.String("backend", "", backend.Flag)
 	dtype := fs.String("dtype", "", "dtype of the matrix products: bf16 or f32 (master weights, Adam moments, softmax and loss stay f32); default bf16 on cuda, f32 on cpu")
+	recompute := fs.Bool("recompute-attention", false, "recompute the attention probabilities in the backward pass instead of keeping them (less memory, about one more attention forward of compute)")
 	grad := fs.String("grad", "fast", "gradients of the matrix products: fast (as products, r1go's default) or default (GoMLX's own DotGeneral VJP, for comparison)")
 	seed := fs.Uint64("seed", 0, "parameter initialisation seed")
 	lr := fs.Float64("lr", 1e-5, "AdamW learning rate (weight decay 0.01, gradients clipped to norm 1)")
@@ -73,7 +74,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	opt := bench.TrainOptions{Config: c, Shape: name, Batch: *batch, Seq: *seq, Steps: *steps, Warmup: *warmup,
-		Compute: compute, Seed: *seed, LR: *lr, DefaultGradients: *grad == "default"}
+		Compute: compute, Seed: *seed, LR: *lr, DefaultGradients: *grad == "default", RecomputeAttention: *recompute}
 	if err := opt.Validate(); err != nil {
 		return err
 	}

@@ -49,12 +49,13 @@ type Config struct {
 	Seed        int64  `yaml:"seed" help:"random seed of data order and sampling; a fixed seed on CPU reproduces a run exactly"`
 
 	// Batch geometry.
-	Steps          int `yaml:"steps" help:"number of GRPO steps (each: rollouts, rewards, mu updates)"`
-	PromptsPerStep int `yaml:"prompts_per_step" help:"B, questions sampled per step"`
-	NumGenerations int `yaml:"num_generations" help:"G, completions sampled per question (the group)"`
-	Mu             int `yaml:"mu" help:"inner updates: passes over each step's rollouts (1 = on-policy, the ratio stays 1)"`
-	MicroBatch     int `yaml:"micro_batch" help:"completions per forward and backward pass: a minibatch is accumulated from micro-batches of this size (same update, the memory of one micro-batch); must divide mini_batch; 0 means the whole minibatch in one pass"`
-	MiniBatch      int `yaml:"mini_batch" help:"completions per optimizer update; must divide prompts_per_step x num_generations; 0 means all of them (one update per pass)"`
+	Steps              int  `yaml:"steps" help:"number of GRPO steps (each: rollouts, rewards, mu updates)"`
+	PromptsPerStep     int  `yaml:"prompts_per_step" help:"B, questions sampled per step"`
+	NumGenerations     int  `yaml:"num_generations" help:"G, completions sampled per question (the group)"`
+	Mu                 int  `yaml:"mu" help:"inner updates: passes over each step's rollouts (1 = on-policy, the ratio stays 1)"`
+	MicroBatch         int  `yaml:"micro_batch" help:"completions per forward and backward pass: a minibatch is accumulated from micro-batches of this size (same update, the memory of one micro-batch); must divide mini_batch; 0 means the whole minibatch in one pass"`
+	RecomputeAttention bool `yaml:"recompute_attention" help:"recompute the attention probabilities in the backward pass instead of keeping them: less memory (no [B, heads, T, T] per layer between the passes), a little more compute"`
+	MiniBatch          int  `yaml:"mini_batch" help:"completions per optimizer update; must divide prompts_per_step x num_generations; 0 means all of them (one update per pass)"`
 
 	// Sampling of rollouts.
 	MaxPromptTokens     int     `yaml:"max_prompt_tokens" help:"prompts longer than this are left-truncated"`

@@ -31,16 +31,17 @@ type Config struct {
 	Seed            int64   `yaml:"seed" help:"random seed of the eval split and of the data order"`
 
 	// Batches.
-	Epochs      int    `yaml:"epochs" help:"passes over the training data (R1: 2-3); ignored when steps > 0"`
-	Steps       int    `yaml:"steps" help:"optimizer updates to run; 0: epochs x updates per epoch"`
-	MaxLength   int    `yaml:"max_length" help:"longest sequence in tokens and, with packing, the packed row length; capped at the model's max_position_embeddings (0: that context)"`
-	Overlong    string `yaml:"overlong" help:"examples longer than max_length: truncate (keep the first max_length tokens, counted and reported) or refuse (stop with the record's line)"`
-	Packing     bool   `yaml:"packing" help:"pack examples into rows of max_length tokens with a block-diagonal causal mask and per-example positions; false: one example per row, rows padded to length buckets"`
-	BatchSize   int    `yaml:"batch_size" help:"rows per micro-batch"`
-	GradAccum   int    `yaml:"grad_accum" help:"micro-batches per optimizer update (gradient accumulation); the loss is the mean over all their completion tokens"`
-	AccumMode   string `yaml:"grad_accum_mode" help:"with grad_accum > 1: loop (one program call per micro-batch, gradients summed on the device: the memory of one micro-batch) or fused (all micro-batches in one program: fewer calls, more memory)"`
-	EvalEvery   int    `yaml:"eval_every" help:"compute eval_loss every N updates (and at the end); 0: only at the end"`
-	EvalBatches int    `yaml:"eval_batches" help:"evaluate at most this many micro-batches of the held-out set; 0: all"`
+	Epochs             int    `yaml:"epochs" help:"passes over the training data (R1: 2-3); ignored when steps > 0"`
+	Steps              int    `yaml:"steps" help:"optimizer updates to run; 0: epochs x updates per epoch"`
+	MaxLength          int    `yaml:"max_length" help:"longest sequence in tokens and, with packing, the packed row length; capped at the model's max_position_embeddings (0: that context)"`
+	Overlong           string `yaml:"overlong" help:"examples longer than max_length: truncate (keep the first max_length tokens, counted and reported) or refuse (stop with the record's line)"`
+	Packing            bool   `yaml:"packing" help:"pack examples into rows of max_length tokens with a block-diagonal causal mask and per-example positions; false: one example per row, rows padded to length buckets"`
+	BatchSize          int    `yaml:"batch_size" help:"rows per micro-batch"`
+	RecomputeAttention bool   `yaml:"recompute_attention" help:"recompute the attention probabilities in the backward pass instead of keeping them: less memory, a little more compute"`
+	GradAccum          int    `yaml:"grad_accum" help:"micro-batches per optimizer update (gradient accumulation); the loss is the mean over all their completion tokens"`
+	AccumMode          string `yaml:"grad_accum_mode" help:"with grad_accum > 1: loop (one program call per micro-batch, gradients summed on the device: the memory of one micro-batch) or fused (all micro-batches in one program: fewer calls, more memory)"`
+	EvalEvery          int    `yaml:"eval_every" help:"compute eval_loss every N updates (and at the end); 0: only at the end"`
+	EvalBatches        int    `yaml:"eval_batches" help:"evaluate at most this many micro-batches of the held-out set; 0: all"`
 
 	// Optimizer and schedule.
 	LR           float64 `yaml:"lr" help:"peak learning rate (R1: 5e-5)"`
