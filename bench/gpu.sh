@@ -35,7 +35,7 @@ STEPS=${STEPS:-5}
 BUDGET_S=${BUDGET_S:-530}
 TORCH_COMPILE=${TORCH_COMPILE:-1}
 WITH_DEFAULT_GRAD=${WITH_DEFAULT_GRAD:-0}
-WITH_RECOMPUTE=${WITH_RECOMPUTE:-0} # 1: also r1go with --recompute-attention (attention probabilities recomputed in backward)
+WITH_RECOMPUTE=${WITH_RECOMPUTE:-0} # 1: also r1go with --recompute-attention --lm-head-chunk 4096 (the memory-saving options)
 BENCH=${BENCH:-train}
 PROMPTS=${PROMPTS:-32}
 GROUP=${GROUP:-16}
@@ -134,7 +134,7 @@ if [[ "$BENCH" == train || "$BENCH" == all ]]; then
   fi
   if [[ "$WITH_RECOMPUTE" == 1 ]]; then
     for shape in $SHAPES; do
-      run "r1go-recompute-$shape" 170 "$R1GO" bench train --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --backend "$DEVICE" --recompute-attention
+      run "r1go-recompute-$shape" 170 "$R1GO" bench train --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --backend "$DEVICE" --recompute-attention --lm-head-chunk 4096
     done
   fi
   if [[ "$WITH_DEFAULT_GRAD" == 1 ]]; then

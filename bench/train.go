@@ -47,6 +47,9 @@ type TrainOptions struct {
 	// RecomputeAttention recomputes the attention probabilities in the backward pass
 	// (model.Weights.RecomputeAttention) instead of keeping them between the passes.
 	RecomputeAttention bool
+	// LMHeadChunk > 0 computes the loss's logits this many tokens at a time (forward and
+	// backward), so the f32 logits of the whole batch never exist.
+	LMHeadChunk int
 }
 
 // Validate reports options the benchmark cannot run with, naming the field.
@@ -122,6 +125,9 @@ func (r *TrainResult) Line() string {
 	}
 	if o.RecomputeAttention {
 		grad += "+recompute" // attention probabilities recomputed in the backward pass
+	}
+	if o.LMHeadChunk > 0 {
+		grad += fmt.Sprintf("+lmchunk%d", o.LMHeadChunk) // logits in chunks of this many tokens
 	}
 	mfu := "n/a"
 	if r.PeakFLOPS > 0 {
@@ -222,7 +228,7 @@ func Train(b backends.Backend, opt TrainOptions, log io.Writer) (res *TrainResul
 		tokens, targets, lr, step := in[3*P], in[3*P+1], in[3*P+2], in[3*P+3]
 		g := tokens.Graph()
 		w := model.Bind(c, params, opt.Compute)
-		w.RecomputeAttention = opt.RecomputeAttention
+		w.RecomputeAttention, w.ChunkTokens = opt.RecomputeAttention, opt.LMHeadChunk
 		hidden, _ := w.Forward(tokens, Iota(g, tokens.Shape(), 1), nil)
 		loss := Neg(ReduceAllMean(w.TokenLogProbs(hidden, targets)))
 		if opt.DefaultGradients {

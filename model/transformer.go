@@ -23,6 +23,9 @@ type Weights struct {
 	// backward pass and recomputes the probabilities there (see recompute.go), instead of
 	// keeping the f32 scores and probabilities [B, H, T, S] of every layer.
 	RecomputeAttention bool
+	// ChunkTokens > 0 computes the LM head's log-probabilities this many tokens at a time,
+	// forward and backward, so the f32 logits of the whole batch never exist (lmhead.go).
+	ChunkTokens int
 }
 
 // LayerWeights are one decoder layer's parameters; biases are nil when the model has none.
@@ -226,6 +229,10 @@ func (w *Weights) Logits(hidden *Node) *Node {
 // TokenLogProbs returns log p(target) [B, T] (f32) for hidden states [B, T, D] and targets
 // [B, T] (int32): the target's logit minus the log-sum-exp over the vocabulary.
 func (w *Weights) TokenLogProbs(hidden, targets *Node) *Node {
+	if w.ChunkTokens > 0 {
+		logp, _ := w.chunkedLogProbs(hidden, targets, w.ChunkTokens)
+		return logp
+	}
 	logits := w.Logits(hidden) // [B, T, V]
 	return Sub(pick(logits, targets), logSumExp(logits))
 }
@@ -254,6 +261,9 @@ func leading(x *Node, rank int) *Node {
 // TokenLogProbsAndEntropy is TokenLogProbs plus the entropy of the next-token distribution at
 // each position [B, T] (f32, held out of the gradient: a diagnostic).
 func (w *Weights) TokenLogProbsAndEntropy(hidden, targets *Node) (logp, entropy *Node) {
+	if w.ChunkTokens > 0 {
+		return w.chunkedLogProbs(hidden, targets, w.ChunkTokens)
+	}
 	logits := w.Logits(hidden) // [B, T, V]
 	lse := logSumExp(logits)
 	logp = Sub(pick(logits, targets), lse)

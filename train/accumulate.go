@@ -101,7 +101,6 @@ func (p *Policy) accumulator(obj Objective) (*accumulation, error) {
 		p.names = map[string][]string{}
 	}
 	np := len(p.Params.Tensors)
-	cfg := p.Params.Config
 	grad := func(withAcc bool) func(in []*graph.Node) []*graph.Node {
 		return func(in []*graph.Node) []*graph.Node {
 			params, rest := in[:np], in[np:]
@@ -113,8 +112,7 @@ func (p *Policy) accumulator(obj Objective) (*accumulation, error) {
 				}
 			}
 			weight, batch := rest[0], rest[1:]
-			w := model.Bind(cfg, params, p.Compute)
-			w.RecomputeAttention = p.RecomputeAttention
+			w := p.bind(params)
 			loss, stats := obj.Build(w, batch)
 			loss = graph.Mul(loss, weight)
 			gs := graph.Gradient(loss, params...)

@@ -42,6 +42,9 @@ type Policy struct {
 	// RecomputeAttention recomputes the attention probabilities in the backward pass instead
 	// of keeping them (model.Weights.RecomputeAttention): less memory, more compute.
 	RecomputeAttention bool
+	// LMHeadChunk > 0 computes the LM head's log-probabilities this many tokens at a time,
+	// so the f32 logits of a whole batch never exist (model.Weights.ChunkTokens).
+	LMHeadChunk int
 
 	execs map[string]*graph.Exec
 	accs  map[string]*accumulation // UpdateMicro's programs, per objective
@@ -121,7 +124,6 @@ func (p *Policy) exec(obj Objective) (*graph.Exec, error) {
 		p.names = map[string][]string{}
 	}
 	np := len(p.Params.Tensors)
-	cfg := p.Params.Config
 	var ex *graph.Exec
 	err := guard.Run(func() {
 		ex = graph.MustNewExec(p.Backend, func(in []*graph.Node) []*graph.Node {
@@ -130,8 +132,7 @@ func (p *Policy) exec(obj Objective) (*graph.Exec, error) {
 				donate.Alias(x, i) // weights and moments are updated in place on XLA
 			}
 			lr, step, batch := in[3*np], in[3*np+1], in[3*np+2:]
-			w := model.Bind(cfg, params, p.Compute)
-			w.RecomputeAttention = p.RecomputeAttention
+			w := p.bind(params)
 			loss, stats := obj.Build(w, batch)
 			grads := graph.Gradient(loss, params...)
 			newP, newM, newV, norm := p.Opt.Update(params, grads, m, v, p.Decay, lr, step)
@@ -152,6 +153,13 @@ func (p *Policy) exec(obj Objective) (*graph.Exec, error) {
 	model.InstallFastGradients()
 	p.execs[obj.Name()] = ex
 	return ex, nil
+}
+
+// bind binds parameter nodes to the model with the policy's memory options.
+func (p *Policy) bind(params []*graph.Node) *model.Weights {
+	w := model.Bind(p.Params.Config, params, p.Compute)
+	w.RecomputeAttention, w.ChunkTokens = p.RecomputeAttention, p.LMHeadChunk
+	return w
 }
 
 func scalar(t *tensors.Tensor) float64 {

@@ -55,6 +55,7 @@ type Config struct {
 	Mu                 int  `yaml:"mu" help:"inner updates: passes over each step's rollouts (1 = on-policy, the ratio stays 1)"`
 	MicroBatch         int  `yaml:"micro_batch" help:"completions per forward and backward pass: a minibatch is accumulated from micro-batches of this size (same update, the memory of one micro-batch); must divide mini_batch; 0 means the whole minibatch in one pass"`
 	RecomputeAttention bool `yaml:"recompute_attention" help:"recompute the attention probabilities in the backward pass instead of keeping them: less memory (no [B, heads, T, T] per layer between the passes), a little more compute"`
+	LMHeadChunk        int  `yaml:"lm_head_chunk" help:"compute the LM head's log-probabilities this many tokens at a time, forward and backward (0: all at once): the f32 logits [tokens, vocabulary] of a batch then never exist"`
 	MiniBatch          int  `yaml:"mini_batch" help:"completions per optimizer update; must divide prompts_per_step x num_generations; 0 means all of them (one update per pass)"`
 
 	// Sampling of rollouts.
@@ -243,6 +244,9 @@ func (c Config) Validate() error {
 	}
 	if c.MicroBatch < 0 || (c.MicroBatch > 0 && c.MiniBatch > 0 && c.MiniBatch%c.MicroBatch != 0) {
 		bad("micro_batch", "%d: must be 0 (the whole minibatch) or divide mini_batch %d", c.MicroBatch, c.MiniBatch)
+	}
+	if c.LMHeadChunk < 0 {
+		bad("lm_head_chunk", "%d: must be >= 0 (0 turns chunking off)", c.LMHeadChunk)
 	}
 	if c.MaxPromptTokens < 1 {
 		bad("max_prompt_tokens", "%d: must be >= 1", c.MaxPromptTokens)

@@ -89,7 +89,7 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 	if t.Policy, err = train.LoadPolicy(b, from, compute, cfg.Optimizer(), resume); err != nil {
 		return nil, err
 	}
-	t.Policy.RecomputeAttention = cfg.RecomputeAttention
+	t.Policy.RecomputeAttention, t.Policy.LMHeadChunk = cfg.RecomputeAttention, cfg.LMHeadChunk
 	params := t.Policy.Params
 	if params.Config.VocabSize < t.Tok.VocabSize() {
 		return nil, fmt.Errorf("%s: the tokenizer has %d tokens but the model's vocab_size is %d", cfg.Model, t.Tok.VocabSize(), params.Config.VocabSize)

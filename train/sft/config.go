@@ -38,6 +38,7 @@ type Config struct {
 	Packing            bool   `yaml:"packing" help:"pack examples into rows of max_length tokens with a block-diagonal causal mask and per-example positions; false: one example per row, rows padded to length buckets"`
 	BatchSize          int    `yaml:"batch_size" help:"rows per micro-batch"`
 	RecomputeAttention bool   `yaml:"recompute_attention" help:"recompute the attention probabilities in the backward pass instead of keeping them: less memory, a little more compute"`
+	LMHeadChunk        int    `yaml:"lm_head_chunk" help:"compute the LM head's log-probabilities this many tokens at a time, forward and backward (0: all at once)"`
 	GradAccum          int    `yaml:"grad_accum" help:"micro-batches per optimizer update (gradient accumulation); the loss is the mean over all their completion tokens"`
 	AccumMode          string `yaml:"grad_accum_mode" help:"with grad_accum > 1: loop (one program call per micro-batch, gradients summed on the device: the memory of one micro-batch) or fused (all micro-batches in one program: fewer calls, more memory)"`
 	EvalEvery          int    `yaml:"eval_every" help:"compute eval_loss every N updates (and at the end); 0: only at the end"`
@@ -166,6 +167,9 @@ func (c Config) Validate() error {
 	oneOf("overlong", c.Overlong, OverlongModes)
 	if c.BatchSize < 1 {
 		bad("batch_size", "%d: must be >= 1", c.BatchSize)
+	}
+	if c.LMHeadChunk < 0 {
+		bad("lm_head_chunk", "%d: must be >= 0 (0 turns chunking off)", c.LMHeadChunk)
 	}
 	if c.GradAccum < 1 {
 		bad("grad_accum", "%d: must be >= 1", c.GradAccum)

@@ -97,7 +97,7 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 	if t.Policy, err = train.LoadPolicy(b, from, compute, cfg.Optimizer(), resume); err != nil {
 		return nil, err
 	}
-	t.Policy.RecomputeAttention = cfg.RecomputeAttention
+	t.Policy.RecomputeAttention, t.Policy.LMHeadChunk = cfg.RecomputeAttention, cfg.LMHeadChunk
 	params := t.Policy.Params
 	if resume {
 		if t.state, err = train.ReadState(from); err != nil {
