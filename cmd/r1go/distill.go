@@ -85,12 +85,7 @@ func runDistill(fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	b, err := backend.New(*backendFlag)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "r1go distill: %s\n", backend.Describe(b))
-	compute, err := modelComputeDType(*dtype, backend.IsCPU(b))
+	b, compute, err := openBackend("distill", *backendFlag, *dtype)
 	if err != nil {
 		return err
 	}

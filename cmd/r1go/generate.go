@@ -87,12 +87,7 @@ func runGenerate(fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	b, err := backend.New(*backendFlag)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "r1go generate: %s\n", backend.Describe(b))
-	compute, err := modelComputeDType(*dtype, backend.IsCPU(b))
+	b, compute, err := openBackend("generate", *backendFlag, *dtype)
 	if err != nil {
 		return err
 	}

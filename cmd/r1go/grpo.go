@@ -83,12 +83,7 @@ func runGRPO(fs *flag.FlagSet, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	b, err := backend.New(*backendFlag)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "r1go grpo: %s\n", backend.Describe(b))
-	compute, err := modelComputeDType(*dtype, backend.IsCPU(b))
+	b, compute, err := openBackend("grpo", *backendFlag, *dtype)
 	if err != nil {
 		return err
 	}

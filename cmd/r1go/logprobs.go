@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/r1go/r1go/backend"
 	"github.com/r1go/r1go/model"
@@ -162,6 +163,21 @@ func readLogprobsInput(path string, c *model.Config, enc model.Encoder) ([]model
 		r, name = f, path
 	}
 	return model.ReadSequences(r, name, c, enc)
+}
+
+// openBackend creates the backend for a --backend value, says which on stderr (as "r1go
+// <command>: ..."), and resolves the --dtype value for it.
+func openBackend(command, choice, dtype string) (backends.Backend, dtypes.DType, error) {
+	b, err := backend.New(choice)
+	if err != nil {
+		return nil, dtypes.InvalidDType, err
+	}
+	fmt.Fprintf(os.Stderr, "r1go %s: %s\n", command, backend.Describe(b))
+	compute, err := modelComputeDType(dtype, backend.IsCPU(b))
+	if err != nil {
+		return nil, dtypes.InvalidDType, err
+	}
+	return b, compute, nil
 }
 
 // modelComputeDType maps a --dtype value ("" for the default: f32 on the CPU, bf16 elsewhere) to the

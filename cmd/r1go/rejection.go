@@ -118,12 +118,7 @@ func runRejection(fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	b, err := backend.New(*backendFlag)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "r1go rejection-sample: %s\n", backend.Describe(b))
-	compute, err := modelComputeDType(*dtype, backend.IsCPU(b))
+	b, compute, err := openBackend("rejection-sample", *backendFlag, *dtype)
 	if err != nil {
 		return err
 	}

@@ -63,12 +63,7 @@ func runSFT(fs *flag.FlagSet, args []string) error {
 	if *preview > 0 {
 		return previewSFT(cfg, *preview)
 	}
-	b, err := backend.New(*backendFlag)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "r1go sft: %s\n", backend.Describe(b))
-	compute, err := modelComputeDType(*dtype, backend.IsCPU(b))
+	b, compute, err := openBackend("sft", *backendFlag, *dtype)
 	if err != nil {
 		return err
 	}
