@@ -43,6 +43,8 @@ type Trainer struct {
 	OnTokens func(n int)
 
 	engine    *generate.Engine
+	refScore  *model.Scorer // log-probs under Ref; kept so its programs compile once
+	oldScore  *model.Scorer // log-probs under the policy before the step's updates (μ > 1)
 	reward    *reward.Composite
 	format    *reward.FormatReward
 	pool      []data.Example
@@ -361,13 +363,20 @@ func (t *Trainer) step(step int) (map[string]any, error) {
 	var refLP, oldLP [][]float32
 	var err error
 	if t.Ref != nil && len(seqs) > 0 {
-		if refLP, err = model.NewScorer(t.Backend, t.Ref, t.Compute).LogProbs(seqs); err != nil {
+		if t.refScore == nil {
+			t.refScore = model.NewScorer(t.Backend, t.Ref, t.Compute)
+		}
+		t.refScore.Params = t.Ref // replaced at each reference refresh
+		if refLP, err = t.refScore.LogProbs(seqs); err != nil {
 			return nil, fmt.Errorf("reference log-probs: %w", err)
 		}
 	}
 	withOld := c.Mu > 1
 	if withOld && len(seqs) > 0 {
-		if oldLP, err = model.NewScorer(t.Backend, t.Policy.Params, t.Compute).LogProbs(seqs); err != nil {
+		if t.oldScore == nil {
+			t.oldScore = model.NewScorer(t.Backend, t.Policy.Params, t.Compute)
+		}
+		if oldLP, err = t.oldScore.LogProbs(seqs); err != nil {
 			return nil, fmt.Errorf("old-policy log-probs: %w", err)
 		}
 	}
