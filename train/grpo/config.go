@@ -42,8 +42,8 @@ type Config struct {
 	Model       string `yaml:"model" help:"directory of the Hugging Face checkpoint to train (config.json, safetensors, tokenizer.json)"`
 	Data        string `yaml:"data" help:"prompt dataset (JSONL or Parquet); exclusive with task"`
 	Task        string `yaml:"task" help:"built-in synthetic task name instead of a dataset (exclusive with data)"`
-	PromptField string `yaml:"prompt_field" help:"dataset field holding the prompt"`
-	AnswerField string `yaml:"answer_field" help:"dataset field holding the reference answer"`
+	PromptField string `yaml:"prompt_field" help:"dataset field holding the prompt; empty: detected from the layout (prompt, question, problem, ...; GSM8K, MATH-500, AIME)"`
+	AnswerField string `yaml:"answer_field" help:"dataset field holding the reference answer; empty: detected from the layout (answer, solution, ...; GSM8K's number after ####)"`
 	Template    string `yaml:"template" help:"prompt template: r1zero (R1-Zero's, opening <think>), r1 (DeepSeek-R1 chat), chatml (Qwen2.5), chatml-think, none, or your own text containing {prompt}"`
 	Out         string `yaml:"out" help:"output directory: metrics.jsonl, samples.jsonl, checkpoints"`
 	Seed        int64  `yaml:"seed" help:"random seed of data order and sampling; a fixed seed on CPU reproduces a run exactly"`
@@ -129,11 +129,9 @@ const R1ZeroTemplate = "A conversation between User and Assistant. The user asks
 // the last 2 kept, 2 prompts logged per step, at most 3 NaN steps in a row.
 func DefaultConfig() Config {
 	return Config{
-		PromptField: "prompt",
-		AnswerField: "answer",
-		Template:    "r1-zero",
-		Out:         "runs/grpo",
-		Seed:        42,
+		Template: "r1-zero",
+		Out:      "runs/grpo",
+		Seed:     42,
 
 		Steps:          100,
 		PromptsPerStep: 32,
@@ -219,9 +217,6 @@ func (c Config) Validate() error {
 
 	if c.Data != "" && c.Task != "" {
 		bad("data", "give either data (%s) or task (%s), not both", c.Data, c.Task)
-	}
-	if c.Data != "" && (c.PromptField == "" || c.AnswerField == "") {
-		bad("prompt_field", "the prompt and answer field names must not be empty")
 	}
 	if _, err := TemplateFor(c.Template); err != nil {
 		bad("template", "%v", err)

@@ -30,7 +30,7 @@ func TestLoadConfigComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{
-		Model: "runs/tiny-model", Task: "countdown", PromptField: "prompt", AnswerField: "answer", Template: "r1-zero",
+		Model: "runs/tiny-model", Task: "countdown", Template: "r1-zero", // prompt/answer fields: detected
 		Out: "runs/grpo-countdown", Seed: 7,
 		Steps: 60, PromptsPerStep: 8, NumGenerations: 8, Mu: 2, MiniBatch: 16,
 		MaxPromptTokens: 128, MaxCompletionTokens: 256, Temperature: 1, TopP: 0.95, TopK: 50,
