@@ -40,6 +40,7 @@ type Engine struct {
 	prefill map[Mode]*Exec
 	decode  map[Mode]*Exec
 	compact *Exec
+	grow    *Exec
 }
 
 // NewEngine prepares an engine; programs compile on first use.
@@ -114,6 +115,36 @@ func (e *Engine) Generate(prompts [][]int32, opts Options, progress Progress) ([
 	return results, nil
 }
 
+// cacheGrowth is how many slots the KV cache grows by when the sequences reach its end, by
+// default (Options.CacheGrowth).
+const cacheGrowth = 256
+
+func roundUp(n, m int) int { return (n + m - 1) / m * m }
+
+// slotIndices is the tensor 0, 1, …, n-1: the decode programs' cache slots (its length is
+// the cache length).
+func slotIndices(n int) *tensors.Tensor {
+	slots := make([]int32, n)
+	for i := range slots {
+		slots[i] = int32(i)
+	}
+	return tensors.FromFlatDataAndDimensions(slots, n)
+}
+
+// growCache extends every cache [R, KV, S, HD] with empty slots to n slots (one copy).
+func (e *Engine) growCache(cache []*tensors.Tensor, n int) []*tensors.Tensor {
+	args := make([]any, 0, len(cache)+1)
+	for _, t := range cache {
+		buf, err := DonateTensorBuffer(t, e.Backend, 0)
+		if err != nil {
+			panic(err)
+		}
+		args = append(args, buf)
+	}
+	args = append(args, slotIndices(n))
+	return e.growExec().MustExec(args...)
+}
+
 // syncEvery is how many tokens the device decodes between two reads of the host when
 // Options.SyncEvery is 0. It is 1 everywhere: on one H200 (2026-11-29, 0.5B shape, 512 + 1024
 // tokens) reading every 8 tokens decoded 32.7k tokens/s at 256 rows against 41.9k reading
@@ -163,7 +194,15 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		longest = max(longest, len(p))
 	}
 	Tp := model.BucketLength(longest, c.MaxPositionEmbeddings)
-	S := (Tp + o.MaxNewTokens - 1 + 127) / 128 * 128 // cache slots: attention reads all of them every step, so round finely
+	// The cache grows with the sequences, cacheGrowth slots at a time, up to S: each decode step
+	// attends to every slot of the cache it is given, so a cache as long as the longest
+	// sequence at the end would cost the early steps reads of empty slots.
+	growth := o.CacheGrowth
+	if growth == 0 {
+		growth = cacheGrowth
+	}
+	S := roundUp(Tp+o.MaxNewTokens-1, 128)
+	Sc := min(S, roundUp(Tp+1, growth))
 
 	tokens := make([]int32, Pb*Tp)
 	padP := make([]int32, Pb)
@@ -181,10 +220,6 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		rowPrompt[r] = int32(r / N)
 		pad[r] = padP[r/N]
 	}
-	slots := make([]int32, S)
-	for i := range slots {
-		slots[i] = int32(i)
-	}
 	rng, err := RNGStateFromSeed(int64(o.Seed))
 	if err != nil {
 		panic(err)
@@ -192,7 +227,7 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 	temp := tensors.FromScalar(float32(max(o.Temperature, 1e-6)))
 	topP := tensors.FromScalar(float32(o.TopP))
 	topK := tensors.FromScalar(int32(o.TopK))
-	slotsT := tensors.FromFlatDataAndDimensions(slots, S)
+	slotsT := slotIndices(Sc)
 	params := make([]any, len(e.weights))
 	for i, t := range e.weights {
 		params[i] = t
@@ -262,6 +297,11 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 			hist = tensors.FromShape(shapes.Make(dtypes.Int32, len(active), K))
 		}
 		block := min(K, o.MaxNewTokens-step)
+		if need := Tp + step - 1 + block; need > Sc { // the block writes slots up to need-1
+			Sc = min(S, roundUp(need, growth))
+			cache = e.growCache(cache, Sc)
+			slotsT = slotIndices(Sc)
+		}
 		for j := range block {
 			args := append([]any{}, params...)
 			for _, t := range append(cache, hist) {

@@ -83,11 +83,11 @@ func TestGreedyCacheMatchesRecompute(t *testing.T) {
 	eos := got[0].IDs[3]
 	o.EOS = []int32{eos}
 	for _, c := range []struct {
-		compaction bool
-		sync       int
-	}{{true, 1}, {false, 1}, {true, 3}, {false, 4}} {
+		compaction   bool
+		sync, growth int
+	}{{true, 1, 0}, {false, 1, 0}, {true, 3, 0}, {false, 4, 0}, {true, 1, 3}, {true, 2, 5}} {
 		compaction := c.compaction
-		o.NoCompaction, o.SyncEvery = !compaction, c.sync
+		o.NoCompaction, o.SyncEvery, o.CacheGrowth = !compaction, c.sync, c.growth
 		res, err := e.Generate(prompts, o, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -99,7 +99,7 @@ func TestGreedyCacheMatchesRecompute(t *testing.T) {
 				reason = FinishStop
 			}
 			if !slices.Equal(r.IDs, want) || r.FinishReason != reason {
-				t.Errorf("compaction=%v sync every %d, prompt %d: got %v (%s), want %v (%s)", compaction, c.sync, r.Prompt, r.IDs, r.FinishReason, want, reason)
+				t.Errorf("%+v, prompt %d: got %v (%s), want %v (%s)", c, r.Prompt, r.IDs, r.FinishReason, want, reason)
 			}
 		}
 	}

@@ -28,6 +28,9 @@ type Options struct {
 	// SyncEvery is how many tokens the device decodes between two reads by the host (finished
 	// rows run on to the end of a block; their extra tokens are dropped); 0 means 1.
 	SyncEvery int
+	// CacheGrowth is how many slots the KV cache grows by when the sequences reach its end
+	// (attention reads every slot of the cache each step); 0 means 256.
+	CacheGrowth int
 }
 
 // DefaultOptions are the R1 rollout settings: temperature 1, no top-p/top-k, one sample.
@@ -52,6 +55,9 @@ func (o Options) Validate() error {
 	}
 	if o.SyncEvery < 0 {
 		errs = append(errs, fmt.Errorf("sync_every = %d: must be ≥ 0 (0 chooses)", o.SyncEvery))
+	}
+	if o.CacheGrowth < 0 {
+		errs = append(errs, fmt.Errorf("cache_growth = %d: must be ≥ 0 (0 chooses)", o.CacheGrowth))
 	}
 	if o.TopK < 0 {
 		errs = append(errs, fmt.Errorf("top_k = %d: must be ≥ 0 (0 disables)", o.TopK))

@@ -115,6 +115,24 @@ func (e *Engine) writeColumn(hist, x, col *Node) *Node {
 	return Where(at, BroadcastToShape(InsertAxes(x, -1), hist.Shape()), hist)
 }
 
+// growExec: caches [R, KV, S, HD]..., slots [S'] → caches extended with zeros to S' slots.
+func (e *Engine) growExec() *Exec {
+	if e.grow != nil {
+		return e.grow
+	}
+	e.grow = MustNewExec(e.Backend, func(in []*Node) []*Node {
+		n := in[len(in)-1].Shape().Dimensions[0]
+		out := make([]*Node, len(in)-1)
+		for i, c := range in[:len(in)-1] {
+			d := c.Shape().Dimensions
+			out[i] = Concatenate([]*Node{c, Zeros(c.Graph(), shapes.Make(c.DType(), d[0], d[1], n-d[2], d[3]))}, 2)
+		}
+		return out
+	})
+	e.grow.SetMaxCache(128)
+	return e.grow
+}
+
 // compactExec: caches..., rows [R'] → caches gathered to R' rows.
 func (e *Engine) compactExec() *Exec {
 	if e.compact != nil {
