@@ -60,18 +60,7 @@ func LoadChat(path string) ([]Conversation, error) {
 
 // LoadChatMapped reads a whole SFT dataset with the given field names. See ScanChat.
 func LoadChatMapped(path string, m ChatMapping) ([]Conversation, error) {
-	var out []Conversation
-	err := ScanChat(path, m, func(c Conversation) error {
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, &Error{File: path, Err: errors.New("no records")}
-	}
-	return out, nil
+	return collect(path, func(fn func(Conversation) error) error { return ScanChat(path, m, fn) })
 }
 
 // ScanChat streams an SFT dataset (.jsonl, .json or .parquet) conversation by

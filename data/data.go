@@ -105,12 +105,14 @@ var ErrMissingField = errors.New("missing field")
 
 // Load reads a whole prompt/answer dataset. See Scan.
 func Load(path string, m Mapping) ([]Example, error) {
-	var out []Example
-	err := Scan(path, m, func(ex Example) error {
-		out = append(out, ex)
-		return nil
-	})
-	if err != nil {
+	return collect(path, func(fn func(Example) error) error { return Scan(path, m, fn) })
+}
+
+// collect gathers everything scan streams from the file at path; a file with no records is an
+// error.
+func collect[T any](path string, scan func(fn func(T) error) error) ([]T, error) {
+	var out []T
+	if err := scan(func(x T) error { out = append(out, x); return nil }); err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {

@@ -5,12 +5,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	json "github.com/goccy/go-json"
 	"io"
 	"math"
 	"os"
 	"sort"
 	"strconv"
+
+	json "github.com/goccy/go-json"
 
 	"github.com/parquet-go/parquet-go"
 
