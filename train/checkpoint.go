@@ -305,3 +305,24 @@ func syncTree(root string) error {
 		return nil
 	})
 }
+
+// ResumeFrom decides where a training run writing into out starts. With resume it is the
+// latest complete checkpoint in out (resumed, at its step), or model when out holds none.
+// Without resume it is model, and an out that already holds a run (a checkpoint or a
+// non-empty metrics.jsonl) is an error: a new run would delete that run's checkpoints and
+// overwrite its metrics.
+func ResumeFrom(out, model string, resume bool) (from string, step int, resumed bool, err error) {
+	dir, step, err := Latest(out)
+	switch {
+	case err != nil && !errors.Is(err, ErrNoCheckpoint):
+		return "", 0, false, err
+	case err == nil && resume:
+		return dir, step, true, nil
+	case err == nil:
+		return "", 0, false, fmt.Errorf("%s already holds a run (checkpoint at step %d): pass --resume to continue it, or choose another output directory", out, step)
+	}
+	if st, err := os.Stat(filepath.Join(out, "metrics.jsonl")); err == nil && st.Size() > 0 && !resume {
+		return "", 0, false, fmt.Errorf("%s already holds a run (metrics.jsonl, no checkpoint yet): pass --resume to start it again from the model, or choose another output directory", out)
+	}
+	return model, 0, false, nil
+}

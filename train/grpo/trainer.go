@@ -76,18 +76,11 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 	if t.format, err = reward.NewFormat(reward.DefaultFormatOptions()); err != nil {
 		return nil, err
 	}
-	from := cfg.Model
-	if resume {
-		dir, step, err := train.Latest(cfg.Out)
-		switch {
-		case errors.Is(err, train.ErrNoCheckpoint):
-			resume = false // nothing to resume: start fresh
-		case err != nil:
-			return nil, err
-		default:
-			from, t.startStep = dir, step
-		}
+	from, step, resumed, err := train.ResumeFrom(cfg.Out, cfg.Model, resume)
+	if err != nil {
+		return nil, err
 	}
+	resume, t.startStep = resumed, step
 	if t.Policy, err = train.LoadPolicy(b, from, compute, cfg.Optimizer(), resume); err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package sft
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -82,18 +81,11 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 		t.Steps = cfg.Epochs * upe
 	}
 
-	from := cfg.Model
-	if resume {
-		dir, step, err := train.Latest(cfg.Out)
-		switch {
-		case errors.Is(err, train.ErrNoCheckpoint):
-			resume = false
-		case err != nil:
-			return nil, err
-		default:
-			from, t.startStep = dir, step
-		}
+	from, step, resumed, err := train.ResumeFrom(cfg.Out, cfg.Model, resume)
+	if err != nil {
+		return nil, err
 	}
+	resume, t.startStep = resumed, step
 	if t.Policy, err = train.LoadPolicy(b, from, compute, cfg.Optimizer(), resume); err != nil {
 		return nil, err
 	}
