@@ -1,8 +1,6 @@
 package model
 
 import (
-	"weak"
-
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 )
 
@@ -14,10 +12,5 @@ import (
 //
 // Call it after building the forward pass and before graph.Gradient.
 func UseDefaultGradients(g *Graph) int {
-	dotMu.Lock()
-	defer dotMu.Unlock()
-	k := weak.Make(g)
-	n := len(dotRegistry[k])
-	delete(dotRegistry, k)
-	return n
+	return dotRegistry.forget(g)
 }

@@ -1,10 +1,8 @@
 package model
 
 import (
-	"runtime"
 	"slices"
 	"sync"
-	"weak"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -20,44 +18,17 @@ type dotAxes struct {
 	lhsContract, lhsBatch, rhsContract, rhsBatch []int
 }
 
-// dotRegistry holds the axes of the products of each live graph: keyed by a weak pointer, so a
-// graph that is no longer used is collected and its entry removed.
 var (
-	dotMu          sync.Mutex
-	dotRegistry    = map[weak.Pointer[Graph]]map[NodeId]dotAxes{}
+	dotRegistry    nodeRegistry[dotAxes] // the axes of the products Product built
 	installVJPOnce sync.Once
 )
-
-func recordDot(g *Graph, id NodeId, ax dotAxes) {
-	dotMu.Lock()
-	defer dotMu.Unlock()
-	k := weak.Make(g)
-	m := dotRegistry[k]
-	if m == nil {
-		m = map[NodeId]dotAxes{}
-		dotRegistry[k] = m
-		runtime.AddCleanup(g, func(k weak.Pointer[Graph]) {
-			dotMu.Lock()
-			delete(dotRegistry, k)
-			dotMu.Unlock()
-		}, k)
-	}
-	m[id] = ax
-}
-
-func lookupDot(g *Graph, id NodeId) (dotAxes, bool) {
-	dotMu.Lock()
-	defer dotMu.Unlock()
-	ax, ok := dotRegistry[weak.Make(g)][id]
-	return ax, ok
-}
 
 // Product is graph.DotGeneral whose gradient is computed with products. Output axes, as DotGeneral:
 // batch axes, then lhs free axes, then rhs free axes.
 func Product(lhs *Node, lhsContract, lhsBatch []int, rhs *Node, rhsContract, rhsBatch []int) *Node {
 	InstallFastGradients()
 	y := DotGeneral(lhs, lhsContract, lhsBatch, rhs, rhsContract, rhsBatch)
-	recordDot(y.Graph(), y.Id(), dotAxes{
+	dotRegistry.set(y, dotAxes{
 		normAxes(lhsContract, lhs.Rank()), normAxes(lhsBatch, lhs.Rank()),
 		normAxes(rhsContract, rhs.Rank()), normAxes(rhsBatch, rhs.Rank())})
 	return y
@@ -90,7 +61,7 @@ func InstallFastGradients() {
 	installVJPOnce.Do(func() {
 		orig := VJPRegistration[NodeTypeDotGeneral]
 		VJPRegistration[NodeTypeDotGeneral] = func(node *Node, v []*Node, s shapes.Shape) []*Node {
-			ax, ok := lookupDot(node.Graph(), node.Id())
+			ax, ok := dotRegistry.get(node)
 			if !ok {
 				return orig(node, v, s)
 			}

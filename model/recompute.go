@@ -1,9 +1,7 @@
 package model
 
 import (
-	"runtime"
 	"sync"
-	"weak"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
@@ -26,8 +24,7 @@ import (
 type carrierVJP func(packed, g *Node) *Node
 
 var (
-	carrierMu        sync.Mutex
-	carriers         = map[weak.Pointer[Graph]]map[NodeId]carrierVJP{}
+	carriers         nodeRegistry[carrierVJP]
 	installSliceOnce sync.Once
 )
 
@@ -35,21 +32,7 @@ var (
 func carrier(packed *Node, n int, vjp carrierVJP) *Node {
 	installSliceOnce.Do(installSliceVJP)
 	out := Slice(packed, AxisRange(0, n))
-	g := out.Graph()
-	carrierMu.Lock()
-	defer carrierMu.Unlock()
-	key := weak.Make(g)
-	m := carriers[key]
-	if m == nil {
-		m = map[NodeId]carrierVJP{}
-		carriers[key] = m
-		runtime.AddCleanup(g, func(k weak.Pointer[Graph]) {
-			carrierMu.Lock()
-			delete(carriers, k)
-			carrierMu.Unlock()
-		}, key)
-	}
-	m[out.Id()] = vjp
+	carriers.set(out, vjp)
 	return out
 }
 
@@ -57,9 +40,7 @@ func carrier(packed *Node, n int, vjp carrierVJP) *Node {
 func installSliceVJP() {
 	orig := VJPRegistration[NodeTypeSlice]
 	VJPRegistration[NodeTypeSlice] = func(node *Node, v []*Node, s shapes.Shape) []*Node {
-		carrierMu.Lock()
-		vjp, ok := carriers[weak.Make(node.Graph())][node.Id()]
-		carrierMu.Unlock()
+		vjp, ok := carriers.get(node)
 		if !ok {
 			return orig(node, v, s)
 		}
