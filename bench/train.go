@@ -16,10 +16,8 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/r1go/r1go/backend"
-	"github.com/r1go/r1go/internal/donate"
 	"github.com/r1go/r1go/internal/guard"
 	"github.com/r1go/r1go/model"
 	"github.com/r1go/r1go/train"
@@ -181,19 +179,11 @@ func Train(b backends.Backend, opt TrainOptions, log io.Writer) (res *TrainResul
 	}
 	c := opt.Config
 	res = &TrainResult{Options: opt, Backend: backend.Describe(b), Params: c.NumParams(), PeakMemBytes: -1}
-	specs := c.ParamSpecs()
-	P := len(specs)
-	names := make([]string, P)
-	pshapes := make([]shapes.Shape, P)
-	for i, s := range specs {
-		names[i] = s.Name
-		pshapes[i] = shapes.Make(dtypes.Float32, s.Shape...)
-	}
-	decay := train.DecayMask(names, pshapes)
 	adam := train.DefaultAdamW()
 	adam.WeightDecay = 0.01
 
-	var state []*tensors.Tensor // params, m, v
+	// The step is train.Policy's, the one GRPO and SFT train with, on a plain cross-entropy.
+	var pol *train.Policy
 	t0 := time.Now()
 	err = guard.Run(func() {
 		p := model.InitParams(c, opt.Seed)
@@ -202,17 +192,13 @@ func Train(b backends.Backend, opt TrainOptions, log io.Writer) (res *TrainResul
 				panic(err)
 			}
 		}
-		zeros := MustNewExec(b, func(g *Graph) []*Node {
-			out := make([]*Node, 0, 2*P)
-			for range 2 {
-				for _, s := range pshapes {
-					out = append(out, Zeros(g, s))
-				}
+		pol = train.NewPolicy(b, p, opt.Compute, adam)
+		pol.RecomputeAttention, pol.LMHeadChunk = opt.RecomputeAttention, opt.LMHeadChunk
+		for _, t := range append(pol.M, pol.V...) {
+			if err := t.MaterializeOnDevice(b, false, 0); err != nil {
+				panic(err)
 			}
-			return out
-		})
-		defer zeros.Finalize()
-		state = append(slices.Clone(p.Tensors), zeros.MustExec()...)
+		}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("initialising %s: %w", opt.Shape, err)
@@ -220,77 +206,27 @@ func Train(b backends.Backend, opt TrainOptions, log io.Writer) (res *TrainResul
 	res.InitSec = time.Since(t0).Seconds()
 	fmt.Fprintf(log, "init %.1fs (%d parameters)\n", res.InitSec, res.Params)
 
-	stepFn := func(in []*Node) []*Node {
-		params, m, v := in[:P], in[P:2*P], in[2*P:3*P]
-		for i, x := range in[:3*P] {
-			donate.Alias(x, i) // updated in place on XLA, as train.Policy does
-		}
-		tokens, targets, lr, step := in[3*P], in[3*P+1], in[3*P+2], in[3*P+3]
-		g := tokens.Graph()
-		w := model.Bind(c, params, opt.Compute)
-		w.RecomputeAttention, w.ChunkTokens = opt.RecomputeAttention, opt.LMHeadChunk
-		hidden, _ := w.Forward(tokens, Iota(g, tokens.Shape(), 1), nil)
-		loss := Neg(ReduceAllMean(w.TokenLogProbs(hidden, targets)))
-		if opt.DefaultGradients {
-			model.UseDefaultGradients(g)
-		}
-		grads := Gradient(loss, params...)
-		np, nm, nv, norm := adam.Update(params, grads, m, v, decay, lr, step)
-		out := make([]*Node, 0, 3*P+2)
-		out = append(append(append(append(out, np...), nm...), nv...), loss, norm)
-		return out
-	}
-	var exec *Exec
+	obj := crossEntropy{defaultGradients: opt.DefaultGradients}
 	tokens, targets := BenchTokens(c.VocabSize, opt.Batch, opt.Seq)
-	lr := func() *tensors.Tensor { return tensors.FromValue(float32(opt.LR)) }
-	stepNum := func(i int) *tensors.Tensor { return tensors.FromValue(int32(i + 1)) }
+	batch := []*tensors.Tensor{tokens, targets}
 	t0 = time.Now()
-	err = guard.Run(func() {
-		exec = MustNewExec(b, stepFn)
-		args := make([]any, 0, 3*P+4)
-		for _, t := range state {
-			args = append(args, t)
-		}
-		args = append(args, tokens, targets, lr(), stepNum(0))
-		if err := exec.PreCompile(args...); err != nil {
-			panic(err)
-		}
-	})
-	if err != nil {
+	if err := pol.Compile(obj, batch, opt.LR); err != nil {
 		return nil, fmt.Errorf("compiling the training step of %s: %w", opt.Shape, err)
 	}
-	defer exec.Finalize()
 	res.CompileSec = time.Since(t0).Seconds()
 	fmt.Fprintf(log, "compile %.1fs\n", res.CompileSec)
 
-	run := func(i int) (loss, norm float32, err error) {
-		err = guard.Run(func() {
-			args := make([]any, 0, 3*P+4)
-			for _, t := range state {
-				d, err := DonateTensorBuffer(t, b, 0)
-				if err != nil {
-					panic(err)
-				}
-				args = append(args, d)
-			}
-			args = append(args, tokens, targets, lr(), stepNum(i))
-			out := exec.MustExec(args...)
-			state = out[:3*P]
-			loss = out[3*P].Value().(float32)
-			norm = out[3*P+1].Value().(float32)
-		})
-		return loss, norm, err
-	}
 	total := 1 + opt.Warmup + opt.Steps
 	for i := range total {
 		s0 := time.Now()
-		loss, norm, err := run(i)
+		r, err := pol.Update(obj, batch, opt.LR)
 		if err != nil {
 			return nil, fmt.Errorf("training step %d of %s: %w", i, opt.Shape, err)
 		}
 		el := time.Since(s0).Seconds()
-		if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
-			return nil, fmt.Errorf("training step %d of %s: loss is %v", i, opt.Shape, loss)
+		loss, norm := float32(r.Loss), float32(r.GradNorm)
+		if r.Skipped {
+			return nil, fmt.Errorf("training step %d of %s: loss %v, gradient norm %v", i, opt.Shape, loss, norm)
 		}
 		res.Losses = append(res.Losses, loss)
 		res.GradNorms = append(res.GradNorms, norm)
@@ -306,10 +242,31 @@ func Train(b backends.Backend, opt TrainOptions, log io.Writer) (res *TrainResul
 		}
 		fmt.Fprintf(log, "step %d (%s): %.4fs loss %.4f grad_norm %.4f\n", i, kind, el, loss, norm)
 	}
-	for _, t := range state {
+	for _, t := range append(append(slices.Clone(pol.Params.Tensors), pol.M...), pol.V...) {
 		t.FinalizeAll()
 	}
 	return res, nil
+}
+
+// crossEntropy is the benchmark's objective: the mean negative log-likelihood of every next
+// token. With defaultGradients the model's products differentiate with GoMLX's own VJP.
+type crossEntropy struct{ defaultGradients bool }
+
+func (o crossEntropy) Name() string {
+	if o.defaultGradients {
+		return "bench-ce-default-gradients"
+	}
+	return "bench-ce"
+}
+
+func (o crossEntropy) Build(w *model.Weights, in []*Node) (*Node, []train.Stat) {
+	tokens, targets := in[0], in[1]
+	hidden, _ := w.Forward(tokens, Iota(tokens.Graph(), tokens.Shape(), 1), nil)
+	loss := Neg(ReduceAllMean(w.TokenLogProbs(hidden, targets)))
+	if o.defaultGradients {
+		model.UseDefaultGradients(tokens.Graph())
+	}
+	return loss, nil
 }
 
 // ParseLine reads a line printed by Line (or by bench/torch_train.py) into its key=value pairs.

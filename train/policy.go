@@ -112,6 +112,33 @@ func (p *Policy) Update(obj Objective, batch []*tensors.Tensor, lr float64) (Upd
 	return res, nil
 }
 
+// Compile builds and compiles obj's update program for batches shaped like batch, without
+// running it (so that a benchmark can time compilation apart from the first step).
+func (p *Policy) Compile(obj Objective, batch []*tensors.Tensor, lr float64) error {
+	ex, err := p.exec(obj)
+	if err != nil {
+		return err
+	}
+	args := make([]any, 0, 3*len(p.Params.Tensors)+len(batch)+2)
+	for _, group := range [][]*tensors.Tensor{p.Params.Tensors, p.M, p.V} {
+		for _, t := range group {
+			args = append(args, t)
+		}
+	}
+	args = append(args, tensors.FromScalar(float32(lr)), tensors.FromScalar(int32(p.Updates+1)))
+	for _, t := range batch {
+		args = append(args, t)
+	}
+	if err := guard.Run(func() {
+		if err := ex.PreCompile(args...); err != nil {
+			panic(err)
+		}
+	}); err != nil {
+		return fmt.Errorf("%s update: %w", obj.Name(), err)
+	}
+	return nil
+}
+
 // statNames lists an objective's stat names in output order (built once on a tiny graph would
 // be wasteful; the names are recorded when the program is first built).
 func (p *Policy) statNames(obj Objective) []string { return p.names[obj.Name()] }
