@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One GRPO step of a Qwen2.5-0.5B-shaped random model on the GPU (issue 6's benchmark): 32
 # prompts × 16 samples, 512 prompt tokens, up to 1024 completion tokens, β = 0.001 (reference
-# model kept), minibatches of MB completions per update. Prints the step's time split from
+# model kept), minibatches of MB completions per update; EXTRA adds grpo flags (e.g. EXTRA="--micro-batch 16
+# --recompute-attention"). Prints the step's time split from
 # metrics.jsonl. R1GO=.gpu/r1go SHAPE=0.5B MB=8 bash bench/grpo_step.sh OUTDIR
 set -euo pipefail
 R1GO=${R1GO:-.gpu/r1go}
@@ -25,7 +26,7 @@ with open(sys.argv[1], "w") as f:
 PY
 "$R1GO" grpo --model "$out/model" --data "$out/prompts.jsonl" --template none --reward integer=1 \
   --steps "$STEPS" --prompts-per-step "$PROMPTS" --num-generations "$GROUP" --mini-batch "$MB" --max-prompt-tokens 512 \
-  --max-completion-tokens "$MAXNEW" --beta 0.001 --lr 1e-6 --save-every 0 --keep-checkpoints 1 --out "$out/run" --backend "$BACKEND"
+  --max-completion-tokens "$MAXNEW" --beta 0.001 --lr 1e-6 --save-every 0 --keep-checkpoints 1 --out "$out/run" --backend "$BACKEND" ${EXTRA:-}
 python3 - "$out/run/metrics.jsonl" <<'PY'
 import json, sys
 for l in open(sys.argv[1]):

@@ -48,6 +48,9 @@ type TrainOptions struct {
 	// LMHeadChunk > 0 computes the loss's logits this many tokens at a time (forward and
 	// backward), so the f32 logits of the whole batch never exist.
 	LMHeadChunk int
+	// FusedAttention runs attention as cuDNN's flash attention (model.Weights.FusedAttention;
+	// XLA on CUDA, bf16).
+	FusedAttention bool
 }
 
 // Validate reports options the benchmark cannot run with, naming the field.
@@ -69,6 +72,11 @@ func (o *TrainOptions) Validate() error {
 		return fmt.Errorf("compute dtype %s: must be float32 or bfloat16", o.Compute)
 	case !(o.LR >= 0) || math.IsInf(o.LR, 0):
 		return fmt.Errorf("learning rate %v: must be >= 0", o.LR)
+	}
+	if o.FusedAttention {
+		if err := model.FusedAttentionSupported(o.Config, o.Compute); err != nil {
+			return err
+		}
 	}
 	return o.Config.Validate()
 }
@@ -126,6 +134,9 @@ func (r *TrainResult) Line() string {
 	}
 	if o.LMHeadChunk > 0 {
 		grad += fmt.Sprintf("+lmchunk%d", o.LMHeadChunk) // logits in chunks of this many tokens
+	}
+	if o.FusedAttention {
+		grad += "+fused" // cuDNN flash attention
 	}
 	mfu := "n/a"
 	if r.PeakFLOPS > 0 {
@@ -193,7 +204,7 @@ func Train(b backends.Backend, opt TrainOptions, log io.Writer) (res *TrainResul
 			}
 		}
 		pol = train.NewPolicy(b, p, opt.Compute, adam)
-		pol.RecomputeAttention, pol.LMHeadChunk = opt.RecomputeAttention, opt.LMHeadChunk
+		pol.RecomputeAttention, pol.LMHeadChunk, pol.FusedAttention = opt.RecomputeAttention, opt.LMHeadChunk, opt.FusedAttention
 		for _, t := range append(pol.M, pol.V...) {
 			if err := t.MaterializeOnDevice(b, false, 0); err != nil {
 				panic(err)

@@ -24,6 +24,8 @@ type Scorer struct {
 	Backend     backends.Backend
 	Compute     dtypes.DType
 	TokenBudget int // tokens per forward pass (batch × bucket length); 0 means 8192
+	// FusedAttention runs attention as cuDNN's flash attention (Weights.FusedAttention).
+	FusedAttention bool
 
 	exec *Exec
 }
@@ -111,6 +113,7 @@ func (s *Scorer) graph(in []*Node) *Node {
 	n := len(in) - 2
 	tokens, targets := in[n], in[n+1]
 	w := Bind(s.Params.Config, in[:n], s.Compute)
+	w.FusedAttention = s.FusedAttention
 	positions := Iota(tokens.Graph(), tokens.Shape(), 1)
 	hidden, _ := w.Forward(tokens, positions, nil)
 	return w.TokenLogProbs(hidden, targets)

@@ -26,6 +26,9 @@ type Weights struct {
 	// ChunkTokens > 0 computes the LM head's log-probabilities this many tokens at a time,
 	// forward and backward, so the f32 logits of the whole batch never exist (lmhead.go).
 	ChunkTokens int
+	// FusedAttention runs causal self-attention without a padding mask (Forward with keyValid
+	// nil) as cuDNN's flash attention (fused.go); XLA on CUDA with bf16 or f16 products only.
+	FusedAttention bool
 }
 
 // LayerWeights are one decoder layer's parameters; biases are nil when the model has none.
@@ -75,6 +78,10 @@ type KV struct{ K, V *Node }
 // (right padding needs no mask: a causal model never looks right). It returns the final hidden
 // states [B, T, D] (Compute dtype, after the final norm) and each layer's keys and values.
 func (w *Weights) Forward(tokens, positions, keyValid *Node) (hidden *Node, kv []KV) {
+	if w.FusedAttention && keyValid == nil {
+		scale := 1 / math.Sqrt(float64(w.Config.HeadDim))
+		return w.forward(tokens, positions, func(q, k, v *Node) *Node { return w.fusedAttention(q, k, v, scale) })
+	}
 	g := tokens.Graph()
 	T := tokens.Shape().Dimensions[1]
 	causal := LowerTriangular(g, T) // [T, S] bool
@@ -89,11 +96,16 @@ func (w *Weights) Forward(tokens, positions, keyValid *Node) (hidden *Node, kv [
 // query t may see key s): e.g. block-diagonal and causal for sequences packed into one row,
 // each with its own positions.
 func (w *Weights) ForwardWithMask(tokens, positions, mask *Node) (hidden *Node, kv []KV) {
+	return w.forward(tokens, positions, func(q, k, v *Node) *Node { return w.attend(q, k, v, mask) })
+}
+
+// forward runs the decoder with the given attention (see layer).
+func (w *Weights) forward(tokens, positions *Node, attend func(q, k, v *Node) *Node) (hidden *Node, kv []KV) {
 	x := w.embed(tokens)
 	cos, sin := w.rope(positions)
 	for l := range w.Layers {
 		var k, v *Node
-		x, k, v = w.layer(l, x, cos, sin, func(q, k, v *Node) *Node { return w.attend(q, k, v, mask) })
+		x, k, v = w.layer(l, x, cos, sin, attend)
 		kv = append(kv, KV{k, v})
 	}
 	return w.finalNorm(x), kv

@@ -42,6 +42,9 @@ type Policy struct {
 	// RecomputeAttention recomputes the attention probabilities in the backward pass instead
 	// of keeping them (model.Weights.RecomputeAttention): less memory, more compute.
 	RecomputeAttention bool
+	// FusedAttention runs attention as cuDNN's flash attention (model.Weights.FusedAttention):
+	// XLA on CUDA, bf16 products.
+	FusedAttention bool
 	// LMHeadChunk > 0 computes the LM head's log-probabilities this many tokens at a time,
 	// so the f32 logits of a whole batch never exist (model.Weights.ChunkTokens).
 	LMHeadChunk int
@@ -185,7 +188,7 @@ func (p *Policy) exec(obj Objective) (*graph.Exec, error) {
 // bind binds parameter nodes to the model with the policy's memory options.
 func (p *Policy) bind(params []*graph.Node) *model.Weights {
 	w := model.Bind(p.Params.Config, params, p.Compute)
-	w.RecomputeAttention, w.ChunkTokens = p.RecomputeAttention, p.LMHeadChunk
+	w.RecomputeAttention, w.ChunkTokens, w.FusedAttention = p.RecomputeAttention, p.LMHeadChunk, p.FusedAttention
 	return w
 }
 

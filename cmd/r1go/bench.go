@@ -53,6 +53,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string) error {
 	dtype := fs.String("dtype", "", "dtype of the matrix products: bf16 or f32 (master weights, Adam moments, softmax and loss stay f32); default bf16 on cuda, f32 on cpu")
 	recompute := fs.Bool("recompute-attention", false, "recompute the attention probabilities in the backward pass instead of keeping them (less memory, about one more attention forward of compute)")
 	lmChunk := fs.Int("lm-head-chunk", 0, "compute the loss's logits this many tokens at a time, forward and backward (0: all at once); the f32 logits of the batch then never exist")
+	fused := fs.Bool("fused-attention", false, "run attention as cuDNN's flash attention through XLA's custom call (cuda backend, bf16 only): no [B, heads, T, T] scores in memory")
 	grad := fs.String("grad", "fast", "gradients of the matrix products: fast (as products, r1go's default) or default (GoMLX's own DotGeneral VJP, for comparison)")
 	seed := fs.Uint64("seed", 0, "parameter initialisation seed")
 	lr := fs.Float64("lr", 1e-5, "AdamW learning rate (weight decay 0.01, gradients clipped to norm 1)")
@@ -75,7 +76,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	opt := bench.TrainOptions{Config: c, Shape: name, Batch: *batch, Seq: *seq, Steps: *steps, Warmup: *warmup,
-		Compute: compute, Seed: *seed, LR: *lr, DefaultGradients: *grad == "default", RecomputeAttention: *recompute, LMHeadChunk: *lmChunk}
+		Compute: compute, Seed: *seed, LR: *lr, DefaultGradients: *grad == "default", RecomputeAttention: *recompute, LMHeadChunk: *lmChunk, FusedAttention: *fused}
 	if err := opt.Validate(); err != nil {
 		return err
 	}

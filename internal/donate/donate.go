@@ -5,20 +5,15 @@
 // it compiles, so XLA writes every output to a fresh buffer: a donated 25 GB KV cache is
 // copied on each decode step. XLA honours the StableHLO argument attribute
 // `tf.aliasing_output = k : i32` (as JAX's donate_argnums does); GoMLX has no API to set it, so
-// Alias reaches the StableHLO value of the parameter through reflection. The change that would
+// Alias reaches the StableHLO value of the parameter through reflection (internal/hloedit). The change that would
 // make this unnecessary in GoMLX: let graph.Parameter (or Exec) take a donation/aliasing hint
 // and pass it to stablehlo.Function.NamedInputWithShardingAndAttributes in
 // backends/xla/builder.go's Parameter.
 package donate
 
 import (
-	"reflect"
-	"unsafe"
-
-	"github.com/gomlx/go-xla/pkg/stablehlo"
-	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/backends/xla"
 	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/r1go/r1go/internal/hloedit"
 )
 
 // Alias declares that output number `output` of the graph being built (in the order the graph
@@ -26,22 +21,9 @@ import (
 // same shape and dtype and be donated at execution (graph.DonateTensorBuffer); when it is not
 // donated, XLA copies it first. It reports whether the backend took the hint: only XLA
 // backends do; elsewhere it does nothing.
-func Alias(param *graph.Node, output int) (ok bool) {
-	defer func() {
-		if recover() != nil { // GoMLX's internals changed: fall back to copying
-			ok = false
-		}
-	}()
-	ops, isOps := field(reflect.ValueOf(param).Elem(), "outputOps").Interface().([]backends.Op)
-	if !isOps || len(ops) != 1 {
-		return false
-	}
-	xn, isXLA := ops[0].(*xla.Node)
-	if !isXLA {
-		return false
-	}
-	v, isValue := field(reflect.ValueOf(xn).Elem(), "value").Interface().(*stablehlo.Value)
-	if !isValue || v == nil {
+func Alias(param *graph.Node, output int) bool {
+	v := hloedit.Value(param)
+	if v == nil {
 		return false
 	}
 	if v.Attributes == nil {
@@ -49,10 +31,4 @@ func Alias(param *graph.Node, output int) (ok bool) {
 	}
 	v.Attributes["tf.aliasing_output"] = int32(output)
 	return true
-}
-
-// field returns a struct field, exported or not, as a readable value.
-func field(v reflect.Value, name string) reflect.Value {
-	f := v.FieldByName(name)
-	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
 }

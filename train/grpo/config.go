@@ -55,6 +55,7 @@ type Config struct {
 	Mu                 int  `yaml:"mu" help:"inner updates: passes over each step's rollouts (1 = on-policy, the ratio stays 1)"`
 	MicroBatch         int  `yaml:"micro_batch" help:"completions per forward and backward pass: a minibatch is accumulated from micro-batches of this size (same update, the memory of one micro-batch); must divide mini_batch; 0 means the whole minibatch in one pass"`
 	RecomputeAttention bool `yaml:"recompute_attention" help:"recompute the attention probabilities in the backward pass instead of keeping them: less memory (no [B, heads, T, T] per layer between the passes), a little more compute"`
+	FusedAttention     bool `yaml:"fused_attention" help:"run attention as cuDNN's flash attention (cuda backend, bf16): no [B, heads, T, T] scores in memory, several times faster attention; off by default until more checkpoints have been checked against it"`
 	LMHeadChunk        int  `yaml:"lm_head_chunk" help:"compute the LM head's log-probabilities this many tokens at a time, forward and backward (0: all at once): the f32 logits [tokens, vocabulary] of a batch then never exist"`
 	MiniBatch          int  `yaml:"mini_batch" help:"completions per optimizer update; must divide prompts_per_step x num_generations; 0 means all of them (one update per pass)"`
 

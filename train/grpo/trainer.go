@@ -86,6 +86,15 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 	}
 	t.Policy.RecomputeAttention, t.Policy.LMHeadChunk = cfg.RecomputeAttention, cfg.LMHeadChunk
 	params := t.Policy.Params
+	if cfg.FusedAttention {
+		if r1backend.IsCPU(b) {
+			return nil, fmt.Errorf("fused_attention: cuDNN attention needs the cuda backend")
+		}
+		if err := model.FusedAttentionSupported(params.Config, compute); err != nil {
+			return nil, fmt.Errorf("fused_attention: %w", err)
+		}
+		t.Policy.FusedAttention = true
+	}
 	if params.Config.VocabSize < t.Tok.VocabSize() {
 		return nil, fmt.Errorf("%s: the tokenizer has %d tokens but the model's vocab_size is %d", cfg.Model, t.Tok.VocabSize(), params.Config.VocabSize)
 	}
@@ -358,6 +367,7 @@ func (t *Trainer) step(step int) (map[string]any, error) {
 	if t.Ref != nil && len(seqs) > 0 {
 		if t.refScore == nil {
 			t.refScore = model.NewScorer(t.Backend, t.Ref, t.Compute)
+			t.refScore.FusedAttention = t.Policy.FusedAttention
 		}
 		t.refScore.Params = t.Ref // replaced at each reference refresh
 		if refLP, err = t.refScore.LogProbs(seqs); err != nil {
@@ -368,6 +378,7 @@ func (t *Trainer) step(step int) (map[string]any, error) {
 	if withOld && len(seqs) > 0 {
 		if t.oldScore == nil {
 			t.oldScore = model.NewScorer(t.Backend, t.Policy.Params, t.Compute)
+			t.oldScore.FusedAttention = t.Policy.FusedAttention
 		}
 		if oldLP, err = t.oldScore.LogProbs(seqs); err != nil {
 			return nil, fmt.Errorf("old-policy log-probs: %w", err)

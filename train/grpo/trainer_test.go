@@ -2,6 +2,7 @@ package grpo
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -87,4 +88,19 @@ func avg(x []float64) float64 {
 		s += v
 	}
 	return s / float64(len(x))
+}
+
+// fused_attention is cuDNN's: on the CPU backend the trainer refuses it before any work,
+// and says why.
+func TestFusedAttentionRefusedOnCPU(t *testing.T) {
+	b, err := r1backend.New("cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := TinyConfig()
+	cfg.Model, cfg.Out, cfg.FusedAttention = tinyModelDir(t, 1), t.TempDir(), true
+	_, err = NewTrainer(cfg, b, dtypes.Float32, false)
+	if err == nil || !strings.Contains(err.Error(), "fused_attention") || !strings.Contains(err.Error(), "cuda") {
+		t.Fatalf("got %v, want a fused_attention error naming the cuda backend", err)
+	}
 }

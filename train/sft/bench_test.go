@@ -65,8 +65,8 @@ func (causalObjective) Build(w *model.Weights, in []*graph.Node) (*graph.Node, [
 // Settings from the environment: R1GO_BENCH_BACKEND (--backend syntax; default cpu),
 // R1GO_BENCH_SHAPE (tiny, 0.5B, 1.5B; default tiny), R1GO_BENCH_SEQ (row length; default 256),
 // R1GO_BENCH_BATCH (rows per update; default 4), R1GO_BENCH_STEPS (timed updates; default 4),
-// R1GO_BENCH_MODES (comma-separated packed,causal,bucketed; default all on cpu, packed,causal
-// on GPUs). Example on one H200:
+// R1GO_BENCH_MODES (comma-separated packed,causal,bucketed,fused; default packed,causal,bucketed
+// on cpu, packed,causal on GPUs; fused needs a GPU). Example on one H200:
 //
 //	R1GO_BENCH_BACKEND=cuda R1GO_BENCH_SHAPE=0.5B R1GO_BENCH_SEQ=4096 R1GO_BENCH_BATCH=8 \
 //	  go test ./train/sft -run '^$' -bench Step -benchtime 1x -timeout 30m
@@ -135,8 +135,9 @@ func BenchmarkStep(b *testing.B) {
 					r.useful += row.Len()
 				}
 			}
-		case "bucketed":
-			// The examples of the packed rows, one per row, grouped by length bucket.
+		case "bucketed", "fused":
+			// The examples of the packed rows, one per row, grouped by length bucket; fused:
+			// the same rows with cuDNN's attention (GPU only).
 			var sub []Example
 			for _, row := range packed {
 				start := 0
@@ -158,7 +159,7 @@ func BenchmarkStep(b *testing.B) {
 				r.tokens += B * mb.T
 			}
 		default:
-			b.Fatalf("R1GO_BENCH_MODES: unknown mode %q (packed, causal, bucketed)", mode)
+			b.Fatalf("R1GO_BENCH_MODES: unknown mode %q (packed, causal, bucketed, fused)", mode)
 		}
 		runs = append(runs, r)
 	}
@@ -166,6 +167,7 @@ func BenchmarkStep(b *testing.B) {
 	// examples, the modes alternating (the machine's load drifts), keeping each mode's fastest.
 	for _, r := range runs {
 		r.pol = train.NewPolicy(be, model.InitParams(cfg, 0), compute, train.DefaultAdamW())
+		r.pol.FusedAttention = r.mode == "fused"
 		seen := map[int]bool{}
 		for _, bt := range r.batches {
 			if T := bt[0].Shape().Dimensions[1]; !seen[T] {
@@ -204,15 +206,19 @@ func BenchmarkStep(b *testing.B) {
 			line += fmt.Sprintf(", MFU %.3f", mfu)
 		}
 		b.Log(line)
-		if r.mode == "packed" {
+		if r.mode == "packed" || r.mode == "fused" {
 			mfu := "n/a"
 			if !cpu {
 				mfu = fmt.Sprintf("%.4f", 6*float64(cfg.NumParams())*float64(r.useful)/r.best/989e12)
 			}
 			n := float64(len(r.batches))
 			// The line torch_sft.py prints for its peer (same keys).
-			fmt.Printf("bench=sft impl=r1go attn=masked shape=%s params=%d batch=%d seq=%d step_s=%.4f tokens_per_s=%.0f useful_tokens_per_s=%.0f mfu=%s\n",
-				shape, cfg.NumParams(), B, T, r.best/n, float64(r.tokens)/r.best, float64(r.useful)/r.best, mfu)
+			attn := "masked" // packed rows, block-diagonal mask
+			if r.mode == "fused" {
+				attn = "cudnn-bucketed" // one example per row, length buckets, cuDNN attention
+			}
+			fmt.Printf("bench=sft impl=r1go attn=%s shape=%s params=%d batch=%d seq=%d step_s=%.4f tokens_per_s=%.0f useful_tokens_per_s=%.0f mfu=%s\n",
+				attn, shape, cfg.NumParams(), B, T, r.best/n, float64(r.tokens)/r.best, float64(r.useful)/r.best, mfu)
 		}
 	}
 }

@@ -74,7 +74,9 @@ type Evaluator struct {
 	Backend backends.Backend
 	Params  *model.Params
 	Compute dtypes.DType
-	exec    *graph.Exec
+	// FusedAttention: see model.Weights.FusedAttention (unpacked rows only).
+	FusedAttention bool
+	exec           *graph.Exec
 }
 
 // Sums returns the summed NLL of the batch's weighted targets and their count.
@@ -84,6 +86,7 @@ func (e *Evaluator) Sums(batch []*tensors.Tensor) (sum, count float64, err error
 		err = guard.Run(func() {
 			e.exec = graph.MustNewExec(e.Backend, func(in []*graph.Node) []*graph.Node {
 				w := model.Bind(e.Params.Config, in[:np], e.Compute)
+				w.FusedAttention = e.FusedAttention
 				s, c := NLL(w, in[np:])
 				return []*graph.Node{s, c}
 			})

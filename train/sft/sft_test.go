@@ -589,6 +589,15 @@ func TestConfig(t *testing.T) {
 	if err := c.Set("packing", "maybe"); err == nil {
 		t.Error("packing=maybe accepted")
 	}
+	fused := c // cuDNN attention cannot keep packed examples apart
+	fused.Packing, fused.FusedAttention = true, true
+	if err := fused.Validate(); err == nil || !strings.Contains(err.Error(), "fused_attention") || !strings.Contains(err.Error(), "packing") {
+		t.Errorf("fused_attention with packing: err %v", err)
+	}
+	fused.Packing = false
+	if err := fused.Validate(); err != nil {
+		t.Errorf("fused_attention without packing refused: %v", err)
+	}
 	if err := c.Validate(); err != nil {
 		t.Errorf("valid config refused: %v", err)
 	}

@@ -126,29 +126,33 @@ def main():
     log(f"torch {torch.__version__}, transformers {transformers.__version__}, {args.shape} ({n_params / 1e9:.3f}B), "
         f"{len(rows)} packed rows of {T}, attn {args.attn}")
 
-    def token_logp(tok, tgt, pos):
-        with torch.autocast(device_type=dev.type, dtype=torch.bfloat16):
+    def token_logp(tok, tgt, pos, dtype=torch.bfloat16):
+        with torch.autocast(device_type=dev.type, dtype=dtype, enabled=dtype != torch.float32):
             logits = model(input_ids=tok, position_ids=pos, use_cache=False).logits
         return torch.log_softmax(logits.float(), -1).gather(-1, tgt.unsqueeze(-1)).squeeze(-1)
 
-    # The packing check: the first example of row 0, packed vs alone.
+    # The packing check: the first example of row 0, packed vs alone, in f32 so that only a
+    # leak across examples (differences of order 1), not bf16 rounding (measured up to 0.07 for
+    # the 1.5B shape at 4096 tokens, in the first example too, which a leak cannot reach),
+    # makes it fail.
+    f32 = lambda tok, tgt, pos: token_logp(tok, tgt, pos, torch.float32)  # noqa: E731
     with torch.no_grad():
         first = rows[0][0]
         L = len(first[0])
         tok, tgt, _, pos = batches[0][0][:1], batches[0][1][:1], None, batches[0][3][:1]
-        packed = token_logp(tok, tgt, pos)[0, : L - 1]
-        alone = token_logp(tok[:, :L], tgt[:, :L], pos[:, :L])[0, : L - 1]
+        packed = f32(tok, tgt, pos)[0, : L - 1]
+        alone = f32(tok[:, :L], tgt[:, :L], pos[:, :L])[0, : L - 1]
         second = len(rows[0]) > 1
         if second:  # and an example packed after another must not see it
             L2 = len(rows[0][1][0])
-            p2 = token_logp(tok, tgt, pos)[0, L : L + L2 - 1]
-            a2 = token_logp(tok[:, L : L + L2], tgt[:, L : L + L2], pos[:, L : L + L2])[0, : L2 - 1]
+            p2 = f32(tok, tgt, pos)[0, L : L + L2 - 1]
+            a2 = f32(tok[:, L : L + L2], tgt[:, L : L + L2], pos[:, L : L + L2])[0, : L2 - 1]
             diff2 = (p2 - a2).abs().max().item()
         else:
             diff2 = 0.0
         diff = (packed - alone).abs().max().item()
         log(f"packing check: max |logp packed - alone| = {diff:.4f} (first example), {diff2:.4f} (second)")
-        if diff > 0.05 or diff2 > 0.05:
+        if diff > 0.01 or diff2 > 0.01:
             die("packed rows attend across examples in this transformers version: the comparison would be unfair")
 
     opt = torch.optim.AdamW(model.parameters(), lr=1e-5, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,

@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	r1backend "github.com/r1go/r1go/backend"
 	"github.com/r1go/r1go/model"
 	"github.com/r1go/r1go/tokenizer"
 	"github.com/r1go/r1go/train"
@@ -91,6 +92,15 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 	}
 	t.Policy.RecomputeAttention, t.Policy.LMHeadChunk = cfg.RecomputeAttention, cfg.LMHeadChunk
 	params := t.Policy.Params
+	if cfg.FusedAttention {
+		if r1backend.IsCPU(b) {
+			return nil, fmt.Errorf("fused_attention: cuDNN attention needs the cuda backend")
+		}
+		if err := model.FusedAttentionSupported(params.Config, compute); err != nil {
+			return nil, fmt.Errorf("fused_attention: %w", err)
+		}
+		t.Policy.FusedAttention = true
+	}
 	if resume {
 		if t.state, err = train.ReadState(from); err != nil {
 			return nil, err
@@ -108,7 +118,7 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 		return nil, err
 	}
 	t.metrics.First = []string{"loss", "eval_loss", "lr", "grad_norm", "tokens_per_s"}
-	t.eval = &Evaluator{Backend: b, Params: params, Compute: compute}
+	t.eval = &Evaluator{Backend: b, Params: params, Compute: compute, FusedAttention: t.Policy.FusedAttention}
 	return t, nil
 }
 
