@@ -83,6 +83,11 @@ func IsCPU(b backends.Backend) bool {
 	return b.Name() == "go" || strings.HasSuffix(b.Name(), "(go)") // GoMLX 0.26 names it "SimpleGo (go)"
 }
 
+// IsCUDA reports whether b is an XLA backend on an NVIDIA GPU (a CUDA PJRT plugin).
+func IsCUDA(b backends.Backend) bool {
+	return strings.Contains(strings.ToLower(b.Name()), "xla") && strings.Contains(strings.ToLower(b.Description()), "cuda")
+}
+
 // FindCUDAPlugin returns the absolute path of a CUDA PJRT plugin, or "" when none is found.
 // It looks at PJRT_PLUGIN_LIBRARY_PATH (a file, or directories separated by ':'), then at
 // jax_plugins/xla_cuda*/xla_cuda_plugin.so in the site-packages of each python3 on PATH.

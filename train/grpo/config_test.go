@@ -42,6 +42,7 @@ func TestLoadConfigComplete(t *testing.T) {
 		LR: 1e-5, LRSchedule: "cosine", LRFloor: 1e-6, WarmupSteps: 10, AdamBeta1: 0.9, AdamBeta2: 0.95, AdamEps: 1e-8,
 		WeightDecay: 0.01, MaxGradNorm: 0.5, MaxNaNInARow: 5,
 		SaveEvery: 20, KeepCheckpoints: 3, LogSamples: 1, ReflectionPhrases: []string{"wait", "hmm"},
+		FusedAttention: "auto", // the default: the file does not set it
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("LoadConfig:\n got %+v\nwant %+v", c, want)

@@ -86,14 +86,8 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 	}
 	t.Policy.RecomputeAttention, t.Policy.LMHeadChunk = cfg.RecomputeAttention, cfg.LMHeadChunk
 	params := t.Policy.Params
-	if cfg.FusedAttention {
-		if r1backend.IsCPU(b) {
-			return nil, fmt.Errorf("fused_attention: cuDNN attention needs the cuda backend")
-		}
-		if err := model.FusedAttentionSupported(params.Config, compute); err != nil {
-			return nil, fmt.Errorf("fused_attention: %w", err)
-		}
-		t.Policy.FusedAttention = true
+	if t.Policy.FusedAttention, err = train.ResolveFusedAttention(cfg.FusedAttention, b, params.Config, compute, ""); err != nil {
+		return nil, err
 	}
 	if params.Config.VocabSize < t.Tok.VocabSize() {
 		return nil, fmt.Errorf("%s: the tokenizer has %d tokens but the model's vocab_size is %d", cfg.Model, t.Tok.VocabSize(), params.Config.VocabSize)

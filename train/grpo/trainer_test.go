@@ -90,17 +90,26 @@ func avg(x []float64) float64 {
 	return s / float64(len(x))
 }
 
-// fused_attention is cuDNN's: on the CPU backend the trainer refuses it before any work,
-// and says why.
-func TestFusedAttentionRefusedOnCPU(t *testing.T) {
+// fused_attention is cuDNN's: on the CPU backend "on" is refused before any work, saying
+// why, and "auto" (the default) quietly uses XLA attention.
+func TestFusedAttentionOnCPU(t *testing.T) {
 	b, err := r1backend.New("cpu")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := TinyConfig()
-	cfg.Model, cfg.Out, cfg.FusedAttention = tinyModelDir(t, 1), t.TempDir(), true
+	cfg.Model, cfg.Out, cfg.FusedAttention = tinyModelDir(t, 1), t.TempDir(), "on"
 	_, err = NewTrainer(cfg, b, dtypes.Float32, false)
 	if err == nil || !strings.Contains(err.Error(), "fused_attention") || !strings.Contains(err.Error(), "cuda") {
-		t.Fatalf("got %v, want a fused_attention error naming the cuda backend", err)
+		t.Fatalf("on: got %v, want a fused_attention error naming the cuda backend", err)
+	}
+	cfg.FusedAttention, cfg.Out = "auto", t.TempDir()
+	tr, err := NewTrainer(cfg, b, dtypes.Float32, false)
+	if err != nil || tr.Policy.FusedAttention {
+		t.Fatalf("auto: err %v, fused %v; want XLA attention", err, tr != nil && tr.Policy.FusedAttention)
+	}
+	cfg.FusedAttention = "yes"
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "fused_attention") {
+		t.Errorf("fused_attention yes: err %v", err)
 	}
 }

@@ -590,13 +590,18 @@ func TestConfig(t *testing.T) {
 		t.Error("packing=maybe accepted")
 	}
 	fused := c // cuDNN attention cannot keep packed examples apart
-	fused.Packing, fused.FusedAttention = true, true
+	fused.Packing, fused.FusedAttention = true, "on"
 	if err := fused.Validate(); err == nil || !strings.Contains(err.Error(), "fused_attention") || !strings.Contains(err.Error(), "packing") {
-		t.Errorf("fused_attention with packing: err %v", err)
+		t.Errorf("fused_attention on with packing: err %v", err)
 	}
-	fused.Packing = false
-	if err := fused.Validate(); err != nil {
-		t.Errorf("fused_attention without packing refused: %v", err)
+	for _, ok := range []struct {
+		mode    string
+		packing bool
+	}{{"on", false}, {"auto", true}, {"off", true}} {
+		fused.FusedAttention, fused.Packing = ok.mode, ok.packing
+		if err := fused.Validate(); err != nil {
+			t.Errorf("fused_attention %s, packing %v refused: %v", ok.mode, ok.packing, err)
+		}
 	}
 	if err := c.Validate(); err != nil {
 		t.Errorf("valid config refused: %v", err)

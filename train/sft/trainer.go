@@ -12,7 +12,6 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
-	r1backend "github.com/r1go/r1go/backend"
 	"github.com/r1go/r1go/model"
 	"github.com/r1go/r1go/tokenizer"
 	"github.com/r1go/r1go/train"
@@ -92,14 +91,12 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 	}
 	t.Policy.RecomputeAttention, t.Policy.LMHeadChunk = cfg.RecomputeAttention, cfg.LMHeadChunk
 	params := t.Policy.Params
-	if cfg.FusedAttention {
-		if r1backend.IsCPU(b) {
-			return nil, fmt.Errorf("fused_attention: cuDNN attention needs the cuda backend")
-		}
-		if err := model.FusedAttentionSupported(params.Config, compute); err != nil {
-			return nil, fmt.Errorf("fused_attention: %w", err)
-		}
-		t.Policy.FusedAttention = true
+	packed := ""
+	if cfg.Packing {
+		packed = "packed rows need a block-diagonal mask"
+	}
+	if t.Policy.FusedAttention, err = train.ResolveFusedAttention(cfg.FusedAttention, b, params.Config, compute, packed); err != nil {
+		return nil, err
 	}
 	if resume {
 		if t.state, err = train.ReadState(from); err != nil {
