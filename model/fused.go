@@ -24,6 +24,15 @@ import (
 // model never looks right), bf16 or f16 products, head dim ≤ 128 and a multiple of 8, on
 // GoMLX's XLA backend with a CUDA device (cuDNN ≥ 8.9.4).
 
+// FusedAttentionHint wraps an error of a program that ran with fused attention with what to try
+// when the GPU's cuDNN cannot run it (cuDNN's flash attention needs an Ampere or newer GPU).
+func FusedAttentionHint(err error, fused bool) error {
+	if err == nil || !fused {
+		return err
+	}
+	return fmt.Errorf("%w (the program used cuDNN's flash attention: if this GPU or its cuDNN cannot run it, rerun with --fused-attention=off)", err)
+}
+
 // FusedAttentionSupported reports whether the fused attention can run for this config and
 // compute dtype (the backend is the caller's to check: XLA with CUDA).
 func FusedAttentionSupported(c *Config, compute dtypes.DType) error {

@@ -96,7 +96,7 @@ func (s *Scorer) LogProbs(seqs []Sequence) ([][]float32, error) {
 			res = s.exec.MustExec(args...)
 		})
 		if err != nil {
-			return nil, err
+			return nil, FusedAttentionHint(err, s.FusedAttention)
 		}
 		lp := res[0].Value().([][]float32)
 		for r, i := range batch {

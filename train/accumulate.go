@@ -79,7 +79,7 @@ func (p *Policy) UpdateMicro(obj Objective, micro [][]*tensors.Tensor, weights [
 		res.GradNorm = scalar(out[3*np])
 	})
 	if err != nil {
-		return UpdateResult{}, fmt.Errorf("%s update: %w", obj.Name(), err)
+		return UpdateResult{}, model.FusedAttentionHint(fmt.Errorf("%s update: %w", obj.Name(), err), p.FusedAttention)
 	}
 	res.Skipped = math.IsNaN(res.Loss) || math.IsInf(res.Loss, 0) || math.IsNaN(res.GradNorm) || math.IsInf(res.GradNorm, 0)
 	if !res.Skipped {

@@ -99,7 +99,7 @@ func (p *Policy) Update(obj Objective, batch []*tensors.Tensor, lr float64) (Upd
 		out = ex.MustExec(args...)
 	})
 	if err != nil {
-		return UpdateResult{}, fmt.Errorf("%s update: %w", obj.Name(), err)
+		return UpdateResult{}, model.FusedAttentionHint(fmt.Errorf("%s update: %w", obj.Name(), err), p.FusedAttention)
 	}
 	copy(p.Params.Tensors, out[:np])
 	p.M, p.V = out[np:2*np], out[2*np:3*np]
@@ -137,7 +137,7 @@ func (p *Policy) Compile(obj Objective, batch []*tensors.Tensor, lr float64) err
 			panic(err)
 		}
 	}); err != nil {
-		return fmt.Errorf("%s update: %w", obj.Name(), err)
+		return model.FusedAttentionHint(fmt.Errorf("%s update: %w", obj.Name(), err), p.FusedAttention)
 	}
 	return nil
 }
