@@ -64,21 +64,12 @@ func (s *Scorer) LogProbs(seqs []Sequence) ([][]float32, error) {
 		budget = 8192
 	}
 	out := make([][]float32, len(seqs))
-	order := make([]int, len(seqs))
-	for i := range order {
-		order[i] = i
+	lens := make([]int, len(seqs))
+	for i, q := range seqs {
+		lens[i] = len(q.Prompt) + len(q.Completion) - 1
 	}
-	lenOf := func(i int) int { return len(seqs[i].Prompt) + len(seqs[i].Completion) - 1 }
-	sort.SliceStable(order, func(a, b int) bool { return lenOf(order[a]) < lenOf(order[b]) })
-	for start := 0; start < len(order); {
-		T := BucketLength(lenOf(order[start]), c.MaxPositionEmbeddings)
-		// Take every sequence that fits this bucket, up to the token budget (batch a power of 2).
-		end := start
-		for end < len(order) && BucketLength(lenOf(order[end]), c.MaxPositionEmbeddings) == T && (end-start+1)*T <= max(budget, T) {
-			end++
-		}
-		batch := order[start:end]
-		B := BucketBatch(len(batch))
+	for _, sb := range planScoreBatches(lens, budget, c.MaxPositionEmbeddings) {
+		batch, B, T := sb.rows, sb.B, sb.T
 		tokens := make([]int32, B*T)
 		targets := make([]int32, B*T)
 		for r, i := range batch {
@@ -103,9 +94,43 @@ func (s *Scorer) LogProbs(seqs []Sequence) ([][]float32, error) {
 			p := len(seqs[i].Prompt)
 			out[i] = append([]float32(nil), lp[r][p-1:p-1+len(seqs[i].Completion)]...)
 		}
-		start = end
 	}
 	return out, nil
+}
+
+// scoreBatch is one forward pass of the scorer: the sequences rows (indices), padded to B rows
+// of T tokens.
+type scoreBatch struct {
+	rows []int
+	B, T int
+}
+
+// planScoreBatches groups sequences of the given lengths (tokens fed to the model) into
+// forward passes: sorted by length, one length bucket per pass, at most budget tokens per
+// pass. Full passes hold a power-of-two number of rows that fits the budget, so no padding
+// rows are computed except in the last pass of a bucket (rounded up to a power of two): one
+// compiled program per (rows, bucket) serves every step.
+func planScoreBatches(lens []int, budget, maxLen int) []scoreBatch {
+	order := make([]int, len(lens))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return lens[order[a]] < lens[order[b]] })
+	var plan []scoreBatch
+	for start := 0; start < len(order); {
+		T := BucketLength(lens[order[start]], maxLen)
+		rows := 1
+		for 2*rows*T <= budget {
+			rows *= 2
+		}
+		end := start
+		for end < len(order) && end-start < rows && BucketLength(lens[order[end]], maxLen) == T {
+			end++
+		}
+		plan = append(plan, scoreBatch{rows: order[start:end], B: BucketBatch(end - start), T: T})
+		start = end
+	}
+	return plan
 }
 
 // graph: params..., tokens [B, T], targets [B, T] → log p(targets) [B, T].
