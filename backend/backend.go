@@ -13,9 +13,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gomlx/go-xla/pkg/pjrt"
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/simplego" // the "go" backend
-	_ "github.com/gomlx/gomlx/backends/xla"      // the "xla" backend (PJRT plugins)
+	"github.com/gomlx/gomlx/backends/xla"        // the "xla" backend (PJRT plugins), registered on import
 	"github.com/r1go/r1go/internal/guard"
 )
 
@@ -52,24 +53,47 @@ func Resolve(choice string) (string, error) {
 }
 
 // New creates the backend for a --backend value. It sets GOMLX_NO_AUTO_INSTALL so that GoMLX
-// never tries to download a plugin.
+// never tries to download a plugin. On XLA, XLA_PYTHON_CLIENT_PREALLOCATE=false (the variable
+// JAX reads) makes the GPU allocator grow with the run instead of reserving most of the
+// device's memory at start, so that nvidia-smi shows what the run uses.
 func New(choice string) (b backends.Backend, err error) {
+	b, _, err = NewWith(choice, os.Getenv("XLA_PYTHON_CLIENT_PREALLOCATE") != "false")
+	return b, err
+}
+
+// NewWith is New with the XLA GPU allocator's preallocation chosen: preallocate false asks the
+// PJRT plugin not to reserve the device's memory at start (its pool then grows to what the run
+// needs and never shrinks). grows reports that the plugin took that option; when it refuses
+// it, the backend is created with the plugin's defaults and a note on stderr.
+func NewWith(choice string, preallocate bool) (b backends.Backend, grows bool, err error) {
 	cfg, err := Resolve(choice)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	os.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
 	if os.Getenv("GOPJRT_CUDA_CHECKS") == "" {
 		os.Setenv("GOPJRT_CUDA_CHECKS", "0")
+	}
+	if name, plugin, _ := strings.Cut(cfg, ":"); name == "xla" && !preallocate {
+		var newErr error
+		if err := guard.Run(func() {
+			b, newErr = xla.NewWithOptions(plugin, pjrt.NamedValuesMap{"preallocate": false})
+		}); err != nil {
+			newErr = err
+		}
+		if newErr == nil {
+			return b, true, nil
+		}
+		fmt.Fprintf(os.Stderr, "r1go: the PJRT plugin refused preallocate=false (%v); using its defaults\n", newErr)
 	}
 	var newErr error
 	if err := guard.Run(func() { b, newErr = backends.NewWithConfig(cfg) }); err != nil {
 		newErr = err
 	}
 	if err := newErr; err != nil {
-		return nil, fmt.Errorf("creating backend %q: %w", cfg, err)
+		return nil, false, fmt.Errorf("creating backend %q: %w", cfg, err)
 	}
-	return b, nil
+	return b, false, nil
 }
 
 // Describe is a one-line description of a backend for logs: its name and device.
