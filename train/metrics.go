@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/r1go/r1go/report"
 )
 
 // Log appends one JSON object per line to a JSONL file (metrics.jsonl, samples.jsonl),
@@ -236,4 +238,15 @@ func syncDir(dir string) error {
 		return err
 	}
 	return nil
+}
+
+// WriteReport draws the run in dir (its metrics.jsonl and samples.jsonl) as dir/report.html
+// (package report). The trainers call it at every checkpoint; a failure there is reported
+// and training goes on.
+func WriteReport(dir string) error {
+	r, err := report.Load(dir)
+	if err != nil {
+		return err
+	}
+	return report.WriteFile(filepath.Join(dir, "report.html"), []*report.Run{r}, report.Options{Smooth: 0.6})
 }

@@ -29,6 +29,7 @@ func commands() []*command {
 		cmdRejection(),
 		cmdDistill(),
 		cmdEval(),
+		cmdReport(),
 		cmdGenerate(),
 		cmdInit(),
 		cmdVerify(),

@@ -1,6 +1,7 @@
 package grpo
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -79,6 +80,16 @@ func TestResumeReproducesRun(t *testing.T) {
 	}
 	if _, step, err := train.Latest(split); err != nil || step != 4 {
 		t.Fatalf("latest checkpoint of the resumed run: step %d, %v", step, err)
+	}
+	// Each checkpoint also draws the run: report.html charts every step's metrics.
+	page, err := os.ReadFile(filepath.Join(split, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<figcaption>reward_mean", "<figcaption>kl", "Samples at step 4"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("report.html lacks %q", want)
+		}
 	}
 }
 

@@ -282,6 +282,9 @@ func (t *Trainer) RunUntil(last int) error {
 			if err := t.checkpoint(step); err != nil {
 				return fmt.Errorf("checkpoint at step %d: %w", step, err)
 			}
+			if err := train.WriteReport(t.Cfg.Out); err != nil {
+				fmt.Fprintf(os.Stderr, "warning: report.html not written: %v\n", err)
+			}
 		}
 	}
 	return nil
