@@ -25,6 +25,7 @@ func (e *Engine) prefillExec(mode Mode) *Exec {
 		rng, temp, topP, topK := in[np+4], in[np+5], in[np+6], in[np+7]
 		g := tokens.Graph()
 		w := model.Bind(c, in[:np], e.Compute)
+		w.NoGrad = true
 		Pb, Tp := tokens.Shape().Dimensions[0], tokens.Shape().Dimensions[1]
 		R, S := rowsIdx.Shape().Dimensions[0], slots.Shape().Dimensions[0]
 		iota := Iota(g, shapes.Make(dtypes.Int32, Pb, Tp), 1)
@@ -72,6 +73,7 @@ func (e *Engine) decodeExec(mode Mode) *Exec {
 		tokens, pad, slot, slots := rest[0], rest[1], rest[2], rest[3]
 		rng, temp, topP, topK, col := rest[4], rest[5], rest[6], rest[7], rest[8]
 		w := model.Bind(c, in[:np], e.Compute)
+		w.NoGrad = true
 		positions := Sub(slot, pad)                                  // [R]
 		sl := InsertAxes(slots, 0)                                   // [1, S]
 		valid := LogicalAnd(GreaterOrEqual(sl, InsertAxes(pad, -1)), // [R, S]

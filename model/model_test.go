@@ -9,6 +9,8 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/r1go/r1go/backend"
 	"github.com/r1go/r1go/model/safetensors"
 )
@@ -135,4 +137,38 @@ func flat(v any) []float32 {
 		return out
 	}
 	panic("unexpected tensor value")
+}
+
+// The rotary embedding has two formulations: a 2×2 product that the pure Go backend can
+// differentiate (training graphs) and slices (graphs never differentiated: generation and
+// scoring, which TestParityWithTransformers checks against transformers). They agree.
+func TestRopeFormulationsAgree(t *testing.T) {
+	b := cpuBackend(t)
+	p, f := loadFixture(t, "tiny-llama")
+	ids := f.Sequences[0].IDs
+	n := len(ids) - 1
+	tokens := tensors.FromFlatDataAndDimensions(append([]int32(nil), ids[:n]...), 1, n)
+	targets := tensors.FromFlatDataAndDimensions(append([]int32(nil), ids[1:]...), 1, n)
+	logp := func(noGrad bool) []float32 {
+		np := len(p.Tensors)
+		ex := MustNewExec(b, func(in []*Node) *Node {
+			w := Bind(p.Config, in[:np], dtypes.Float32)
+			w.NoGrad = noGrad
+			tok := in[np]
+			hidden, _ := w.Forward(tok, Iota(tok.Graph(), tok.Shape(), 1), nil)
+			return w.TokenLogProbs(hidden, in[np+1])
+		})
+		args := make([]any, 0, np+2)
+		for _, x := range p.Tensors {
+			args = append(args, x)
+		}
+		args = append(args, tokens, targets)
+		return ex.MustExec(args...)[0].Value().([][]float32)[0]
+	}
+	prod, slices := logp(false), logp(true)
+	for i := range prod {
+		if d := math.Abs(float64(prod[i] - slices[i])); d > 1e-6 {
+			t.Fatalf("token %d: log-prob %v with the product rotation, %v with slices", i, prod[i], slices[i])
+		}
+	}
 }

@@ -138,7 +138,7 @@ func (s *Scorer) graph(in []*Node) *Node {
 	n := len(in) - 2
 	tokens, targets := in[n], in[n+1]
 	w := Bind(s.Params.Config, in[:n], s.Compute)
-	w.FusedAttention = s.FusedAttention
+	w.FusedAttention, w.NoGrad = s.FusedAttention, true
 	positions := Iota(tokens.Graph(), tokens.Shape(), 1)
 	hidden, _ := w.Forward(tokens, positions, nil)
 	return w.TokenLogProbs(hidden, targets)

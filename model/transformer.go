@@ -29,6 +29,11 @@ type Weights struct {
 	// FusedAttention runs causal self-attention without a padding mask (Forward with keyValid
 	// nil) as cuDNN's flash attention (fused.go); XLA on CUDA with bf16 or f16 products only.
 	FusedAttention bool
+	// NoGrad says the graph is never differentiated (generation, scoring): forward-only
+	// formulations may be used, e.g. the rotary embedding by slices, whose gradient needs Pad,
+	// which the pure Go backend lacks; on XLA it saves a small product and a transpose per
+	// rotated tensor in each layer of every decode step.
+	NoGrad bool
 }
 
 // LayerWeights are one decoder layer's parameters; biases are nil when the model has none.
@@ -155,6 +160,13 @@ func (w *Weights) rope(positions *Node) (cos, sin *Node) {
 func (w *Weights) applyRope(x, cos, sin *Node) *Node {
 	d := x.Shape().Dimensions
 	B, T, N, HD := d[0], d[1], d[2], d[3]
+	if w.NoGrad { // out = [x1·cos − x2·sin, x2·cos + x1·sin] over the two halves
+		all := AxisRange()
+		x1, x2 := Slice(x, all, all, all, AxisRange(0, HD/2)), Slice(x, all, all, all, AxisRange(HD/2, HD))
+		c := w.cast(Reshape(cos, B, T, 1, HD/2))
+		s := w.cast(Reshape(sin, B, T, 1, HD/2))
+		return Concatenate([]*Node{Sub(Mul(x1, c), Mul(x2, s)), Add(Mul(x2, c), Mul(x1, s))}, 3)
+	}
 	xr := Reshape(x, B, T, N, 2, HD/2)
 	rot := Const(x.Graph(), [][]float32{{0, -1}, {1, 0}})        // rh[i] = Σ_j rot[i][j]·x[j]
 	rh := Product(xr, []int{3}, nil, w.cast(rot), []int{1}, nil) // [B, T, N, HD/2, 2]
