@@ -36,6 +36,8 @@ BUDGET_S=${BUDGET_S:-530}
 TORCH_COMPILE=${TORCH_COMPILE:-1}
 WITH_DEFAULT_GRAD=${WITH_DEFAULT_GRAD:-0}
 WITH_RECOMPUTE=${WITH_RECOMPUTE:-0} # 1: also r1go with --recompute-attention --lm-head-chunk 4096 (the memory-saving options)
+FUSED=${FUSED:-1}                   # 1: r1go's training step runs cuDNN attention (--fused-attention; cuda only)
+WITH_XLA_ATTENTION=${WITH_XLA_ATTENTION:-0} # 1: also r1go with attention written as XLA operations
 BENCH=${BENCH:-train}
 PROMPTS=${PROMPTS:-32}
 GROUP=${GROUP:-16}
@@ -114,15 +116,17 @@ run() {
 
 if [[ "$BENCH" == train || "$BENCH" == all ]]; then
   declare -A batch_of
+  fused=()
+  [[ "$FUSED" == 1 && "$DEVICE" == cuda ]] && fused=(--fused-attention)
   for shape in $SHAPES; do
     b=$BATCH
-    if ! run "r1go-$shape" 170 "$R1GO" bench train --shape "$shape" --batch "$b" --seq "$SEQ" --steps "$STEPS" --backend "$DEVICE" &&
+    if ! run "r1go-$shape" 170 "$R1GO" bench train --shape "$shape" --batch "$b" --seq "$SEQ" --steps "$STEPS" --backend "$DEVICE" "${fused[@]}" &&
       [[ -n "$last_log" ]] && ((b > 1)) && grep -qiE 'RESOURCE_EXHAUSTED|out of memory' "$last_log"; then
       # Out of device memory: measure both implementations at half the batch rather than not at all
       # (the failure above stays listed and the exit status stays 1).
       b=$((b / 2))
       echo "   r1go ran out of device memory at batch $BATCH for $shape: measuring r1go and PyTorch at batch $b"
-      run "r1go-$shape-batch$b" 170 "$R1GO" bench train --shape "$shape" --batch "$b" --seq "$SEQ" --steps "$STEPS" --backend "$DEVICE" || true
+      run "r1go-$shape-batch$b" 170 "$R1GO" bench train --shape "$shape" --batch "$b" --seq "$SEQ" --steps "$STEPS" --backend "$DEVICE" "${fused[@]}" || true
     fi
     batch_of[$shape]=$b
     run "torch-eager-$shape" 100 "$PYTHON" bench/torch_train.py --shape "$shape" --batch "$b" --seq "$SEQ" --steps "$STEPS" --mode eager --device "$DEVICE" || true
@@ -130,6 +134,11 @@ if [[ "$BENCH" == train || "$BENCH" == all ]]; then
   if [[ "$TORCH_COMPILE" == 1 ]]; then
     for shape in $SHAPES; do
       run "torch-compile-$shape" 150 "$PYTHON" bench/torch_train.py --shape "$shape" --batch "${batch_of[$shape]}" --seq "$SEQ" --steps "$STEPS" --mode compile --device "$DEVICE" || true
+    done
+  fi
+  if [[ "$WITH_XLA_ATTENTION" == 1 && ${#fused[@]} -gt 0 ]]; then
+    for shape in $SHAPES; do
+      run "r1go-xla-attention-$shape" 170 "$R1GO" bench train --shape "$shape" --batch "$BATCH" --seq "$SEQ" --steps "$STEPS" --backend "$DEVICE" || true
     done
   fi
   if [[ "$WITH_RECOMPUTE" == 1 ]]; then

@@ -88,8 +88,28 @@ var generateTable = tableKind{
 
 func implName(l map[string]string) string {
 	n := l["impl"]
-	if g := l["grad"]; g != "" && g != "fast" {
-		n += " (" + g + " gradients)"
+	if g := l["grad"]; g != "" {
+		// grad=KIND[+option...]: the gradient kind, then the options of the step (TrainResult.Line).
+		parts := strings.Split(g, "+")
+		var notes []string
+		if parts[0] != "fast" {
+			notes = append(notes, parts[0]+" gradients")
+		}
+		for _, o := range parts[1:] {
+			switch {
+			case o == "fused":
+				notes = append(notes, "cuDNN attention")
+			case o == "recompute":
+				notes = append(notes, "recomputed attention")
+			case strings.HasPrefix(o, "lmchunk"):
+				notes = append(notes, "LM head in chunks of "+strings.TrimPrefix(o, "lmchunk"))
+			default:
+				notes = append(notes, o)
+			}
+		}
+		if len(notes) > 0 {
+			n += " (" + strings.Join(notes, ", ") + ")"
+		}
 	}
 	if m := l["mode"]; m != "" {
 		n += " " + m
