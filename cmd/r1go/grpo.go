@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,11 +89,20 @@ func runGRPO(fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	tr, err := grpo.NewTrainer(cfg, b, compute, *resume)
+	if err := trainGRPO("grpo", cfg, b, compute, *resume); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "r1go grpo: done; metrics in %s, checkpoints and report.html in %s\n", filepath.Join(cfg.Out, "metrics.jsonl"), cfg.Out)
+	return nil
+}
+
+// trainGRPO runs a GRPO trainer with a progress bar of its key metrics.
+func trainGRPO(name string, cfg grpo.Config, b backends.Backend, compute dtypes.DType, resume bool) error {
+	tr, err := grpo.NewTrainer(cfg, b, compute, resume)
 	if err != nil {
 		return err
 	}
-	bar := progress.New(os.Stderr, "grpo", tr.StartStep(), cfg.Steps, progress.Options{Unit: "step"})
+	bar := progress.New(os.Stderr, name, tr.StartStep(), cfg.Steps, progress.Options{Unit: "step"})
 	tr.OnStep = func(step int, m map[string]any) {
 		kv := func(k string) progress.KV { v, _ := m[k].(float64); return progress.KV{Key: k, Value: v} }
 		bar.Set(step, kv("reward_mean"), kv("accuracy"), kv("response_length_mean"), kv("kl"), kv("entropy"), kv("time_step_s"))
@@ -100,7 +111,6 @@ func runGRPO(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	bar.Finish()
-	fmt.Fprintf(os.Stderr, "r1go grpo: done; metrics in %s, checkpoints in %s\n", filepath.Join(cfg.Out, "metrics.jsonl"), cfg.Out)
 	return nil
 }
 

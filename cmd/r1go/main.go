@@ -28,6 +28,7 @@ func commands() []*command {
 		cmdSFT(),
 		cmdRejection(),
 		cmdDistill(),
+		cmdRecipe(),
 		cmdEval(),
 		cmdReport(),
 		cmdGenerate(),

@@ -120,8 +120,8 @@ func UnknownKey(what, key string, t reflect.Type) error {
 
 // ReadFile decodes the YAML file at path over the struct pointed to by dst (keys the file
 // does not set keep their values). An unknown key, also inside lists of structs, is an error
-// naming the file, the line and the key (with the closest known key); so is a value of the
-// wrong type.
+// naming the file, the line and the key (with the closest known key), also inside sections
+// (struct-typed fields, e.g. the stages of a recipe); so is a value of the wrong type.
 func ReadFile(path string, dst any) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -191,6 +191,11 @@ func checkKeys(path string, m *yaml.Node, t reflect.Type, prefix string) error {
 			return fmt.Errorf("%s:%d: unknown key %q%s; known keys: %s", path, k.Line, prefix+k.Value, hint, strings.Join(names, ", "))
 		}
 		ft := f.Type
+		if ft.Kind() == reflect.Struct && v.Kind == yaml.MappingNode { // a section: its own keys
+			if err := checkKeys(path, v, ft, prefix+k.Value+"."); err != nil {
+				return err
+			}
+		}
 		if ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct && v.Kind == yaml.SequenceNode {
 			for j, item := range v.Content {
 				if item.Kind == yaml.MappingNode {
