@@ -73,3 +73,34 @@ func TestReadFile(t *testing.T) {
 }
 
 func reflectTypeOf() reflect.Type { return reflect.TypeOf(cfg{}) }
+
+// A struct-typed field is a section: its keys are checked like the top level's, and the error
+// names the section's key path and the line.
+func TestReadFileSections(t *testing.T) {
+	type outer struct {
+		Base  string `yaml:"base"`
+		Stage cfg    `yaml:"stage"`
+	}
+	path := filepath.Join(t.TempDir(), "r.yaml")
+	if err := os.WriteFile(path, []byte("base: b\nstage:\n  steps: 3\n  items:\n    - weight: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := outer{Stage: cfg{LR: 0.5}}
+	if err := ReadFile(path, &o); err != nil {
+		t.Fatal(err)
+	}
+	if o.Base != "b" || o.Stage.Steps != 3 || o.Stage.LR != 0.5 || len(o.Stage.Items) != 1 {
+		t.Errorf("read %+v (the section's unset keys keep their values)", o)
+	}
+	for text, want := range map[string]string{
+		"stage:\n  stepz: 3\n":               `r.yaml:2: unknown key "stage.stepz" (did you mean "stage.steps"?)`,
+		"stage:\n  items:\n    - wieght: 1\n": `r.yaml:3: unknown key "stage.items[0].wieght"`,
+	} {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := ReadFile(path, &outer{}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err %v, want %q", text, err, want)
+		}
+	}
+}
