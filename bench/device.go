@@ -6,18 +6,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-
-	"github.com/gomlx/gomlx/backends"
-	"github.com/r1go/r1go/backend"
 )
-
-// NewBackend creates the backend for a --backend value as backend.New does, except that on XLA
-// the GPU allocator does not preallocate most of the device memory (backend.NewWith): the
-// device memory in use after a run is then its peak, comparable with PyTorch's caching
-// allocator. noPrealloc reports whether that worked.
-func NewBackend(choice string) (b backends.Backend, noPrealloc bool, err error) {
-	return backend.NewWith(choice, false)
-}
 
 // DeviceMemoryUsed returns the memory in use on the GPU this process computes on (the first of
 // CUDA_VISIBLE_DEVICES, else GPU 0), in bytes, as nvidia-smi reports it for the whole device.

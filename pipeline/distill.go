@@ -80,18 +80,14 @@ func (d *Distill) Run(b backends.Backend, compute dtypes.DType) error {
 		logf("stage 1/2 (rejection sampling): teacher %s, %d prompts x %d samples", d.Teacher, len(d.Prompts), d.Rejection.N)
 		sample := d.Sample
 		if sample == nil {
-			sample = func(cfg rejection.Config, b backends.Backend, compute dtypes.DType, dir string, exs []data.Example, out string) (rejection.Stats, error) {
-				return rejection.SampleToFile(cfg, b, compute, dir, exs, out, nil)
-			}
+			sample = sampleToFile
 		}
 		st, err := sample(d.Rejection, b, compute, d.Teacher, d.Prompts, rsPath) // resumes its own partial output
 		if err != nil {
 			return fmt.Errorf("rejection sampling: %w", err)
 		}
-		if st.Kept == 0 {
-			os.Remove(rsPath) // a rerun must not skip to an SFT on nothing
-			os.Remove(rsPath + ".stats.json")
-			return fmt.Errorf("rejection sampling kept no sample of %d (dropped: %v): nothing to distil; try more samples (--n), a higher --max-new-tokens or other prompts", st.Samples, st.Dropped)
+		if err := keptSome(st, rsPath); err != nil {
+			return fmt.Errorf("rejection sampling: %w: nothing to distil", err)
 		}
 		logf("stage 1/2: kept %d of %d samples → %s", st.Kept, st.Samples, rsPath)
 	}
@@ -105,18 +101,39 @@ func (d *Distill) Run(b backends.Backend, compute dtypes.DType) error {
 	}
 	trainFn := d.Train
 	if trainFn == nil {
-		trainFn = func(cfg sft.Config, b backends.Backend, compute dtypes.DType) error {
-			tr, err := sft.NewTrainer(cfg, b, compute, true)
-			if err != nil {
-				return err
-			}
-			return tr.Run()
-		}
+		trainFn = runSFT
 	}
 	if err := trainFn(cfg, b, compute); err != nil {
 		return fmt.Errorf("student SFT: %w", err)
 	}
 	return nil
+}
+
+// runSFT trains an SFT run to its end, resuming it when its directory holds one: the stage
+// runner Distill and Recipe use by default.
+func runSFT(cfg sft.Config, b backends.Backend, compute dtypes.DType) error {
+	tr, err := sft.NewTrainer(cfg, b, compute, true)
+	if err != nil {
+		return err
+	}
+	return tr.Run()
+}
+
+// sampleToFile is rejection.SampleToFile without progress: the default sampler of Distill and
+// Recipe.
+func sampleToFile(cfg rejection.Config, b backends.Backend, compute dtypes.DType, dir string, exs []data.Example, out string) (rejection.Stats, error) {
+	return rejection.SampleToFile(cfg, b, compute, dir, exs, out, nil)
+}
+
+// keptSome removes a samples file that kept nothing (a rerun must not skip to an SFT on
+// nothing) and says so.
+func keptSome(st rejection.Stats, path string) error {
+	if st.Kept > 0 {
+		return nil
+	}
+	os.Remove(path)
+	os.Remove(path + ".stats.json")
+	return fmt.Errorf("kept no sample of %d (dropped: %v); try more samples (n), a higher max_new_tokens or other prompts", st.Samples, st.Dropped)
 }
 
 // checkManifest writes Out/distill.json on the first run and refuses a rerun whose

@@ -356,14 +356,10 @@ func (r *Recipe) runStage(st Step, from string, b backends.Backend, compute dtyp
 			return tr.Run()
 		}
 	}
-	runSFT := r.SFT
-	if runSFT == nil {
-		runSFT = func(_ string, cfg sft.Config, b backends.Backend, compute dtypes.DType) error {
-			tr, err := sft.NewTrainer(cfg, b, compute, true)
-			if err != nil {
-				return err
-			}
-			return tr.Run()
+	trainSFT := r.SFT
+	if trainSFT == nil {
+		trainSFT = func(_ string, cfg sft.Config, b backends.Backend, compute dtypes.DType) error {
+			return runSFT(cfg, b, compute)
 		}
 	}
 	grpoStage := func(g grpo.Config) (string, error) {
@@ -375,7 +371,7 @@ func (r *Recipe) runStage(st Step, from string, b backends.Backend, compute dtyp
 	}
 	sftStage := func(s sft.Config, model, out string) (string, error) {
 		s.Model, s.Data, s.Out = model, st.Data, out
-		if err := runSFT(st.Stage, s, b, compute); err != nil {
+		if err := trainSFT(st.Stage, s, b, compute); err != nil {
 			return "", err
 		}
 		return finalCheckpoint(out)
@@ -422,7 +418,6 @@ func (r *Recipe) rejection(st Step, from string, b backends.Backend, compute dty
 	if err != nil {
 		return "", err
 	}
-	cfg.Template = template
 	n := rs.Limit
 	if rs.Task != "" && n == 0 {
 		n = 256
@@ -440,7 +435,7 @@ func (r *Recipe) rejection(st Step, from string, b backends.Backend, compute dty
 	sample := r.Sample
 	if sample == nil {
 		sample = func(_ string, cfg rejection.Config, b backends.Backend, compute dtypes.DType, dir string, exs []data.Example, out string) (rejection.Stats, error) {
-			return rejection.SampleToFile(cfg, b, compute, dir, exs, out, nil)
+			return sampleToFile(cfg, b, compute, dir, exs, out)
 		}
 	}
 	out := filepath.Join(st.Out, SamplesFile)
@@ -448,12 +443,7 @@ func (r *Recipe) rejection(st Step, from string, b backends.Backend, compute dty
 	if err != nil {
 		return "", err
 	}
-	if stats.Kept == 0 {
-		os.Remove(out) // the next stages must not train on nothing
-		os.Remove(out + ".stats.json")
-		return "", fmt.Errorf("kept no sample of %d (dropped: %v): try more samples (n), a higher max_new_tokens or other prompts", stats.Samples, stats.Dropped)
-	}
-	return out, nil
+	return out, keptSome(stats, out)
 }
 
 // finalCheckpoint is the latest complete checkpoint of a training run directory.

@@ -1,16 +1,17 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"html"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/r1go/r1go/data"
 )
 
 // Options shape the page.
@@ -32,32 +33,14 @@ const (
 // palette holds distinguishable colours for overlaid runs (Okabe-Ito, colour-blind safe).
 var palette = []string{"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"}
 
-// WriteFile writes the page to path through a temporary file in the same directory, renamed
-// into place, so a reader never sees half a page.
+// WriteFile writes the page to path atomically (data.WriteFileAtomic), so a reader never
+// sees half a page.
 func WriteFile(path string, runs []*Run, opt Options) error {
 	var buf bytes.Buffer
 	if err := Write(&buf, runs, opt); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".report-*.html")
-	if err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("report: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("report: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("report: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
+	if err := data.WriteFileAtomic(path, func(w *bufio.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	return nil

@@ -81,7 +81,7 @@ func runBenchTrain(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	mem := benchMemory(*backendFlag)
-	b, noPrealloc, err := bench.NewBackend(*backendFlag)
+	b, noPrealloc, err := backend.NewWith(*backendFlag, false) // no preallocation: the pool's size after a run is its peak
 	if err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func runBenchGenerate(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	mem := benchMemory(*backendFlag)
-	b, noPrealloc, err := bench.NewBackend(*backendFlag)
+	b, noPrealloc, err := backend.NewWith(*backendFlag, false) // no preallocation: the pool's size after a run is its peak
 	if err != nil {
 		return err
 	}

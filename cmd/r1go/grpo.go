@@ -12,7 +12,6 @@ import (
 
 	"github.com/r1go/r1go/backend"
 	"github.com/r1go/r1go/internal/progress"
-	"github.com/r1go/r1go/internal/tiny"
 	"github.com/r1go/r1go/train/grpo"
 )
 
@@ -71,15 +70,9 @@ func runGRPO(fs *flag.FlagSet, args []string) error {
 		if cfg.Task == "" && cfg.Data == "" {
 			return errors.New("give --model DIR with --data FILE or --task NAME (without --model, the embedded tiny model trains on a --task)")
 		}
-		cfg.Model = filepath.Join(cfg.Out, "base-model")
-		if _, err := os.Stat(filepath.Join(cfg.Model, "config.json")); err != nil {
-			if err := os.MkdirAll(cfg.Model, 0o755); err != nil {
-				return err
-			}
-			if err := tiny.WriteModel(cfg.Model, *initSeed); err != nil {
-				return err
-			}
-			fmt.Fprintf(os.Stderr, "r1go grpo: no --model: wrote the embedded tiny model to %s\n", cfg.Model)
+		var err error
+		if cfg.Model, err = tinyBaseModel("grpo", cfg.Out, *initSeed); err != nil {
+			return err
 		}
 	}
 	if err := cfg.Validate(); err != nil {

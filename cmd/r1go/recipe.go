@@ -62,20 +62,16 @@ func runRecipe(fs *flag.FlagSet, args []string) error {
 			}
 			defer os.RemoveAll(dir)
 		}
-		cfg.Base = filepath.Join(dir, "base-model")
-		if _, err := os.Stat(filepath.Join(cfg.Base, "config.json")); err != nil {
+		if *dryRun { // nothing is written where the recipe would run
+			cfg.Base, tinyShown = filepath.Join(dir, "base-model"), filepath.Join(dir, "base-model")
 			if err := os.MkdirAll(cfg.Base, 0o755); err != nil {
 				return err
 			}
 			if err := tiny.WriteModel(cfg.Base, *initSeed); err != nil {
 				return err
 			}
-			if !*dryRun {
-				fmt.Fprintf(os.Stderr, "r1go recipe: no base in the recipe: wrote the embedded tiny model to %s\n", cfg.Base)
-			}
-		}
-		if *dryRun {
-			tinyShown = cfg.Base
+		} else if cfg.Base, err = tinyBaseModel("recipe", dir, *initSeed); err != nil {
+			return err
 		}
 	}
 	steps, err := cfg.Plan()

@@ -155,7 +155,7 @@ func tinyBaseModel(name, out string, seed uint64) (string, error) {
 	if err := tiny.WriteModel(dir, seed); err != nil {
 		return "", err
 	}
-	fmt.Fprintf(os.Stderr, "r1go %s: no --model: wrote the embedded tiny model to %s\n", name, dir)
+	fmt.Fprintf(os.Stderr, "r1go %s: no model given: wrote the embedded tiny model to %s\n", name, dir)
 	return dir, nil
 }
 

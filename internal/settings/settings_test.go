@@ -93,7 +93,7 @@ func TestReadFileSections(t *testing.T) {
 		t.Errorf("read %+v (the section's unset keys keep their values)", o)
 	}
 	for text, want := range map[string]string{
-		"stage:\n  stepz: 3\n":               `r.yaml:2: unknown key "stage.stepz" (did you mean "stage.steps"?)`,
+		"stage:\n  stepz: 3\n":                `r.yaml:2: unknown key "stage.stepz" (did you mean "stage.steps"?)`,
 		"stage:\n  items:\n    - wieght: 1\n": `r.yaml:3: unknown key "stage.items[0].wieght"`,
 	} {
 		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
