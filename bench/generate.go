@@ -26,6 +26,9 @@ type GenerateOptions struct {
 	Compute     dtypes.DType
 	Seed        uint64 // parameter initialisation and sampling seed
 	Runs        int    // timed runs, after one untimed (compiling) run
+	// TokensPerCall and CacheGrowth set generate.Options.SyncEvery and CacheGrowth (0: the
+	// engine's defaults).
+	TokensPerCall, CacheGrowth int
 }
 
 // Validate reports options the benchmark cannot run with, naming the field.
@@ -45,6 +48,8 @@ func (o *GenerateOptions) Validate() error {
 		return fmt.Errorf("prompt length %d + max new tokens %d exceed the model's max_position_embeddings %d", o.PromptLen, o.MaxNew, o.Config.MaxPositionEmbeddings)
 	case !(o.Temperature >= 0) || math.IsInf(o.Temperature, 0):
 		return fmt.Errorf("temperature %v: must be >= 0", o.Temperature)
+	case o.TokensPerCall < 0 || o.CacheGrowth < 0:
+		return fmt.Errorf("tokens per call %d, cache growth %d: must be ≥ 0 (0: the default)", o.TokensPerCall, o.CacheGrowth)
 	case o.Runs <= 0:
 		return fmt.Errorf("runs %d: must be positive", o.Runs)
 	case o.Compute != dtypes.Float32 && o.Compute != dtypes.BFloat16:
@@ -86,6 +91,10 @@ func (r *GenerateResult) Line() string {
 		o.Shape, r.Params, o.Prompts, o.N, o.PromptLen, o.MaxNew, o.Temperature, dtypeName(o.Compute), r.FirstSec, r.MeanRunSec(), r.TokensPerSec(), mem)
 }
 
+func perCall(d time.Duration, calls int) float64 {
+	return float64(d.Microseconds()) / float64(max(1, calls))
+}
+
 // BenchPrompts returns the benchmark's prompts: BenchTokens' rows, so that the peer
 // (bench/hf_generate.py) generates from the same tokens.
 func BenchPrompts(vocab, prompts, length int) [][]int32 {
@@ -112,8 +121,10 @@ func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*Generate
 	g := generate.DefaultOptions()
 	g.N, g.MaxNewTokens, g.Temperature, g.TopP, g.TopK = opt.N, opt.MaxNew, opt.Temperature, 1, 0
 	g.EOS, g.MaxRows = nil, opt.Prompts*opt.N
+	g.SyncEvery, g.CacheGrowth = opt.TokensPerCall, opt.CacheGrowth
 	for i := range 1 + opt.Runs {
 		g.Seed = opt.Seed + uint64(i)
+		e.Stats = generate.Stats{}
 		s0 := time.Now()
 		out, err := e.Generate(prompts, g, nil)
 		if err != nil {
@@ -134,7 +145,9 @@ func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*Generate
 		} else {
 			res.RunSec = append(res.RunSec, el)
 		}
-		fmt.Fprintf(log, "run %d (%s): %.3fs, %.0f tokens/s\n", i, kind, el, float64(res.NewTokens)/el)
+		st := e.Stats
+		fmt.Fprintf(log, "run %d (%s): %.3fs, %.0f tokens/s; decode loop: %d calls of %d tokens, per call %.0f µs starting the program, %.0f µs waiting for its tokens, %.0f µs on the host\n",
+			i, kind, el, float64(res.NewTokens)/el, st.Calls, st.Tokens/max(1, st.Calls), perCall(st.Dispatch, st.Calls), perCall(st.Wait, st.Calls), perCall(st.Host, st.Calls))
 	}
 	return res, nil
 }

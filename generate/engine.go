@@ -2,13 +2,13 @@ package generate
 
 import (
 	"fmt"
+	"time"
 	"slices"
 	"strings"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/r1go/r1go/internal/guard"
 	"github.com/r1go/r1go/model"
@@ -34,13 +34,26 @@ type Engine struct {
 	Params  *model.Params
 	Compute dtypes.DType
 
+	// Stats add up where the decode loop's time went, over every Generate call (for benchmarks).
+	Stats Stats
+
 	hasDUS  bool              // backend implements DynamicUpdateSlice
 	weights []*tensors.Tensor // Params in Compute dtype, converted once per Generate call
 	convert *Exec
 	prefill map[Mode]*Exec
-	decode  map[Mode]*Exec
+	decode  map[decodeKey]*Exec
 	compact *Exec
 	grow    *Exec
+}
+
+// Stats split the decode loop's wall time: Dispatch is spent in the calls that start a decode
+// program (they return before the device finishes), Wait in reading its tokens back (the
+// device finishing, then the copy), Host in the host's own work between calls (stop checks,
+// compaction and cache growth included). Calls counts decode program calls, Tokens the
+// decode steps they ran (Calls × tokens per call).
+type Stats struct {
+	Calls, Tokens        int
+	Dispatch, Wait, Host time.Duration
 }
 
 // NewEngine prepares an engine; programs compile on first use.
@@ -48,7 +61,7 @@ func NewEngine(b backends.Backend, p *model.Params, compute dtypes.DType) *Engin
 	return &Engine{
 		Backend: b, Params: p, Compute: compute,
 		hasDUS:  b.Capabilities().Operations[backends.OpTypeDynamicUpdateSlice],
-		prefill: map[Mode]*Exec{}, decode: map[Mode]*Exec{},
+		prefill: map[Mode]*Exec{}, decode: map[decodeKey]*Exec{},
 	}
 }
 
@@ -145,11 +158,8 @@ func (e *Engine) growCache(cache []*tensors.Tensor, n int) []*tensors.Tensor {
 	return e.growExec().MustExec(args...)
 }
 
-// syncEvery is how many tokens the device decodes between two reads of the host when
-// Options.SyncEvery is 0. It is 1 everywhere: on one H200 (2026-11-29, 0.5B shape, 512 + 1024
-// tokens) reading every 8 tokens decoded 32.7k tokens/s at 256 rows against 41.9k reading
-// every token, and 75.2k against 76.5k at 1024 rows (separate calls; the cause of the slowdown
-// at 256 rows is not known), so blocks are off by default; see BENCHMARKS.md.
+// syncEvery is how many tokens one decode program call decodes when Options.SyncEvery is 0.
+// It is 1 until the GPU figures say otherwise (BENCHMARKS.md, generation).
 func (e *Engine) syncEvery() int { return 1 }
 
 // convertWeights makes the Compute-dtype copy of the weights that decoding reads: bf16
@@ -201,7 +211,13 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 	if growth == 0 {
 		growth = cacheGrowth
 	}
-	S := roundUp(Tp+o.MaxNewTokens-1, 128)
+	K := o.SyncEvery
+	if K == 0 {
+		K = e.syncEvery()
+	}
+	// Every call decodes K tokens, the last call too (its tokens past max_new_tokens are
+	// dropped), so the cache has room for K − 1 more.
+	S := roundUp(Tp+o.MaxNewTokens-1+K-1, 128)
 	Sc := min(S, roundUp(Tp+1, growth))
 
 	tokens := make([]int32, Pb*Tp)
@@ -270,18 +286,13 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 	if progress != nil {
 		progress(n)
 	}
-	// Decode K tokens between looks from the host: each call writes its token into column j of
-	// hist [R, K] on the device, and the host reads hist once per K calls, so the device never
-	// waits for the host in between. Rows that finish inside a block run on to its end (their
-	// extra tokens are dropped); compaction happens between blocks.
-	dec := e.decodeExec(mode)
-	K := o.SyncEvery
-	if K == 0 {
-		K = e.syncEvery()
-	}
+	// Decode K tokens per program call: the device never waits for the host inside a call.
+	// Rows that finish inside a call run on to its end (their extra tokens are dropped);
+	// compaction happens between calls.
+	dec := e.decodeExec(mode, K)
 	padT := tensors.FromFlatDataAndDimensions(pad, len(pad))
-	hist := tensors.FromShape(shapes.Make(dtypes.Int32, len(active), K))
 	for step := 1; step < o.MaxNewTokens; {
+		t0 := time.Now()
 		live := 0
 		for _, ri := range active {
 			if ri >= 0 && !rows[ri].done {
@@ -294,40 +305,44 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		if nb := model.BucketBatch(live); !o.NoCompaction && nb < len(active) {
 			cache, next, pad, active = e.compactRows(cache, next, rows, active, pad, nb)
 			padT = tensors.FromFlatDataAndDimensions(pad, len(pad))
-			hist = tensors.FromShape(shapes.Make(dtypes.Int32, len(active), K))
 		}
-		block := min(K, o.MaxNewTokens-step)
-		if need := Tp + step - 1 + block; need > Sc { // the block writes slots up to need-1
+		if need := Tp + step - 1 + K; need > Sc { // the call writes slots up to need-1
 			Sc = min(S, roundUp(need, growth))
 			cache = e.growCache(cache, Sc)
 			slotsT = slotIndices(Sc)
 		}
-		for j := range block {
-			args := append([]any{}, params...)
-			for _, t := range append(cache, hist) {
-				buf, err := DonateTensorBuffer(t, e.Backend, 0)
-				if err != nil {
-					panic(err)
-				}
-				args = append(args, buf)
+		args := append([]any{}, params...)
+		for _, t := range cache {
+			buf, err := DonateTensorBuffer(t, e.Backend, 0)
+			if err != nil {
+				panic(err)
 			}
-			args = append(args, next, padT, tensors.FromScalar(int32(Tp+step-1)), slotsT, rng, temp, topP, topK, tensors.FromScalar(int32(j)))
-			out := dec.MustExec(args...)
-			cache, next, rng, hist = out[:nc], out[nc], out[nc+1], out[nc+2]
-			step++
+			args = append(args, buf)
 		}
-		h := hist.Value().([][]int32) // [R][K]
+		args = append(args, next, padT, tensors.FromScalar(int32(Tp+step-1)), slotsT, rng, temp, topP, topK)
+		t1 := time.Now()
+		out := dec.MustExec(args...)
+		t2 := time.Now()
+		cache, next, rng = out[:nc], out[nc+1], out[nc+2]
+		h := out[nc].Value().([][]int32) // [R][K]
+		t3 := time.Now()
 		col := make([]int32, len(h))
 		produced := 0
-		for j := range block {
+		for j := range min(K, o.MaxNewTokens-step) {
 			for r := range h {
 				col[r] = h[r][j]
 			}
 			produced += record(col)
 		}
+		step += K
 		if progress != nil {
 			progress(produced)
 		}
+		e.Stats.Calls++
+		e.Stats.Tokens += K
+		e.Stats.Dispatch += t2.Sub(t1)
+		e.Stats.Wait += t3.Sub(t2)
+		e.Stats.Host += t1.Sub(t0) + time.Since(t3)
 	}
 	for _, t := range cache {
 		t.FinalizeAll()

@@ -296,3 +296,77 @@ func TestBadOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestArgMaxRows: the two-stage argmax equals ArgMax on long rows (padded and not), ties
+// included (the first index wins).
+func TestArgMaxRows(t *testing.T) {
+	b, _ := setup(t)
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, V := range []int{4096, 5000, 9001} {
+		x := make([][]float32, 6)
+		for i := range x {
+			x[i] = make([]float32, V)
+			for j := range x[i] {
+				x[i][j] = float32(r.IntN(50)) // many ties
+			}
+		}
+		x[1][V-1] = 1000 // in the last (padded) chunk
+		x[2][0] = 1000
+		for j := range x[3] { // a whole row of ties: index 0
+			x[3][j] = -7
+		}
+		x[4][V/2], x[4][V/2+300] = 1000, 1000 // a tie across chunks: the first
+		got := MustExecOnce(b, ArgMaxRows, tensors.FromValue(x)).Value().([]int32)
+		want := MustExecOnce(b, func(x *Node) *Node { return ArgMax(x, -1, dtypes.Int32) }, tensors.FromValue(x)).Value().([]int32)
+		if !slices.Equal(got, want) {
+			t.Errorf("V = %d: two-stage argmax %v, ArgMax %v", V, got, want)
+		}
+		if got[1] != int32(V-1) || got[2] != 0 || got[3] != 0 || got[4] != int32(V/2) {
+			t.Errorf("V = %d: %v: want rows 1–4 at %d, 0, 0, %d", V, got, V-1, V/2)
+		}
+	}
+}
+
+// TestSamplingFrequenciesLongRows: over a vocabulary long enough for the two-stage argmax, with
+// the allowed tokens spread over several chunks and the padded tail, the counter-based Gumbel
+// noise still samples softmax(logits / T) (chi-square, 5 degrees of freedom, critical value
+// 20.52 at p = 0.001), and rows with the same logits draw independent noise.
+func TestSamplingFrequenciesLongRows(t *testing.T) {
+	b, _ := setup(t)
+	const R, V, T = 4000, 5000, 1.3
+	at := []int{0, 17, 1200, 2500, 4999, 4998}
+	base := []float32{0.2, 1.0, -0.5, 0.8, 1.5, 0.0}
+	row := make([]float32, V)
+	for j := range row {
+		row[j] = -1e30
+	}
+	for i, j := range at {
+		row[j] = base[i]
+	}
+	logits := make([][]float32, R)
+	for i := range logits {
+		logits[i] = row
+	}
+	toks := sampleMany(t, b, Mode{}, logits, T, 1, 0, 11)
+	counts := make([]float64, len(base))
+	for _, x := range toks {
+		i := slices.Index(at, int(x))
+		if i < 0 {
+			t.Fatalf("sampled token %d, which has probability 0", x)
+		}
+		counts[i]++
+	}
+	z := 0.0
+	for _, l := range base {
+		z += math.Exp(float64(l) / T)
+	}
+	chi := 0.0
+	for i, l := range base {
+		exp := R * math.Exp(float64(l)/T) / z
+		chi += (counts[i] - exp) * (counts[i] - exp) / exp
+	}
+	t.Logf("chi-square = %.2f (counts %v)", chi, counts)
+	if chi > 20.52 {
+		t.Errorf("chi-square %.2f > 20.52: frequencies do not follow softmax(logits/T)", chi)
+	}
+}

@@ -53,45 +53,58 @@ func (e *Engine) prefillExec(mode Mode) *Exec {
 	return ex
 }
 
-// decodeExec: params..., caches..., hist [R, K], tokens [R], pad [R], slot (scalar), slots [S],
-// rng, temperature, topP, topK, col (scalar) → caches, next token [R], rng, hist with the next
-// token written into column col. The caches and hist are donated by the caller and updated in
-// place on XLA.
-func (e *Engine) decodeExec(mode Mode) *Exec {
-	if ex := e.decode[mode]; ex != nil {
+// decodeKey names one compiled decode program: the sampler and the tokens it decodes per call.
+type decodeKey struct {
+	Mode
+	K int
+}
+
+// decodeExec: params..., caches..., tokens [R], pad [R], slot (scalar), slots [S], rng,
+// temperature, topP, topK → caches, the K tokens decoded [R, K], the last of them [R], rng. It decodes K tokens in
+// one call, the first from tokens at cache slot `slot`, each next one from the one before at
+// the next slot, without the host in between: one program call, one argument list and one read
+// of the results per K tokens instead of per token. The caches are donated by the caller and
+// updated in place on XLA.
+func (e *Engine) decodeExec(mode Mode, K int) *Exec {
+	key := decodeKey{mode, K}
+	if ex := e.decode[key]; ex != nil {
 		return ex
 	}
 	c := e.Params.Config
 	np, nc := len(e.Params.Tensors), 2*c.NumHiddenLayers
 	ex := MustNewExec(e.Backend, func(in []*Node) []*Node {
-		caches, hist := in[np:np+nc], in[np+nc]
+		caches := in[np : np+nc]
 		for i, c := range caches {
 			donate.Alias(c, i) // the updated cache i is output i: updated in place on XLA
 		}
-		donate.Alias(hist, nc+2)
-		rest := in[np+nc+1:]
+		rest := in[np+nc:]
 		tokens, pad, slot, slots := rest[0], rest[1], rest[2], rest[3]
-		rng, temp, topP, topK, col := rest[4], rest[5], rest[6], rest[7], rest[8]
+		rng, temp, topP, topK := rest[4], rest[5], rest[6], rest[7]
 		w := model.Bind(c, in[:np], e.Compute)
 		w.NoGrad = true
-		positions := Sub(slot, pad)                                  // [R]
-		sl := InsertAxes(slots, 0)                                   // [1, S]
-		valid := LogicalAnd(GreaterOrEqual(sl, InsertAxes(pad, -1)), // [R, S]
-			LessOrEqual(sl, slot))
 		kv := make([]model.KV, c.NumHiddenLayers)
 		for l := range kv {
 			kv[l] = model.KV{K: caches[2*l], V: caches[2*l+1]}
 		}
-		hidden, newKV := w.DecodeStep(tokens, positions, kv, slot, valid, e.updateFn(slots))
-		rng, next := SampleTokens(mode, rng, w.Logits(hidden), temp, topP, topK)
+		sl := InsertAxes(slots, 0) // [1, S]
+		notPad := GreaterOrEqual(sl, InsertAxes(pad, -1))
+		var decoded []*Node
+		for j := range K {
+			at := AddScalar(slot, float64(j))
+			valid := LogicalAnd(notPad, LessOrEqual(sl, at)) // [R, S]
+			var hidden *Node
+			hidden, kv = w.DecodeStep(tokens, Sub(at, pad), kv, at, valid, e.updateFn(slots))
+			rng, tokens = SampleTokens(mode, rng, w.Logits(hidden), temp, topP, topK)
+			decoded = append(decoded, tokens)
+		}
 		var out []*Node
-		for _, l := range newKV {
+		for _, l := range kv {
 			out = append(out, l.K, l.V)
 		}
-		return append(out, next, rng, e.writeColumn(hist, next, col))
+		return append(out, Stack(decoded, 1), tokens, rng)
 	})
 	ex.SetMaxCache(128)
-	e.decode[mode] = ex
+	e.decode[key] = ex
 	return ex
 }
 
@@ -106,15 +119,6 @@ func (e *Engine) updateFn(slots *Node) func(cache, x, slot *Node) *Node {
 		at := Reshape(Equal(slots, slot), 1, 1, slots.Shape().Dimensions[0], 1)
 		return Where(BroadcastToShape(at, cache.Shape()), BroadcastToShape(ConvertDType(x, cache.DType()), cache.Shape()), cache)
 	}
-}
-
-// writeColumn writes x [R] into column col of hist [R, K].
-func (e *Engine) writeColumn(hist, x, col *Node) *Node {
-	if e.hasDUS {
-		return DynamicUpdateSlice(hist, InsertAxes(x, -1), []*Node{ScalarZero(hist.Graph(), dtypes.Int32), col})
-	}
-	at := Equal(Iota(hist.Graph(), hist.Shape(), 1), col)
-	return Where(at, BroadcastToShape(InsertAxes(x, -1), hist.Shape()), hist)
 }
 
 // growExec: caches [R, KV, S, HD]..., slots [S'] → caches extended with zeros to S' slots.

@@ -147,6 +147,8 @@ func runBenchGenerate(fs *flag.FlagSet, args []string) error {
 	backendFlag := fs.String("backend", "", backend.Flag)
 	dtype := fs.String("dtype", "", "dtype of the weights and products while decoding: bf16 or f32; default bf16 on cuda, f32 on cpu")
 	seed := fs.Uint64("seed", 0, "parameter initialisation and sampling seed")
+	perCall := fs.Int("tokens-per-call", 0, "tokens decoded per program call, without the host in between (0: the engine's default)")
+	growth := fs.Int("cache-growth", 0, "KV-cache slots added each time the sequences reach its end (0: the engine's default, 256)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -159,7 +161,7 @@ func runBenchGenerate(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	opt := bench.GenerateOptions{Config: c, Shape: name, Prompts: *prompts, N: *n, PromptLen: *promptLen, MaxNew: *maxNew,
-		Temperature: *temperature, Compute: compute, Seed: *seed, Runs: *runs}
+		Temperature: *temperature, Compute: compute, Seed: *seed, Runs: *runs, TokensPerCall: *perCall, CacheGrowth: *growth}
 	if err := opt.Validate(); err != nil {
 		return err
 	}
