@@ -46,31 +46,51 @@ func FusedAttentionSupported(c *Config, compute dtypes.DType) error {
 }
 
 // fusedAttention is causal softmax(q·kᵀ·scale)·v for q [B, T, H, HD] and k, v [B, KV, T, HD]
-// (the cache layout): [B, T, H·HD].
-func (w *Weights) fusedAttention(q, k, v *Node, scale float64) *Node {
+// (the cache layout): [B, T, H·HD]. With seg, rows hold several examples and attention stays
+// inside each (cuDNN's packed form); tokens outside every example get a zero output and zero
+// gradients.
+func (w *Weights) fusedAttention(q, k, v *Node, scale float64, seg *segmentTables) *Node {
 	d := q.Shape().Dimensions
 	B, T, N, HD := d[0], d[1], d[2], d[3]
 	KV := k.Shape().Dimensions[1]
 	dt := q.DType()
 	kt, vt := TransposeAllAxes(k, 0, 2, 1, 3), TransposeAllAxes(v, 0, 2, 1, 3) // [B, T, KV, HD]
 	g := q.Graph()
+	l4, l3, l2, l1 := hloedit.DefaultLayout(4), hloedit.DefaultLayout(3), hloedit.DefaultLayout(2), hloedit.DefaultLayout(1)
+	bnth := hloedit.Layout(3, 1, 2, 0) // [B, N, T, HD] stored as [B, T, N, HD]
+
+	M, statRows := 0, B // segments per row; rows of the softmax statistics
+	var segOps []*Node  // the packed form's extra operands: lengths twice, starts twice
+	var segLayouts []hloedit.Raw
+	keep := func(x *Node) *Node { return x } // zeroes tokens outside every example
+	if seg != nil {
+		M, statRows = seg.M, B*seg.M
+		segOps = []*Node{seg.Lengths, seg.Lengths, seg.Starts, seg.Starts}
+		segLayouts = []hloedit.Raw{l2, l2, l2, l2}
+		keep = func(x *Node) *Node { // x [B, T, ...]
+			valid := seg.Valid
+			for valid.Rank() < x.Rank() {
+				valid = InsertAxes(valid, -1)
+			}
+			return Where(BroadcastToShape(valid, x.Shape()), x, ZerosLike(x))
+		}
+	}
 
 	qs, ks, vs := StopGradient(q), StopGradient(kt), StopGradient(vt)
 	outP := Zeros(g, shapes.Make(dt, B, N, T, HD)) // physically [B, T, N, HD]: layout {3, 1, 2, 0}
-	statsP := Zeros(g, shapes.Make(dtypes.Float32, B, N, T))
+	statsP := Zeros(g, shapes.Make(dtypes.Float32, statRows, N, T))
 	wsP := Zeros(g, shapes.Make(dtypes.Uint8, 0))
-	attrs := fmhaAttributes(false, B, N, T, T, dt, scale,
-		[]hloedit.Raw{hloedit.DefaultLayout(4), hloedit.DefaultLayout(4), hloedit.DefaultLayout(4)},
-		[]hloedit.Raw{hloedit.Layout(3, 1, 2, 0), hloedit.DefaultLayout(3), hloedit.DefaultLayout(1)})
-	if err := hloedit.CustomCall([]*Node{qs, ks, vs}, []*Node{outP, statsP, wsP}, attrs); err != nil {
+	attrs := fmhaAttributes(false, B, N, T, T, dt, scale, M,
+		append([]hloedit.Raw{l4, l4, l4}, segLayouts...), []hloedit.Raw{bnth, l3, l1})
+	if err := hloedit.CustomCall(append([]*Node{qs, ks, vs}, segOps...), []*Node{outP, statsP, wsP}, attrs); err != nil {
 		panic(fmt.Errorf("fused attention: %w", err))
 	}
-	o := TransposeAllAxes(outP, 0, 2, 1, 3) // [B, T, N, HD]
+	o := keep(TransposeAllAxes(outP, 0, 2, 1, 3)) // [B, T, N, HD]
 
 	f32 := func(x *Node) *Node { return flatten(ConvertDType(x, dtypes.Float32)) }
 	packed := Concatenate([]*Node{f32(o), f32(q), f32(kt), f32(vt), flatten(statsP)}, 0)
 	no, nk := B*T*N*HD, B*T*KV*HD
-	ns := B * N * T
+	ns := statRows * N * T
 	out := carrier(packed, no, func(packed, grad *Node) *Node {
 		part := func(from, n int, dims ...int) *Node {
 			return Reshape(Slice(packed, AxisRange(from, from+n)), dims...)
@@ -79,24 +99,22 @@ func (w *Weights) fusedAttention(q, k, v *Node, scale float64) *Node {
 		q := ConvertDType(part(no, no, B, T, N, HD), dt)
 		k := ConvertDType(part(2*no, nk, B, T, KV, HD), dt)
 		v := ConvertDType(part(2*no+nk, nk, B, T, KV, HD), dt)
-		stats := part(2*no+2*nk, ns, B, N, T)
+		stats := part(2*no+2*nk, ns, statRows, N, T)
 		dO := ConvertDType(Reshape(grad, B, T, N, HD), dt)
 		g := packed.Graph()
 		dqP := Zeros(g, shapes.Make(dt, B, N, T, HD))
 		dkP := Zeros(g, shapes.Make(dt, B, KV, T, HD))
 		dvP := Zeros(g, shapes.Make(dt, B, KV, T, HD))
 		wsP := Zeros(g, shapes.Make(dtypes.Uint8, 0))
-		l4, l3 := hloedit.DefaultLayout(4), hloedit.DefaultLayout(3)
-		grads := hloedit.Layout(3, 1, 2, 0)
-		attrs := fmhaAttributes(true, B, N, T, T, dt, scale,
-			[]hloedit.Raw{l4, l4, l4, l3, l4, l4},
-			[]hloedit.Raw{grads, grads, grads, hloedit.DefaultLayout(1)})
-		if err := hloedit.CustomCall([]*Node{q, k, v, stats, dO, o}, []*Node{dqP, dkP, dvP, wsP}, attrs); err != nil {
+		attrs := fmhaAttributes(true, B, N, T, T, dt, scale, M,
+			append([]hloedit.Raw{l4, l4, l4, l3, l4, l4}, segLayouts...),
+			[]hloedit.Raw{bnth, bnth, bnth, l1})
+		if err := hloedit.CustomCall(append([]*Node{q, k, v, stats, dO, o}, segOps...), []*Node{dqP, dkP, dvP, wsP}, attrs); err != nil {
 			panic(fmt.Errorf("fused attention backward: %w", err))
 		}
-		dq := TransposeAllAxes(dqP, 0, 2, 1, 3) // [B, T, N, HD]
-		dk := TransposeAllAxes(dkP, 0, 2, 1, 3) // [B, T, KV, HD]
-		dv := TransposeAllAxes(dvP, 0, 2, 1, 3)
+		dq := keep(TransposeAllAxes(dqP, 0, 2, 1, 3)) // [B, T, N, HD]
+		dk := keep(TransposeAllAxes(dkP, 0, 2, 1, 3)) // [B, T, KV, HD]
+		dv := keep(TransposeAllAxes(dvP, 0, 2, 1, 3))
 		zo := Zeros(g, shapes.Make(dtypes.Float32, no)) // o and the statistics were held out of the gradient
 		zs := Zeros(g, shapes.Make(dtypes.Float32, ns))
 		return Concatenate([]*Node{zo, f32(dq), f32(dk), f32(dv), zs}, 0)
@@ -107,7 +125,10 @@ func (w *Weights) fusedAttention(q, k, v *Node, scale float64) *Node {
 // fmhaAttributes are the custom call's attributes as JAX's cuDNN lowering writes them
 // (jax/_src/cudnn/fused_attention_stablehlo.py): BTNH operands, causal mask, no bias, no
 // dropout.
-func fmhaAttributes(backward bool, B, N, T, S int, dt dtypes.DType, scale float64, operandLayouts, resultLayouts []hloedit.Raw) map[string]any {
+//
+// segments > 0 is the packed form: up to that many examples per row, given to the call as
+// segment lengths and starts (see segmentTables), mask PADDING_CAUSAL.
+func fmhaAttributes(backward bool, B, N, T, S int, dt dtypes.DType, scale float64, segments int, operandLayouts, resultLayouts []hloedit.Raw) map[string]any {
 	elem := "BF16"
 	if dt == dtypes.Float16 {
 		elem = "F16"
@@ -149,8 +170,11 @@ func fmhaAttributes(backward bool, B, N, T, S int, dt dtypes.DType, scale float6
 		"is_flash_attention":    true,
 		"mask_type":             "CAUSAL",
 		"sliding_window_length": 0,
-		"max_seg_per_batch":     1,
+		"max_seg_per_batch":     max(1, segments),
 		"is_paged_attention":    false,
+	}
+	if segments > 0 {
+		cfg["mask_type"] = "PADDING_CAUSAL"
 	}
 	target := "__cudnn$fmhaSoftmax"
 	if backward {

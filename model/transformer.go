@@ -85,7 +85,7 @@ type KV struct{ K, V *Node }
 func (w *Weights) Forward(tokens, positions, keyValid *Node) (hidden *Node, kv []KV) {
 	if w.FusedAttention && keyValid == nil {
 		scale := 1 / math.Sqrt(float64(w.Config.HeadDim))
-		return w.forward(tokens, positions, func(q, k, v *Node) *Node { return w.fusedAttention(q, k, v, scale) })
+		return w.forward(tokens, positions, func(q, k, v *Node) *Node { return w.fusedAttention(q, k, v, scale, nil) })
 	}
 	g := tokens.Graph()
 	T := tokens.Shape().Dimensions[1]

@@ -11,7 +11,8 @@ import (
 // weighted by its share of all the completion tokens, so the update is that of the mean over
 // every token, exactly what Objective with Micro = K computes in one program. The result's
 // "tokens" stat is the number of completion tokens.
-func Accumulate(p *train.Policy, micro [][]*tensors.Tensor, lr float64) (train.UpdateResult, error) {
+// segments is Objective.Segments.
+func Accumulate(p *train.Policy, micro [][]*tensors.Tensor, segments int, lr float64) (train.UpdateResult, error) {
 	counts := make([]float64, len(micro))
 	total := 0.0
 	for k, mb := range micro {
@@ -26,7 +27,7 @@ func Accumulate(p *train.Policy, micro [][]*tensors.Tensor, lr float64) (train.U
 	for k := range weights {
 		weights[k] = counts[k] / max(total, 1)
 	}
-	res, err := p.UpdateMicro(Objective{Micro: 1}, micro, weights, lr)
+	res, err := p.UpdateMicro(Objective{Micro: 1, Segments: segments}, micro, weights, lr)
 	res.Stats["tokens"] = total
 	return res, err
 }

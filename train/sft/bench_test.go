@@ -65,8 +65,9 @@ func (causalObjective) Build(w *model.Weights, in []*graph.Node) (*graph.Node, [
 // Settings from the environment: R1GO_BENCH_BACKEND (--backend syntax; default cpu),
 // R1GO_BENCH_SHAPE (tiny, 0.5B, 1.5B; default tiny), R1GO_BENCH_SEQ (row length; default 256),
 // R1GO_BENCH_BATCH (rows per update; default 4), R1GO_BENCH_STEPS (timed updates; default 4),
-// R1GO_BENCH_MODES (comma-separated packed,causal,bucketed,fused; default packed,causal,bucketed
-// on cpu, packed,causal on GPUs; fused needs a GPU). Example on one H200:
+// R1GO_BENCH_MODES (comma-separated packed,causal,bucketed,fused,fused-packed; default
+// packed,causal,bucketed on cpu, packed,causal on GPUs; fused (length buckets) and
+// fused-packed (packed rows) run cuDNN's attention and need a GPU). Example on one H200:
 //
 //	R1GO_BENCH_BACKEND=cuda R1GO_BENCH_SHAPE=0.5B R1GO_BENCH_SEQ=4096 R1GO_BENCH_BATCH=8 \
 //	  go test ./train/sft -run '^$' -bench Step -benchtime 1x -timeout 30m
@@ -119,9 +120,9 @@ func BenchmarkStep(b *testing.B) {
 	}
 	var runs []*run
 	for _, mode := range strings.Split(modes, ",") {
-		r := &run{mode: mode, obj: Objective{Micro: 1}}
+		r := &run{mode: mode, obj: Objective{Micro: 1, Segments: MaxSegments(packed)}}
 		switch mode {
-		case "packed", "causal":
+		case "packed", "causal", "fused-packed":
 			for s := 0; s+B <= len(packed); s += B {
 				rows := packed[s : s+B]
 				batch := Batch(rows, B, T)
@@ -159,7 +160,7 @@ func BenchmarkStep(b *testing.B) {
 				r.tokens += B * mb.T
 			}
 		default:
-			b.Fatalf("R1GO_BENCH_MODES: unknown mode %q (packed, causal, bucketed, fused)", mode)
+			b.Fatalf("R1GO_BENCH_MODES: unknown mode %q (packed, causal, bucketed, fused, fused-packed)", mode)
 		}
 		runs = append(runs, r)
 	}
@@ -167,7 +168,7 @@ func BenchmarkStep(b *testing.B) {
 	// examples, the modes alternating (the machine's load drifts), keeping each mode's fastest.
 	for _, r := range runs {
 		r.pol = train.NewPolicy(be, model.InitParams(cfg, 0), compute, train.DefaultAdamW())
-		r.pol.FusedAttention = r.mode == "fused"
+		r.pol.FusedAttention = r.mode == "fused" || r.mode == "fused-packed"
 		seen := map[int]bool{}
 		for _, bt := range r.batches {
 			if T := bt[0].Shape().Dimensions[1]; !seen[T] {
@@ -206,7 +207,7 @@ func BenchmarkStep(b *testing.B) {
 			line += fmt.Sprintf(", MFU %.3f", mfu)
 		}
 		b.Log(line)
-		if r.mode == "packed" || r.mode == "fused" {
+		if r.mode == "packed" || r.mode == "fused" || r.mode == "fused-packed" {
 			mfu := "n/a"
 			if !cpu {
 				mfu = fmt.Sprintf("%.4f", 6*float64(cfg.NumParams())*float64(r.useful)/r.best/989e12)
@@ -214,8 +215,11 @@ func BenchmarkStep(b *testing.B) {
 			n := float64(len(r.batches))
 			// The line torch_sft.py prints for its peer (same keys).
 			attn := "masked" // packed rows, block-diagonal mask
-			if r.mode == "fused" {
+			switch r.mode {
+			case "fused":
 				attn = "cudnn-bucketed" // one example per row, length buckets, cuDNN attention
+			case "fused-packed":
+				attn = "cudnn-packed" // packed rows, cuDNN attention in its packed form
 			}
 			fmt.Printf("bench=sft impl=r1go attn=%s shape=%s params=%d batch=%d seq=%d step_s=%.4f tokens_per_s=%.0f useful_tokens_per_s=%.0f mfu=%s\n",
 				attn, shape, cfg.NumParams(), B, T, r.best/n, float64(r.tokens)/r.best, float64(r.useful)/r.best, mfu)

@@ -38,7 +38,7 @@ type Config struct {
 	Packing            bool   `yaml:"packing" help:"pack examples into rows of max_length tokens with a block-diagonal causal mask and per-example positions; false: one example per row, rows padded to length buckets"`
 	BatchSize          int    `yaml:"batch_size" help:"rows per micro-batch"`
 	RecomputeAttention bool   `yaml:"recompute_attention" help:"recompute the attention probabilities in the backward pass instead of keeping them: less memory, a little more compute"`
-	FusedAttention     string `yaml:"fused_attention" help:"cuDNN's flash attention: auto (wherever it can run: cuda backend, bf16, packing false), on (required), off; no [rows, heads, T, T] scores in memory, about 10x faster attention; the kernel has no block-diagonal mask, so packed rows use XLA attention"`
+	FusedAttention     string `yaml:"fused_attention" help:"cuDNN's flash attention: auto (wherever it can run: cuda backend, bf16, packing false), on (required; with packing, cuDNN's packed form keeps the examples of a row apart: not yet measured on a GPU), off; no [rows, heads, T, T] scores in memory, about 10x faster attention"`
 	LMHeadChunk        int    `yaml:"lm_head_chunk" help:"compute the LM head's log-probabilities this many tokens at a time, forward and backward (0: all at once)"`
 	GradAccum          int    `yaml:"grad_accum" help:"micro-batches per optimizer update (gradient accumulation); the loss is the mean over all their completion tokens"`
 	AccumMode          string `yaml:"grad_accum_mode" help:"with grad_accum > 1: loop (one program call per micro-batch, gradients summed on the device: the memory of one micro-batch) or fused (all micro-batches in one program: fewer calls, more memory)"`
@@ -164,9 +164,6 @@ func (c Config) Validate() error {
 		bad("steps", "%d: must be >= 0", c.Steps)
 	}
 	oneOf("fused_attention", c.FusedAttention, train.FusedAttentionModes)
-	if c.FusedAttention == "on" && c.Packing {
-		bad("fused_attention", "on needs packing false: cuDNN's attention has no block-diagonal mask to keep packed examples apart")
-	}
 	if c.MaxLength < 0 || c.MaxLength == 1 {
 		bad("max_length", "%d: must be 0 (the model's context) or >= 2", c.MaxLength)
 	}

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SFT speed on one GPU, r1go against PyTorch + transformers on the same packed rows:
-# r1go's packed SFT step (BenchmarkStep in bench_test.go) and the same examples one per row in
-# length buckets with cuDNN attention (MODES=packed,causal gives the old pair), and
-# torch_sft.py, for each shape; prints the bench=sft lines per shape and the ratios to torch.
+# r1go's packed SFT step (BenchmarkStep in bench_test.go) with XLA attention and a
+# block-diagonal mask, the same rows with cuDNN's attention in its packed form
+# (fused-packed), and torch_sft.py, for each shape; prints the bench=sft lines per shape and
+# the ratios to torch. MODES=packed,fused adds the examples one per row in length buckets with
+# cuDNN attention (one compiled program per bucket: minutes of compiling at 4,096 tokens).
 #
 #   bash train/sft/gpu.sh                          # 0.5B and 1.5B, packed rows of 4096 tokens
 #   SHAPES=0.5B BATCH=4 SEQ=4096 STEPS=4 bash train/sft/gpu.sh
@@ -37,7 +39,7 @@ run_bench() { # the Go benchmark, from source or from a prebuilt test binary
 for s in $SHAPES; do
   echo "== $s: r1go" >&2
   if ! R1GO_BENCH_BACKEND=$BACKEND R1GO_BENCH_SHAPE=$s R1GO_BENCH_SEQ=$SEQ R1GO_BENCH_BATCH=$BATCH \
-    R1GO_BENCH_STEPS=$STEPS R1GO_BENCH_MODES=${MODES:-packed,fused} R1GO_BENCH_ROUNDS=2 GOMLX_NO_AUTO_INSTALL=1 \
+    R1GO_BENCH_STEPS=$STEPS R1GO_BENCH_MODES=${MODES:-packed,fused-packed} R1GO_BENCH_ROUNDS=2 GOMLX_NO_AUTO_INSTALL=1 \
     run_bench >"$out/r1go-$s.log" 2>&1; then
     echo "r1go $s failed: see $out/r1go-$s.log" >&2
     tail -5 "$out/r1go-$s.log" >&2

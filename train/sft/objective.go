@@ -6,7 +6,6 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/r1go/r1go/internal/guard"
 	"github.com/r1go/r1go/model"
@@ -23,16 +22,19 @@ const InputsPerMicroBatch = 5
 // the five [B, T] tensors Batch makes.
 type Objective struct {
 	Micro int // micro-batches per update (≥ 1)
+	// Segments is the most examples a row holds (packed rows; 0 or 1: one example per row).
+	// cuDNN's attention in its packed form (model.Weights.FusedAttention) is compiled for it.
+	Segments int
 }
 
 // Name implements train.Objective.
-func (o Objective) Name() string { return fmt.Sprintf("sft/%d", max(1, o.Micro)) }
+func (o Objective) Name() string { return fmt.Sprintf("sft/%d/%d", max(1, o.Micro), o.Segments) }
 
 // Build implements train.Objective.
 func (o Objective) Build(w *model.Weights, in []*graph.Node) (*graph.Node, []train.Stat) {
 	var sum, count *graph.Node
 	for k := 0; k < max(1, o.Micro); k++ {
-		s, c := NLL(w, in[k*InputsPerMicroBatch:(k+1)*InputsPerMicroBatch])
+		s, c := NLL(w, in[k*InputsPerMicroBatch:(k+1)*InputsPerMicroBatch], o.Segments)
 		if sum == nil {
 			sum, count = s, c
 		} else {
@@ -46,27 +48,14 @@ func (o Objective) Build(w *model.Weights, in []*graph.Node) (*graph.Node, []tra
 // NLL builds the summed negative log-likelihood of the weighted targets of one
 // micro-batch (tokens, targets, positions, segments, weights; see Batch) and the sum of
 // the weights (f32 scalars). Attention is causal within each segment: a token sees the
-// earlier tokens of its own example only, so packed examples do not interact.
-func NLL(w *model.Weights, in []*graph.Node) (sum, count *graph.Node) {
+// earlier tokens of its own example only, so packed examples do not interact. maxSegments
+// is the most examples in a row (model.Weights.ForwardSegments).
+func NLL(w *model.Weights, in []*graph.Node, maxSegments int) (sum, count *graph.Node) {
 	tokens, targets, positions, segments, weights := in[0], in[1], in[2], in[3], in[4]
-	hidden, _ := w.ForwardWithMask(tokens, positions, AttentionMask(segments))
+	hidden, _ := w.ForwardSegments(tokens, positions, segments, maxSegments)
 	logp := w.TokenLogProbs(hidden, targets) // [B, T] f32
 	weights = graph.ConvertDType(weights, dtypes.Float32)
 	return graph.Neg(graph.ReduceAllSum(graph.Mul(logp, weights))), graph.ReduceAllSum(weights)
-}
-
-// AttentionMask returns the block-diagonal causal mask [B, T, T] (true where query t may
-// attend to key s) of rows whose tokens are numbered by segment [B, T]: s ≤ t and both in
-// the same segment. Padding (segment 0) attends among itself, so no row of the softmax is
-// empty.
-func AttentionMask(segments *graph.Node) *graph.Node {
-	g := segments.Graph()
-	T := segments.Shape().Dimensions[1]
-	same := graph.Equal(graph.ExpandAxes(segments, -1), graph.ExpandAxes(segments, 1)) // [B, T, T]
-	q := graph.Iota(g, shapes.Make(dtypes.Int32, T, T), 0)
-	k := graph.Iota(g, shapes.Make(dtypes.Int32, T, T), 1)
-	causal := graph.ExpandAxes(graph.GreaterOrEqual(q, k), 0) // [1, T, T]
-	return graph.LogicalAnd(same, graph.BroadcastToShape(causal, same.Shape()))
 }
 
 // Evaluator computes the mean loss of held-out micro-batches without changing the model.
@@ -74,8 +63,9 @@ type Evaluator struct {
 	Backend backends.Backend
 	Params  *model.Params
 	Compute dtypes.DType
-	// FusedAttention: see model.Weights.FusedAttention (unpacked rows only).
+	// FusedAttention: see model.Weights.FusedAttention; Segments: see Objective.
 	FusedAttention bool
+	Segments       int
 	exec           *graph.Exec
 }
 
@@ -87,7 +77,7 @@ func (e *Evaluator) Sums(batch []*tensors.Tensor) (sum, count float64, err error
 			e.exec = graph.MustNewExec(e.Backend, func(in []*graph.Node) []*graph.Node {
 				w := model.Bind(e.Params.Config, in[:np], e.Compute)
 				w.FusedAttention = e.FusedAttention
-				s, c := NLL(w, in[np:])
+				s, c := NLL(w, in[np:], e.Segments)
 				return []*graph.Node{s, c}
 			})
 			e.exec.SetMaxCache(64)

@@ -40,6 +40,7 @@ type Trainer struct {
 
 	rows, evalRows []Row
 	T              int // packed row length / longest bucket
+	segments       int // Objective.Segments: the most examples in a row, as a power of two
 	state          train.TrainerState
 	guard          train.NaNGuard
 	metrics        *train.Log
@@ -91,9 +92,12 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 	}
 	t.Policy.RecomputeAttention, t.Policy.LMHeadChunk = cfg.RecomputeAttention, cfg.LMHeadChunk
 	params := t.Policy.Params
+	// auto leaves packed rows on XLA attention until cuDNN's packed form has been measured on a
+	// GPU (its custom call matches JAX's, and JAX's matches a block-diagonal reference: see
+	// BENCHMARKS.md); on runs it.
 	packed := ""
-	if cfg.Packing {
-		packed = "packed rows need a block-diagonal mask"
+	if cfg.Packing && cfg.FusedAttention == "auto" {
+		packed = "packed rows: cuDNN's packed attention is used only with fused_attention on"
 	}
 	if t.Policy.FusedAttention, err = train.ResolveFusedAttention(cfg.FusedAttention, b, params.Config, compute, packed); err != nil {
 		return nil, err
@@ -115,7 +119,7 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 		return nil, err
 	}
 	t.metrics.First = []string{"loss", "eval_loss", "lr", "grad_norm", "tokens_per_s"}
-	t.eval = &Evaluator{Backend: b, Params: params, Compute: compute, FusedAttention: t.Policy.FusedAttention}
+	t.eval = &Evaluator{Backend: b, Params: params, Compute: compute, FusedAttention: t.Policy.FusedAttention, Segments: t.segments}
 	return t, nil
 }
 
@@ -162,7 +166,24 @@ func (t *Trainer) loadData() error {
 	} else {
 		t.rows, t.evalRows = Unpacked(exs), Unpacked(evalExs)
 	}
+	t.segments = MaxSegments(append(append([]Row{}, t.rows...), t.evalRows...))
 	return nil
+}
+
+// MaxSegments is the most examples any of the rows holds, rounded up to a power of two (the
+// programs are compiled for it: Objective.Segments).
+func MaxSegments(rows []Row) int {
+	most := 1
+	for _, r := range rows {
+		if n := len(r.Segments); n > 0 {
+			most = max(most, int(r.Segments[n-1]))
+		}
+	}
+	p := 1
+	for p < most {
+		p *= 2
+	}
+	return p
 }
 
 // updatesPerEpoch is the number of optimizer updates one pass over the rows takes.
@@ -208,7 +229,7 @@ func (t *Trainer) Run() error { return t.RunUntil(t.Steps) }
 func (t *Trainer) RunUntil(last int) error {
 	defer t.metrics.Close()
 	sched := t.Cfg.Schedule(t.Steps)
-	obj := Objective{Micro: t.Cfg.GradAccum}
+	obj := Objective{Micro: t.Cfg.GradAccum, Segments: t.segments}
 	for step := t.startStep + 1; step <= min(last, t.Steps); step++ {
 		t0 := time.Now()
 		mbs := t.nextMicroBatches(t.Cfg.GradAccum)
@@ -238,7 +259,7 @@ func (t *Trainer) RunUntil(last int) error {
 		var res train.UpdateResult
 		var err error
 		if t.Cfg.GradAccum > 1 && t.Cfg.AccumMode == "loop" {
-			res, err = Accumulate(t.Policy, micro, lr)
+			res, err = Accumulate(t.Policy, micro, t.segments, lr)
 		} else {
 			var batch []*tensors.Tensor
 			for _, mb := range micro {
