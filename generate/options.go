@@ -25,8 +25,9 @@ type Options struct {
 	MaxRows int
 	// NoCompaction keeps finished rows in the batch (for tests of compaction itself).
 	NoCompaction bool
-	// SyncEvery is how many tokens the device decodes between two reads by the host (finished
-	// rows run on to the end of a block; their extra tokens are dropped); 0 means 1.
+	// SyncEvery is how many tokens one decode program call decodes, unrolled, before the host
+	// reads them (finished rows run on to the end of a call; their extra tokens are dropped);
+	// 0 means 1. Each value compiles its own programs.
 	SyncEvery int
 	// CacheGrowth is how many slots the KV cache grows by when the sequences reach its end
 	// (attention reads every slot of the cache each step); 0 means 256.
