@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	r1backend "github.com/r1go/r1go/backend"
 	"github.com/r1go/r1go/internal/guard"
 	"github.com/r1go/r1go/model"
 )
@@ -93,7 +94,11 @@ func (e *Engine) Generate(prompts [][]int32, opts Options, progress Progress) ([
 	}
 	maxRows := opts.MaxRows
 	if maxRows <= 0 {
-		maxRows = 256
+		longest := 0
+		for _, p := range prompts {
+			longest = max(longest, len(p))
+		}
+		maxRows = AutoRows(c, e.Compute, r1backend.IsCPU(e.Backend), longest, opts)
 	}
 	perWave := max(1, maxRows/opts.N)
 	// Sort prompts by length so that a wave pads little; results are put back in order.
@@ -126,6 +131,36 @@ func (e *Engine) Generate(prompts [][]int32, opts Options, progress Progress) ([
 		}
 	}
 	return results, nil
+}
+
+// Defaults of AutoRows.
+const (
+	gpuRowCap, cpuRowCap         = 1024, 64
+	gpuCacheBytes, cpuCacheBytes = 32 << 30, 2 << 30
+)
+
+// AutoRows is how many sequences decode together when Options.MaxRows is 0: as many as the
+// KV-cache budget (Options.CacheBytes; 0: 32 GiB on a GPU, 2 GiB on the CPU) holds at their
+// full length (the longest prompt's bucket + max_new_tokens), rounded down to a power of two,
+// at most 1024 on a GPU and 64 on the CPU, at least 1. More rows per decode step is faster
+// on a GPU, where a step is bound by fixed per-kernel costs (one H200, 0.5B, 512 + 1024
+// tokens: 76.5k tokens/s at 1024 rows against 43.0k at 256), until the cache no longer fits.
+func AutoRows(c *model.Config, compute dtypes.DType, cpu bool, longestPrompt int, o Options) int {
+	rowCap, budget := gpuRowCap, int64(gpuCacheBytes)
+	if cpu {
+		rowCap, budget = cpuRowCap, cpuCacheBytes
+	}
+	if o.CacheBytes > 0 {
+		budget = o.CacheBytes
+	}
+	K := max(1, o.SyncEvery)
+	S := roundUp(model.BucketLength(longestPrompt, c.MaxPositionEmbeddings)+o.MaxNewTokens-1+K-1, 128)
+	perRow := int64(c.NumHiddenLayers) * 2 * int64(c.NumKeyValueHeads*c.HeadDim) * int64(compute.Size()) * int64(S)
+	rows := 1
+	for rows*2 <= rowCap && int64(rows*2)*perRow <= budget {
+		rows *= 2
+	}
+	return rows
 }
 
 // cacheGrowth is how many slots the KV cache grows by when the sequences reach its end, by

@@ -370,3 +370,44 @@ func TestSamplingFrequenciesLongRows(t *testing.T) {
 		t.Errorf("chi-square %.2f > 20.52: frequencies do not follow softmax(logits/T)", chi)
 	}
 }
+
+// TestAutoRows: the rows decoded together by default are the largest power of two whose KV
+// cache at full length fits the budget, capped at 1024 on a GPU and 64 on the CPU.
+func TestAutoRows(t *testing.T) {
+	c05, err := model.BuiltinConfig("0.5B") // 24 layers, 2 KV heads of 64
+	if err != nil {
+		t.Fatal(err)
+	}
+	c15, err := model.BuiltinConfig("1.5B") // 28 layers, 2 KV heads of 128
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := func(maxNew int, cacheBytes int64) Options {
+		o := DefaultOptions()
+		o.MaxNewTokens, o.CacheBytes = maxNew, cacheBytes
+		return o
+	}
+	for _, tc := range []struct {
+		name   string
+		c      *model.Config
+		cpu    bool
+		prompt int
+		o      Options
+		want   int
+	}{
+		// 1,536 slots × 24 layers × 2 × 128 × 2 bytes = 18.9 MB a row: 1,820 rows fit 32 GiB, capped.
+		{"0.5B, 512 + 1024, GPU", c05, false, 512, opts(1024, 0), 1024},
+		{"0.5B, 512 + 1024, CPU", c05, true, 512, opts(1024, 0), 64},
+		// 1 GiB ÷ 18.9 MB = 56.9 rows.
+		{"0.5B, 1 GiB budget", c05, false, 512, opts(1024, 1<<30), 32},
+		// 32,768 slots: 403 MB a row, 85.3 rows fit.
+		{"0.5B, R1's 32k tokens", c05, false, 512, opts(32768-512, 0), 64},
+		// 8,704 slots × 28 × 2 × 256 × 2 bytes = 250 MB a row: 137.7 rows.
+		{"1.5B, 512 + 8192", c15, false, 512, opts(8192, 0), 128},
+		{"budget below one row", c15, false, 512, opts(8192, 1<<20), 1},
+	} {
+		if got := AutoRows(tc.c, dtypes.BFloat16, tc.cpu, tc.prompt, tc.o); got != tc.want {
+			t.Errorf("%s: %d rows, want %d", tc.name, got, tc.want)
+		}
+	}
+}

@@ -21,8 +21,11 @@ type Options struct {
 	StopStrings  []string
 	// Decode turns ids into text; needed for StopStrings.
 	Decode func(ids []int32) string
-	// MaxRows caps the rows (prompts × N) decoded together; 0 means 256.
+	// MaxRows caps the rows (prompts × N) decoded together; 0: AutoRows, from CacheBytes.
 	MaxRows int
+	// CacheBytes is the KV-cache budget AutoRows sizes the rows by when MaxRows is 0 (0: 32 GiB
+	// on a GPU, 2 GiB on the CPU).
+	CacheBytes int64
 	// NoCompaction keeps finished rows in the batch (for tests of compaction itself).
 	NoCompaction bool
 	// SyncEvery is how many tokens one decode program call decodes, unrolled, before the host
@@ -59,6 +62,9 @@ func (o Options) Validate() error {
 	}
 	if o.CacheGrowth < 0 {
 		errs = append(errs, fmt.Errorf("cache_growth = %d: must be ≥ 0 (0 chooses)", o.CacheGrowth))
+	}
+	if o.MaxRows < 0 || o.CacheBytes < 0 {
+		errs = append(errs, fmt.Errorf("max_rows = %d, cache bytes = %d: must be ≥ 0 (0 chooses)", o.MaxRows, o.CacheBytes))
 	}
 	if o.TopK < 0 {
 		errs = append(errs, fmt.Errorf("top_k = %d: must be ≥ 0 (0 disables)", o.TopK))

@@ -89,9 +89,6 @@ func runDistill(fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	if o.cfg.MaxRows == 0 && backend.IsCPU(b) {
-		o.cfg.MaxRows = 64
-	}
 	d := &pipeline.Distill{
 		Teacher: *teacher, Student: *student, Out: *out, Prompts: exs, Rejection: o.cfg, SFT: cfg,
 		Sample: func(c rejection.Config, b backends.Backend, compute dtypes.DType, dir string, exs []data.Example, out string) (rejection.Stats, error) {

@@ -64,13 +64,13 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	temperature := fs.Float64("temperature", r1.Temperature, "sampling temperature (the R1 protocol: 0.6); 0 is greedy decoding")
 	topP := fs.Float64("top-p", r1.TopP, "nucleus sampling: keep the most likely tokens holding this much probability, in (0, 1] (the R1 protocol: 0.95); 1 disables")
 	topK := fs.Int("top-k", 0, "sample among the k most likely tokens; 0 disables")
-	maxNew := fs.Int("max-new-tokens", 0, fmt.Sprintf("maximum tokens per response; 0: %d, or less when the model's context is shorter. DeepSeek-R1 used 32768 (lower --max-rows so that the KV cache fits)", eval.DefaultMaxNewTokens))
+	maxNew := fs.Int("max-new-tokens", 0, fmt.Sprintf("maximum tokens per response; 0: %d, or less when the model's context is shorter. DeepSeek-R1 used 32768 (fewer sequences then decode together, so that the KV cache fits: --max-rows)", eval.DefaultMaxNewTokens))
 	seed := fs.Uint64("seed", r1.Seed, "random seed of the sampling (with --model: the same seed, problems and backend give the same responses) and of the bootstrap resampling of the pass@1 interval")
 	template := fs.String("template", "auto", "chat template of the prompts: auto (r1 when the tokenizer has the DeepSeek-R1 markers, chatml when it has <|im_start|>, else none), "+
 		strings.Join(templateChoices(), ", ")+", or a text holding {prompt} where the question goes (as r1go grpo's template setting); use the template the model was trained with")
 	system := fs.String("system", "", "system prompt put before each question (none by default)")
 	chunk := fs.Int("problems-per-chunk", 64, "with --model: problems sampled together and saved before the next ones (OUT/samples.jsonl.partial): the same command started again after a crash resumes after the last saved chunk")
-	maxRows := fs.Int("max-rows", 0, "sequences decoded together (problems × k per wave); 0: 256 on GPUs, 64 on the CPU")
+	maxRows := fs.Int("max-rows", 0, "sequences decoded together (problems × k per wave); 0: as many as a 32 GiB KV cache holds at full length on a GPU (at most 1024), at most 64 on the CPU")
 	backendFlag := fs.String("backend", "", backend.Flag)
 	dtype := fs.String("dtype", "", "compute precision: bf16 or f32; default bf16 on cuda, f32 on cpu")
 	if err := parseFlags(fs, args); err != nil {

@@ -56,7 +56,8 @@ func runGenerate(fs *flag.FlagSet, args []string) error {
 	template := fs.String("template", "none", "prompt template for text prompts: "+strings.Join(templateChoices(), ", "))
 	var stops stringList
 	fs.Var(&stops, "stop", "stop a sample once its text contains this string (repeatable); EOS tokens always stop")
-	maxRows := fs.Int("max-rows", 0, "sequences decoded together (prompts × n per wave); 0: 256 on GPUs, 64 on the CPU")
+	maxRows := fs.Int("max-rows", 0, "sequences decoded together (prompts × n per wave); 0: as many as a 32 GiB KV cache holds at full length on a GPU (at most 1024), at most 64 on the CPU; see --kv-cache-gib")
+	cacheGiB := fs.Float64("kv-cache-gib", 0, "with --max-rows 0: the KV-cache budget the rows are sized by, in GiB (0: 32 on a GPU, 2 on the CPU)")
 	backendFlag := fs.String("backend", "", backend.Flag)
 	dtype := fs.String("dtype", "", "compute precision: bf16 or f32; default bf16 on cuda, f32 on cpu")
 	if err := parseFlags(fs, args); err != nil {
@@ -65,7 +66,7 @@ func runGenerate(fs *flag.FlagSet, args []string) error {
 	if *modelDir == "" || *input == "" {
 		return errors.New("--model and --input are required")
 	}
-	opts := generate.Options{N: *n, MaxNewTokens: *maxNew, Temperature: *temperature, TopP: *topP, TopK: *topK, Seed: *seed, StopStrings: stops, MaxRows: *maxRows}
+	opts := generate.Options{N: *n, MaxNewTokens: *maxNew, Temperature: *temperature, TopP: *topP, TopK: *topK, Seed: *seed, StopStrings: stops, MaxRows: *maxRows, CacheBytes: int64(*cacheGiB * (1 << 30))}
 	tok, err := tokenizer.Load(*modelDir)
 	if err != nil {
 		return fmt.Errorf("tokenizer: %w", err)
@@ -90,9 +91,6 @@ func runGenerate(fs *flag.FlagSet, args []string) error {
 	b, compute, err := openBackend("generate", *backendFlag, *dtype)
 	if err != nil {
 		return err
-	}
-	if opts.MaxRows == 0 && backend.IsCPU(b) {
-		opts.MaxRows = 64
 	}
 	bar := progress.New(os.Stderr, "generate", 0, len(prompts)**n**maxNew, progress.Options{Unit: "tok"})
 	start, total := time.Now(), 0

@@ -101,9 +101,6 @@ func runRecipe(fs *flag.FlagSet, args []string) error {
 			return trainSFT(stage, c, b, compute, true)
 		},
 		Sample: func(stage string, c rejection.Config, b backends.Backend, compute dtypes.DType, dir string, exs []data.Example, out string) (rejection.Stats, error) {
-			if c.MaxRows == 0 && backend.IsCPU(b) {
-				c.MaxRows = 64
-			}
 			return sampleWithProgress(stage, c, b, compute, dir, exs, out)
 		},
 		Log: func(format string, args ...any) { fmt.Fprintf(os.Stderr, "r1go recipe: "+format+"\n", args...) },

@@ -60,7 +60,7 @@ func rejectionFlags(fs *flag.FlagSet) *rejectionOptions {
 		_, err := fmt.Sscan(s, &c.Seed)
 		return err
 	})
-	fs.IntVar(&c.MaxRows, "max-rows", 0, "sequences decoded together; 0: the engine's default (256 on GPUs, 64 on the CPU)")
+	fs.IntVar(&c.MaxRows, "max-rows", 0, "sequences decoded together; 0: as many as a 32 GiB KV cache holds at full length on a GPU (at most 1024), at most 64 on the CPU")
 	fs.IntVar(&c.PromptsPerChunk, "prompts-per-chunk", 64, "prompts generated, verified and filtered together (bounds memory)")
 	fs.StringVar(&o.reward, "reward", "", `reward spec that verifies the samples, e.g. "math" or "countdown,format" (it needs an accuracy term; a sample is kept when that term says correct); default: the task's reward with --task, else math`)
 	fs.IntVar(&c.MaxPerPrompt, "max-per-prompt", c.MaxPerPrompt, "keep at most this many samples per prompt (0: no cap)")
@@ -121,9 +121,6 @@ func runRejection(fs *flag.FlagSet, args []string) error {
 	b, compute, err := openBackend("rejection-sample", *backendFlag, *dtype)
 	if err != nil {
 		return err
-	}
-	if o.cfg.MaxRows == 0 && backend.IsCPU(b) {
-		o.cfg.MaxRows = 64
 	}
 	st, err := sampleWithProgress("rejection-sample", o.cfg, b, compute, *modelDir, exs, *out)
 	if err != nil {

@@ -15,7 +15,6 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
-	r1backend "github.com/r1go/r1go/backend"
 	"github.com/r1go/r1go/data"
 	"github.com/r1go/r1go/generate"
 	"github.com/r1go/r1go/model"
@@ -278,7 +277,7 @@ func (t *Trainer) rollout(step, round, n int) ([]completion, int, error) {
 	opts := generate.Options{
 		N: c.NumGenerations, MaxNewTokens: c.MaxCompletionTokens, Temperature: c.Temperature, TopP: c.TopP, TopK: c.TopK,
 		Seed: uint64(c.Seed)*1_000_003 + uint64(step)*131 + uint64(round), EOS: t.Tok.EOS(),
-		MaxRows: rowsFor(t.Backend, n*c.NumGenerations),
+		MaxRows: 0, // generate.AutoRows: all of the step's rows at once where the KV cache fits
 	}
 	tokens := 0
 	res, err := t.engine.Generate(prompts, opts, func(k int) {
@@ -302,14 +301,6 @@ func (t *Trainer) rollout(step, round, n int) ([]completion, int, error) {
 		comps[i].total = tot
 	}
 	return comps, tokens, nil
-}
-
-// rowsFor is how many sequences decode together: all of them on GPUs, few on the CPU.
-func rowsFor(b backends.Backend, want int) int {
-	if r1backend.IsCPU(b) {
-		return min(want, 64)
-	}
-	return min(want, 1024)
 }
 
 func (t *Trainer) step(step int) (map[string]any, error) {
