@@ -47,10 +47,10 @@ type Engine struct {
 	grow    *Exec
 }
 
-// Stats split the decode loop's wall time: Dispatch is spent in the calls that start a decode
-// program (they return before the device finishes), Wait in reading its tokens back (the
-// device finishing, then the copy), Host in the host's own work between calls (stop checks,
-// compaction and cache growth included). Calls counts decode program calls, Tokens the
+// Stats split the decode loop's wall time: Dispatch is spent in the decode program calls (on
+// GoMLX's XLA backend a call returns only when the device has finished, so this holds the
+// device's work), Wait in reading their tokens back, Host in the host's own work between calls
+// (stop checks, compaction and cache growth included). Calls counts decode program calls, Tokens the
 // decode steps they ran (Calls × tokens per call).
 type Stats struct {
 	Calls, Tokens        int

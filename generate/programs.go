@@ -60,11 +60,11 @@ type decodeKey struct {
 }
 
 // decodeExec: params..., caches..., tokens [R], pad [R], slot (scalar), slots [S], rng,
-// temperature, topP, topK → caches, the K tokens decoded [R, K], the last of them [R], rng. It decodes K tokens in
-// one call, the first from tokens at cache slot `slot`, each next one from the one before at
-// the next slot, without the host in between: one program call, one argument list and one read
-// of the results per K tokens instead of per token. The caches are donated by the caller and
-// updated in place on XLA.
+// temperature, topP, topK → caches, the K tokens decoded [R, K], the last of them [R], rng.
+// It decodes K tokens in one call, the first from tokens at cache slot `slot`, each next one
+// from the one before at the next slot, without the host in between: one program call, one
+// argument list and one read of the results per K tokens instead of per token. The caches are
+// donated by the caller and updated in place on XLA.
 func (e *Engine) decodeExec(mode Mode, K int) *Exec {
 	key := decodeKey{mode, K}
 	if ex := e.decode[key]; ex != nil {

@@ -166,7 +166,7 @@ func (t *Trainer) loadData() error {
 	} else {
 		t.rows, t.evalRows = Unpacked(exs), Unpacked(evalExs)
 	}
-	t.segments = MaxSegments(append(append([]Row{}, t.rows...), t.evalRows...))
+	t.segments = max(MaxSegments(t.rows), MaxSegments(t.evalRows))
 	return nil
 }
 
@@ -179,11 +179,7 @@ func MaxSegments(rows []Row) int {
 			most = max(most, int(r.Segments[n-1]))
 		}
 	}
-	p := 1
-	for p < most {
-		p *= 2
-	}
-	return p
+	return model.BucketBatch(most)
 }
 
 // updatesPerEpoch is the number of optimizer updates one pass over the rows takes.
