@@ -257,6 +257,16 @@ func TestPack(t *testing.T) {
 	if total != 31 || len(rows) != 4 {
 		t.Errorf("%d rows, %d tokens; want 4 rows of 31 tokens: %v", len(rows), total, rows)
 	}
+	// Two examples in the fullest row; three (1 + 2 + 3 tokens) round up to four.
+	if got := MaxSegments(rows); got != 2 {
+		t.Errorf("MaxSegments = %d, want 2", got)
+	}
+	if got := MaxSegments(Pack([]Example{mk(1), mk(2), mk(3)}, 10)); got != 4 {
+		t.Errorf("MaxSegments of one row of three examples = %d, want 4", got)
+	}
+	if got := MaxSegments(nil); got != 1 {
+		t.Errorf("MaxSegments of no rows = %d, want 1", got)
+	}
 }
 
 // runNLL evaluates the summed NLL and target count of one micro-batch.
