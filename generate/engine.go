@@ -203,27 +203,45 @@ func (e *Engine) growCache(cache []*tensors.Tensor, n int) []*tensors.Tensor {
 // about 0.4 ms of the 6.4 ms per token. See BENCHMARKS.md.
 func (e *Engine) syncEvery() int { return 1 }
 
-// convertWeights makes the Compute-dtype copy of the weights that decoding reads: bf16
-// weights are half the bytes of the f32 masters, and decoding is bound by reading them.
+// convertWeights makes the weights decoding reads, in model.FusedSpecs order (each layer's q,
+// k and v projections stacked into one product) and the Compute dtype (bf16 weights are half
+// the bytes of the f32 masters, and decoding is bound by reading them). In f32 only the
+// stacked projections are new tensors; the others are the masters themselves.
 func (e *Engine) convertWeights() {
-	if e.Compute == dtypes.Float32 {
-		e.weights = e.Params.Tensors
-		return
-	}
+	c := e.Params.Config
+	f32 := e.Compute == dtypes.Float32
 	if e.convert == nil {
 		e.convert = MustNewExec(e.Backend, func(in []*Node) []*Node {
-			out := make([]*Node, len(in))
-			for i, x := range in {
-				out[i] = ConvertDType(x, e.Compute)
+			all := model.FuseQKV(c, in, func(x *Node) *Node { return ConvertDType(x, e.Compute) })
+			if !f32 {
+				return all
 			}
-			return out
+			var stacked []*Node
+			for i, s := range c.FusedSpecs() {
+				if model.IsStacked(s.Name) {
+					stacked = append(stacked, all[i])
+				}
+			}
+			return stacked
 		})
 	}
 	args := make([]any, len(e.Params.Tensors))
 	for i, t := range e.Params.Tensors {
 		args[i] = t
 	}
-	e.weights = e.convert.MustExec(args...)
+	out := e.convert.MustExec(args...)
+	if !f32 {
+		e.weights = out
+		return
+	}
+	e.weights = e.weights[:0]
+	for _, s := range c.FusedSpecs() {
+		if model.IsStacked(s.Name) {
+			e.weights, out = append(e.weights, out[0]), out[1:]
+		} else {
+			e.weights = append(e.weights, e.Params.Tensors[e.Params.Index(s.Name)])
+		}
+	}
 }
 
 // row is the host's view of one sample being decoded.

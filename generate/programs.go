@@ -19,13 +19,12 @@ func (e *Engine) prefillExec(mode Mode) *Exec {
 		return ex
 	}
 	c := e.Params.Config
-	np := len(e.Params.Tensors)
+	np := len(c.FusedSpecs())
 	ex := MustNewExec(e.Backend, func(in []*Node) []*Node {
 		tokens, pad, rowsIdx, slots := in[np], in[np+1], in[np+2], in[np+3]
 		rng, temp, topP, topK := in[np+4], in[np+5], in[np+6], in[np+7]
 		g := tokens.Graph()
-		w := model.Bind(c, in[:np], e.Compute)
-		w.NoGrad = true
+		w := model.BindFused(c, in[:np], e.Compute)
 		Pb, Tp := tokens.Shape().Dimensions[0], tokens.Shape().Dimensions[1]
 		R, S := rowsIdx.Shape().Dimensions[0], slots.Shape().Dimensions[0]
 		iota := Iota(g, shapes.Make(dtypes.Int32, Pb, Tp), 1)
@@ -71,7 +70,7 @@ func (e *Engine) decodeExec(mode Mode, K int) *Exec {
 		return ex
 	}
 	c := e.Params.Config
-	np, nc := len(e.Params.Tensors), 2*c.NumHiddenLayers
+	np, nc := len(c.FusedSpecs()), 2*c.NumHiddenLayers
 	ex := MustNewExec(e.Backend, func(in []*Node) []*Node {
 		caches := in[np : np+nc]
 		for i, c := range caches {
@@ -80,8 +79,7 @@ func (e *Engine) decodeExec(mode Mode, K int) *Exec {
 		rest := in[np+nc:]
 		tokens, pad, slot, slots := rest[0], rest[1], rest[2], rest[3]
 		rng, temp, topP, topK := rest[4], rest[5], rest[6], rest[7]
-		w := model.Bind(c, in[:np], e.Compute)
-		w.NoGrad = true
+		w := model.BindFused(c, in[:np], e.Compute)
 		kv := make([]model.KV, c.NumHiddenLayers)
 		for l := range kv {
 			kv[l] = model.KV{K: caches[2*l], V: caches[2*l+1]}

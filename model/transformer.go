@@ -1,12 +1,10 @@
 package model
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
 )
 
 // Weights binds a model's parameters (graph nodes, f32 masters) for one graph.
@@ -41,36 +39,13 @@ type LayerWeights struct {
 	InputNorm, PostNorm     *Node // [D]
 	Q, K, V, O              *Node // [out, in]
 	QBias, KBias, VBias, OB *Node
+	QKV, QKVBias            *Node // q, k, v stacked (BindFused; then Q, K, V and their biases are nil)
 	Gate, Up, Down          *Node // [F, D], [F, D], [D, F]
 }
 
 // Bind assigns parameter nodes (in ParamSpecs order) to the model's structure.
 func Bind(c *Config, params []*Node, compute dtypes.DType) *Weights {
-	specs := c.ParamSpecs()
-	if len(params) != len(specs) {
-		panic(fmt.Errorf("model.Bind: %d parameters given, the config has %d", len(params), len(specs)))
-	}
-	byName := make(map[string]*Node, len(specs))
-	for i, s := range specs {
-		if !params[i].Shape().Equal(shapes.Make(params[i].DType(), s.Shape...)) {
-			panic(fmt.Errorf("model.Bind: parameter %s has shape %s, want %v", s.Name, params[i].Shape(), s.Shape))
-		}
-		byName[s.Name] = params[i]
-	}
-	w := &Weights{Config: c, Compute: compute, Embed: byName[nameEmbed], Norm: byName[nameNorm], LMHead: byName[nameLMHead]}
-	if c.TieWordEmbeddings {
-		w.LMHead = w.Embed
-	}
-	for i := 0; i < c.NumHiddenLayers; i++ {
-		p := func(s string) *Node { return byName[layerName(i, s)] }
-		w.Layers = append(w.Layers, LayerWeights{
-			InputNorm: p("input_layernorm.weight"), PostNorm: p("post_attention_layernorm.weight"),
-			Q: p("self_attn.q_proj.weight"), K: p("self_attn.k_proj.weight"), V: p("self_attn.v_proj.weight"), O: p("self_attn.o_proj.weight"),
-			QBias: p("self_attn.q_proj.bias"), KBias: p("self_attn.k_proj.bias"), VBias: p("self_attn.v_proj.bias"), OB: p("self_attn.o_proj.bias"),
-			Gate: p("mlp.gate_proj.weight"), Up: p("mlp.up_proj.weight"), Down: p("mlp.down_proj.weight"),
-		})
-	}
-	return w
+	return bindSpecs(c, c.ParamSpecs(), params, compute)
 }
 
 // KV is one layer's attention keys and values, [B, KV heads, S, head dim], in Compute dtype:
@@ -202,9 +177,18 @@ func (w *Weights) layer(l int, x, cos, sin *Node, attend func(q, k, v *Node) *No
 	d := x.Shape().Dimensions
 	B, T := d[0], d[1]
 	h := w.rmsNorm(x, lw.InputNorm)
-	q := Reshape(w.linear(h, lw.Q, lw.QBias), B, T, c.NumAttentionHeads, c.HeadDim)
-	k = Reshape(w.linear(h, lw.K, lw.KBias), B, T, c.NumKeyValueHeads, c.HeadDim)
-	v = Reshape(w.linear(h, lw.V, lw.VBias), B, T, c.NumKeyValueHeads, c.HeadDim)
+	var q *Node
+	if lw.QKV != nil {
+		qkv := w.linear(h, lw.QKV, lw.QKVBias) // [B, T, (H + 2·KV)·HD]
+		nq, nkv := c.NumAttentionHeads*c.HeadDim, c.NumKeyValueHeads*c.HeadDim
+		part := func(from, n int) *Node { return Slice(qkv, AxisRange(), AxisRange(), AxisRange(from, from+n)) }
+		q, k, v = part(0, nq), part(nq, nkv), part(nq+nkv, nkv)
+	} else {
+		q, k, v = w.linear(h, lw.Q, lw.QBias), w.linear(h, lw.K, lw.KBias), w.linear(h, lw.V, lw.VBias)
+	}
+	q = Reshape(q, B, T, c.NumAttentionHeads, c.HeadDim)
+	k = Reshape(k, B, T, c.NumKeyValueHeads, c.HeadDim)
+	v = Reshape(v, B, T, c.NumKeyValueHeads, c.HeadDim)
 	q, k = w.applyRope(q, cos, sin), w.applyRope(k, cos, sin)
 	k, v = TransposeAllAxes(k, 0, 2, 1, 3), TransposeAllAxes(v, 0, 2, 1, 3) // [B, KV, T, HD]
 	x = Add(x, w.linear(attend(q, k, v), lw.O, lw.OB))

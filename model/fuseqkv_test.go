@@ -1,0 +1,80 @@
+package model
+
+import (
+	"math"
+	"testing"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/r1go/r1go/backend"
+)
+
+// TestFusedQKVMatchesSeparate: the forward pass with each layer's q, k, v stacked into one
+// product (FuseQKV + BindFused) gives the logits of the separate products, with biases
+// (Qwen2) and without (Llama).
+func TestFusedQKVMatchesSeparate(t *testing.T) {
+	b, err := backend.New("cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{"testdata/tiny-qwen2", "testdata/tiny-llama"} {
+		p, err := Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := p.Config
+		specs := c.FusedSpecs()
+		stacked := 0
+		for _, s := range specs {
+			if IsStacked(s.Name) {
+				stacked++
+				if s.Shape[0] != (c.NumAttentionHeads+2*c.NumKeyValueHeads)*c.HeadDim {
+					t.Errorf("%s: %s has %d rows", dir, s.Name, s.Shape[0])
+				}
+			}
+		}
+		perLayer := 1
+		if c.HasQKVBias() {
+			perLayer = 2
+		}
+		if stacked != perLayer*c.NumHiddenLayers || len(specs) != len(c.ParamSpecs())-2*perLayer*c.NumHiddenLayers {
+			t.Errorf("%s: %d stacked of %d specs (from %d)", dir, stacked, len(specs), len(c.ParamSpecs()))
+		}
+		np := len(p.Tensors)
+		logits := func(fused bool) []float32 {
+			out := MustExecOnceN(b, func(in []*Node) []*Node {
+				tokens := in[np]
+				var w *Weights
+				if fused {
+					w = BindFused(c, FuseQKV(c, in[:np], func(x *Node) *Node { return x }), dtypes.Float32)
+				} else {
+					w = Bind(c, in[:np], dtypes.Float32)
+				}
+				h, _ := w.Forward(tokens, Iota(tokens.Graph(), tokens.Shape(), 1), nil)
+				return []*Node{w.Logits(h)}
+			}, append(anySlice(p.Tensors), tensors.FromValue([][]int32{{3, 14, 15, 92, 65, 35}}))...)
+			flat, err := tensors.CopyFlatData[float32](out[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			return flat
+		}
+		a, f := logits(false), logits(true)
+		worst := 0.0
+		for i := range a {
+			worst = math.Max(worst, math.Abs(float64(a[i]-f[i])))
+		}
+		if worst > 1e-4 {
+			t.Errorf("%s: stacked q, k, v change the logits by up to %g", dir, worst)
+		}
+	}
+}
+
+func anySlice(ts []*tensors.Tensor) []any {
+	out := make([]any, len(ts))
+	for i, t := range ts {
+		out[i] = t
+	}
+	return out
+}
