@@ -29,6 +29,7 @@ type GenerateOptions struct {
 	// TokensPerCall and CacheGrowth set generate.Options.SyncEvery and CacheGrowth (0: the
 	// engine's defaults).
 	TokensPerCall, CacheGrowth int
+	NoPromptSharing            bool // generate.Options.NoPromptSharing
 }
 
 // Validate reports options the benchmark cannot run with, naming the field.
@@ -121,7 +122,7 @@ func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*Generate
 	g := generate.DefaultOptions()
 	g.N, g.MaxNewTokens, g.Temperature, g.TopP, g.TopK = opt.N, opt.MaxNew, opt.Temperature, 1, 0
 	g.EOS, g.MaxRows = nil, opt.Prompts*opt.N
-	g.SyncEvery, g.CacheGrowth = opt.TokensPerCall, opt.CacheGrowth
+	g.SyncEvery, g.CacheGrowth, g.NoPromptSharing = opt.TokensPerCall, opt.CacheGrowth, opt.NoPromptSharing
 	for i := range 1 + opt.Runs {
 		g.Seed = opt.Seed + uint64(i)
 		e.Stats = generate.Stats{}

@@ -38,13 +38,15 @@ type Engine struct {
 	// Stats add up where the decode loop's time went, over every Generate call (for benchmarks).
 	Stats Stats
 
-	hasDUS  bool              // backend implements DynamicUpdateSlice
-	weights []*tensors.Tensor // Params in Compute dtype, converted once per Generate call
-	convert *Exec
-	prefill map[Mode]*Exec
-	decode  map[decodeKey]*Exec
-	compact *Exec
-	grow    *Exec
+	hasDUS       bool              // backend implements DynamicUpdateSlice
+	weights      []*tensors.Tensor // Params in Compute dtype, converted once per Generate call
+	convert      *Exec
+	prefill      map[prefillKey]*Exec
+	decode       map[decodeKey]*Exec
+	decodeShared map[decodeKey]*Exec
+	compact      *Exec
+	grow         *Exec
+	unshare      *Exec
 }
 
 // Stats split the decode loop's wall time: Dispatch is spent in the decode program calls (on
@@ -62,7 +64,7 @@ func NewEngine(b backends.Backend, p *model.Params, compute dtypes.DType) *Engin
 	return &Engine{
 		Backend: b, Params: p, Compute: compute,
 		hasDUS:  b.Capabilities().Operations[backends.OpTypeDynamicUpdateSlice],
-		prefill: map[Mode]*Exec{}, decode: map[decodeKey]*Exec{},
+		prefill: map[prefillKey]*Exec{}, decode: map[decodeKey]*Exec{}, decodeShared: map[decodeKey]*Exec{},
 	}
 }
 
@@ -278,6 +280,11 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 	// dropped), so the cache has room for K − 1 more.
 	S := roundUp(Tp+o.MaxNewTokens-1+K-1, 128)
 	Sc := min(S, roundUp(Tp+1, growth))
+	// With several samples per prompt the rows share their prompt's cache (model.
+	// DecodeStepShared) until the first compaction, which gives each row its own copy: then
+	// the rows' caches hold only generated tokens, Sg of them (slot j there is slot Tp + j).
+	shared := o.N > 1 && !o.NoPromptSharing
+	Sg := min(S-Tp, growth)
 
 	tokens := make([]int32, Pb*Tp)
 	padP := make([]int32, Pb)
@@ -303,16 +310,22 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 	topP := tensors.FromScalar(float32(o.TopP))
 	topK := tensors.FromScalar(int32(o.TopK))
 	slotsT := slotIndices(Sc)
+	if shared {
+		slotsT = slotIndices(Sg)
+	}
 	params := make([]any, len(e.weights))
 	for i, t := range e.weights {
 		params[i] = t
 	}
 
-	pre := e.prefillExec(mode)
-	out := pre.MustExec(append(params, tensors.FromFlatDataAndDimensions(tokens, Pb, Tp),
-		tensors.FromFlatDataAndDimensions(padP, Pb), tensors.FromFlatDataAndDimensions(rowPrompt, R),
-		slotsT, rng, temp, topP, topK)...)
+	padPT, rowPromptT := tensors.FromFlatDataAndDimensions(padP, Pb), tensors.FromFlatDataAndDimensions(rowPrompt, R)
+	out := e.prefillExec(mode, shared).MustExec(append(params, tensors.FromFlatDataAndDimensions(tokens, Pb, Tp),
+		padPT, rowPromptT, slotsT, rng, temp, topP, topK)...)
 	nc := 2 * c.NumHiddenLayers
+	var promptCache []*tensors.Tensor // shared: the prompts' caches
+	if shared {
+		promptCache, out = out[:nc], out[nc:]
+	}
 	cache, next, rng := out[:nc], out[nc], out[nc+1]
 	active := make([]int, R) // device row → rows index
 	for r := range active {
@@ -348,7 +361,6 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 	// Decode K tokens per program call: the device never waits for the host inside a call.
 	// Rows that finish inside a call run on to its end (their extra tokens are dropped);
 	// compaction happens between calls.
-	dec := e.decodeExec(mode, K)
 	padT := tensors.FromFlatDataAndDimensions(pad, len(pad))
 	for step := 1; step < o.MaxNewTokens; {
 		t0 := time.Now()
@@ -362,15 +374,32 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 			break
 		}
 		if nb := model.BucketBatch(live); !o.NoCompaction && nb < len(active) {
+			if shared { // no compaction has happened yet: device row r is row r, of prompt r / N
+				cache = e.unshareCaches(promptCache, cache, rowPromptT)
+				promptCache, shared, Sc, slotsT = nil, false, Tp+Sg, slotIndices(Tp+Sg)
+			}
 			cache, next, pad, active = e.compactRows(cache, next, rows, active, pad, nb)
 			padT = tensors.FromFlatDataAndDimensions(pad, len(pad))
 		}
-		if need := Tp + step - 1 + K; need > Sc { // the call writes slots up to need-1
+		slot := Tp + step - 1 // where the call writes its first token, in the rows' caches
+		if shared {
+			slot = step - 1
+			if need := slot + K; need > Sg {
+				Sg = min(S-Tp, roundUp(need, growth))
+				cache = e.growCache(cache, Sg)
+				slotsT = slotIndices(Sg)
+			}
+		} else if need := slot + K; need > Sc { // the call writes slots up to need-1
 			Sc = min(S, roundUp(need, growth))
 			cache = e.growCache(cache, Sc)
 			slotsT = slotIndices(Sc)
 		}
 		args := append([]any{}, params...)
+		if shared {
+			for _, t := range promptCache {
+				args = append(args, t)
+			}
+		}
 		for _, t := range cache {
 			buf, err := DonateTensorBuffer(t, e.Backend, 0)
 			if err != nil {
@@ -378,7 +407,13 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 			}
 			args = append(args, buf)
 		}
-		args = append(args, next, padT, tensors.FromScalar(int32(Tp+step-1)), slotsT, rng, temp, topP, topK)
+		dec := e.decodeExec(mode, K)
+		args = append(args, next, padT)
+		if shared {
+			dec = e.decodeSharedExec(mode, K)
+			args = append(args, padPT)
+		}
+		args = append(args, tensors.FromScalar(int32(slot)), slotsT, rng, temp, topP, topK)
 		t1 := time.Now()
 		out := dec.MustExec(args...)
 		t2 := time.Now()
@@ -403,7 +438,7 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		e.Stats.Wait += t3.Sub(t2)
 		e.Stats.Host += t1.Sub(t0) + time.Since(t3)
 	}
-	for _, t := range cache {
+	for _, t := range append(cache, promptCache...) {
 		t.FinalizeAll()
 	}
 	var res []Result
@@ -417,6 +452,27 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		res = append(res, Result{Prompt: r.prompt, Sample: r.sample, IDs: r.ids, FinishReason: r.reason})
 	}
 	return res
+}
+
+// unshareCaches gives every row its own cache, its prompt's followed by its own tokens'
+// (one copy), and frees the prompts' caches.
+func (e *Engine) unshareCaches(prompt, own []*tensors.Tensor, rowPrompt *tensors.Tensor) []*tensors.Tensor {
+	args := make([]any, 0, len(prompt)+len(own)+1)
+	for _, t := range prompt {
+		args = append(args, t)
+	}
+	for _, t := range own {
+		buf, err := DonateTensorBuffer(t, e.Backend, 0)
+		if err != nil {
+			panic(err)
+		}
+		args = append(args, buf)
+	}
+	out := e.unshareExec().MustExec(append(args, rowPrompt)...)
+	for _, t := range prompt {
+		t.FinalizeAll()
+	}
+	return out
 }
 
 // compactRows moves the live rows into a smaller batch bucket of nb rows, so that finished

@@ -82,12 +82,16 @@ func TestGreedyCacheMatchesRecompute(t *testing.T) {
 	// An EOS that some rows hit early: they stop there, and compaction leaves the others intact.
 	eos := got[0].IDs[3]
 	o.EOS = []int32{eos}
+	// N = 2 samples per prompt share their prompt's cache until the first compaction
+	// (noShare: each has its own copy from the start).
 	for _, c := range []struct {
 		compaction   bool
 		sync, growth int
-	}{{true, 1, 0}, {false, 1, 0}, {true, 3, 0}, {false, 4, 0}, {true, 1, 3}, {true, 2, 5}} {
+		noShare      bool
+	}{{true, 1, 0, false}, {false, 1, 0, false}, {true, 3, 0, false}, {false, 4, 0, false}, {true, 1, 3, false}, {true, 2, 5, false},
+		{true, 1, 0, true}, {false, 2, 3, true}} {
 		compaction := c.compaction
-		o.NoCompaction, o.SyncEvery, o.CacheGrowth = !compaction, c.sync, c.growth
+		o.NoCompaction, o.SyncEvery, o.CacheGrowth, o.NoPromptSharing = !compaction, c.sync, c.growth, c.noShare
 		res, err := e.Generate(prompts, o, nil)
 		if err != nil {
 			t.Fatal(err)

@@ -28,6 +28,10 @@ type Options struct {
 	CacheBytes int64
 	// NoCompaction keeps finished rows in the batch (for tests of compaction itself).
 	NoCompaction bool
+	// NoPromptSharing gives every sample its own copy of its prompt's keys and values from the
+	// start, where by default the N samples of a prompt read one shared copy until the first
+	// compaction (for comparisons; the samples are the same either way).
+	NoPromptSharing bool
 	// SyncEvery is how many tokens one decode program call decodes, unrolled, before the host
 	// reads them (finished rows run on to the end of a call; their extra tokens are dropped);
 	// 0 means 1. Each value compiles its own programs.

@@ -11,11 +11,21 @@ import (
 // The three programs of generation. Each is compiled per input-shape combination (batch and
 // length buckets), so their number stays small.
 
+// prefillKey names one compiled prefill program: the sampler, and whether the rows share
+// their prompt's cache.
+type prefillKey struct {
+	Mode
+	Shared bool
+}
+
 // prefillExec: params..., tokens [Pb, Tp] (left-padded), pad [Pb], rows [R] (the prompt of each
 // row), slots [S] (0..S-1), rng, temperature, topP, topK → caches (K, V per layer)
-// [R, KV, S, HD], the first sampled token [R], rng.
-func (e *Engine) prefillExec(mode Mode) *Exec {
-	if ex := e.prefill[mode]; ex != nil {
+// [R, KV, S, HD], the first sampled token [R], rng. Shared: the caches are the prompts' own,
+// [Pb, KV, Tp, HD] per layer, followed by the rows' empty caches [R, KV, S, HD] for the tokens
+// they will generate.
+func (e *Engine) prefillExec(mode Mode, shared bool) *Exec {
+	key := prefillKey{mode, shared}
+	if ex := e.prefill[key]; ex != nil {
 		return ex
 	}
 	c := e.Params.Config
@@ -34,22 +44,98 @@ func (e *Engine) prefillExec(mode Mode) *Exec {
 		hidden, kv := w.Forward(tokens, positions, valid)
 		last := Reshape(Slice(hidden, AxisRange(), AxisElem(Tp-1)), Pb, c.HiddenSize)
 		logits := Gather(w.Logits(last), InsertAxes(rowsIdx, -1)) // [R, V]
-		var out []*Node
+		empty := func(n int) *Node { return Zeros(g, shapes.Make(w.Compute, R, c.NumKeyValueHeads, n, c.HeadDim)) }
+		var out, rows []*Node
 		for _, l := range kv {
 			for _, x := range []*Node{l.K, l.V} {
+				if shared {
+					out, rows = append(out, x), append(rows, empty(S))
+					continue
+				}
 				x = Gather(x, InsertAxes(rowsIdx, -1)) // [R, KV, Tp, HD]
 				if S > Tp {
-					x = Concatenate([]*Node{x, Zeros(g, shapes.Make(x.DType(), R, c.NumKeyValueHeads, S-Tp, c.HeadDim))}, 2)
+					x = Concatenate([]*Node{x, empty(S - Tp)}, 2)
 				}
 				out = append(out, x)
 			}
 		}
 		rng, next := SampleTokens(mode, rng, logits, temp, topP, topK)
-		return append(out, next, rng)
+		return append(append(out, rows...), next, rng)
 	})
 	ex.SetMaxCache(128)
-	e.prefill[mode] = ex
+	e.prefill[key] = ex
 	return ex
+}
+
+// decodeSharedExec is decodeExec for rows that share their prompt's cache:
+// params..., prompt caches [Pb, KV, Tp, HD]..., the rows' caches [R, KV, S, HD]..., tokens
+// [R], pad [R], prompt pad [Pb], slot (scalar, into the rows' caches), slots [S], rng,
+// temperature, topP, topK → the rows' caches, the K tokens decoded [R, K], the last of them
+// [R], rng. The rows' caches are donated and updated in place on XLA.
+func (e *Engine) decodeSharedExec(mode Mode, K int) *Exec {
+	key := decodeKey{mode, K}
+	if ex := e.decodeShared[key]; ex != nil {
+		return ex
+	}
+	c := e.Params.Config
+	np, nc := len(c.FusedSpecs()), 2*c.NumHiddenLayers
+	ex := MustNewExec(e.Backend, func(in []*Node) []*Node {
+		prompt, caches := in[np:np+nc], in[np+nc:np+2*nc]
+		for i, c := range caches {
+			donate.Alias(c, i)
+		}
+		rest := in[np+2*nc:]
+		tokens, pad, padP, slot, slots := rest[0], rest[1], rest[2], rest[3], rest[4]
+		rng, temp, topP, topK := rest[5], rest[6], rest[7], rest[8]
+		w := model.BindFused(c, in[:np], e.Compute)
+		g := tokens.Graph()
+		pkv := make([]model.KV, c.NumHiddenLayers)
+		kv := make([]model.KV, c.NumHiddenLayers)
+		for l := range kv {
+			pkv[l] = model.KV{K: prompt[2*l], V: prompt[2*l+1]}
+			kv[l] = model.KV{K: caches[2*l], V: caches[2*l+1]}
+		}
+		Pb, Tp := prompt[0].Shape().Dimensions[0], prompt[0].Shape().Dimensions[2]
+		promptValid := GreaterOrEqual(Iota(g, shapes.Make(dtypes.Int32, Pb, Tp), 1), InsertAxes(padP, -1))
+		sl := InsertAxes(slots, 0) // [1, S]
+		var decoded []*Node
+		for j := range K {
+			at := AddScalar(slot, float64(j))
+			valid := BroadcastToDims(LessOrEqual(sl, at), tokens.Shape().Dimensions[0], slots.Shape().Dimensions[0])
+			positions := Sub(AddScalar(at, float64(Tp)), pad)
+			var hidden *Node
+			hidden, kv = w.DecodeStepShared(tokens, positions, pkv, promptValid, kv, at, valid, e.updateFn(slots))
+			rng, tokens = SampleTokens(mode, rng, w.Logits(hidden), temp, topP, topK)
+			decoded = append(decoded, tokens)
+		}
+		var out []*Node
+		for _, l := range kv {
+			out = append(out, l.K, l.V)
+		}
+		return append(out, Stack(decoded, 1), tokens, rng)
+	})
+	ex.SetMaxCache(128)
+	e.decodeShared[key] = ex
+	return ex
+}
+
+// unshareExec: prompt caches [Pb, KV, Tp, HD]..., the rows' caches [R, KV, S, HD]..., rows [R]
+// (the prompt of each row) → per-row caches [R, KV, Tp + S, HD], the form decodeExec reads.
+func (e *Engine) unshareExec() *Exec {
+	if e.unshare != nil {
+		return e.unshare
+	}
+	nc := 2 * e.Params.Config.NumHiddenLayers
+	e.unshare = MustNewExec(e.Backend, func(in []*Node) []*Node {
+		idx := InsertAxes(in[2*nc], -1)
+		out := make([]*Node, nc)
+		for i := range out {
+			out[i] = Concatenate([]*Node{Gather(in[i], idx), in[nc+i]}, 2)
+		}
+		return out
+	})
+	e.unshare.SetMaxCache(128)
+	return e.unshare
 }
 
 // decodeKey names one compiled decode program: the sampler and the tokens it decodes per call.

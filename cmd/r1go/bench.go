@@ -149,6 +149,7 @@ func runBenchGenerate(fs *flag.FlagSet, args []string) error {
 	seed := fs.Uint64("seed", 0, "parameter initialisation and sampling seed")
 	perCall := fs.Int("tokens-per-call", 0, "tokens decoded per program call, without the host in between (0: the engine's default)")
 	growth := fs.Int("cache-growth", 0, "KV-cache slots added each time the sequences reach its end (0: the engine's default, 256)")
+	noShare := fs.Bool("no-prompt-sharing", false, "give each of the n samples of a prompt its own copy of the prompt's keys and values from the start (by default they read one shared copy until the first compaction)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -161,7 +162,7 @@ func runBenchGenerate(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	opt := bench.GenerateOptions{Config: c, Shape: name, Prompts: *prompts, N: *n, PromptLen: *promptLen, MaxNew: *maxNew,
-		Temperature: *temperature, Compute: compute, Seed: *seed, Runs: *runs, TokensPerCall: *perCall, CacheGrowth: *growth}
+		Temperature: *temperature, Compute: compute, Seed: *seed, Runs: *runs, TokensPerCall: *perCall, CacheGrowth: *growth, NoPromptSharing: *noShare}
 	if err := opt.Validate(); err != nil {
 		return err
 	}
