@@ -65,6 +65,7 @@ type Config struct {
 	Temperature         float64 `yaml:"temperature" help:"rollout sampling temperature"`
 	TopP                float64 `yaml:"top_p" help:"nucleus sampling threshold in (0, 1]; 1 turns it off"`
 	TopK                int     `yaml:"top_k" help:"sample among the k most likely tokens; 0 turns it off"`
+	RolloutKVCacheGiB   float64 `yaml:"rollout_kv_cache_gib" help:"KV-cache budget of the rollouts in GiB: the step's samples are decoded together in as many rows as a full-length cache of this size holds (0: 32 on a GPU, at most 1024 rows; 2 on the CPU, at most 64); lower it when the model and optimizer leave less memory"`
 
 	// Rewards and advantages.
 	Rewards         []RewardSpec `yaml:"rewards" help:"reward functions and weights; the total reward is their weighted sum"`
@@ -256,6 +257,9 @@ func (c Config) Validate() error {
 	}
 	if !(c.TopP > 0 && c.TopP <= 1) {
 		bad("top_p", "%v: must be in (0, 1]", c.TopP)
+	}
+	if c.RolloutKVCacheGiB < 0 || math.IsNaN(c.RolloutKVCacheGiB) {
+		bad("rollout_kv_cache_gib", "%v: must be >= 0 (0: the default)", c.RolloutKVCacheGiB)
 	}
 	if c.TopK < 0 {
 		bad("top_k", "%d: must be >= 0 (0 turns it off)", c.TopK)

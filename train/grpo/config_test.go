@@ -133,6 +133,7 @@ func TestValidateRejects(t *testing.T) {
 		{"cosine without room to decay", map[string]string{"lr_schedule": "cosine", "steps": "5", "warmup_steps": "5"}, "warmup"},
 		{"bad adam beta", map[string]string{"adam_beta2": "1"}, "beta2"},
 		{"negative log samples", map[string]string{"log_samples": "-1"}, "log_samples"},
+		{"negative rollout cache budget", map[string]string{"rollout_kv_cache_gib": "-2"}, "rollout_kv_cache_gib: -2"},
 	}
 	for _, tc := range tests {
 		c := DefaultConfig()

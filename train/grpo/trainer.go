@@ -277,7 +277,8 @@ func (t *Trainer) rollout(step, round, n int) ([]completion, int, error) {
 	opts := generate.Options{
 		N: c.NumGenerations, MaxNewTokens: c.MaxCompletionTokens, Temperature: c.Temperature, TopP: c.TopP, TopK: c.TopK,
 		Seed: uint64(c.Seed)*1_000_003 + uint64(step)*131 + uint64(round), EOS: t.Tok.EOS(),
-		MaxRows: 0, // generate.AutoRows: all of the step's rows at once where the KV cache fits
+		// generate.AutoRows: all of the step's rows at once where the KV cache fits the budget.
+		MaxRows: 0, CacheBytes: int64(c.RolloutKVCacheGiB * (1 << 30)),
 	}
 	tokens := 0
 	res, err := t.engine.Generate(prompts, opts, func(k int) {
