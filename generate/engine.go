@@ -374,11 +374,10 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 			break
 		}
 		if nb := model.BucketBatch(live); !o.NoCompaction && nb < len(active) {
-			if shared { // no compaction has happened yet: device row r is row r, of prompt r / N
-				cache = e.unshareCaches(promptCache, cache, rowPromptT)
+			cache, next, pad, active = e.compactRows(cache, next, rows, active, pad, nb, promptCache, N)
+			if shared { // the rows now have their own caches: prompt, then generated tokens
 				promptCache, shared, Sc, slotsT = nil, false, Tp+Sg, slotIndices(Tp+Sg)
 			}
-			cache, next, pad, active = e.compactRows(cache, next, rows, active, pad, nb)
 			padT = tensors.FromFlatDataAndDimensions(pad, len(pad))
 		}
 		slot := Tp + step - 1 // where the call writes its first token, in the rows' caches
@@ -454,30 +453,12 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 	return res
 }
 
-// unshareCaches gives every row its own cache, its prompt's followed by its own tokens'
-// (one copy), and frees the prompts' caches.
-func (e *Engine) unshareCaches(prompt, own []*tensors.Tensor, rowPrompt *tensors.Tensor) []*tensors.Tensor {
-	args := make([]any, 0, len(prompt)+len(own)+1)
-	for _, t := range prompt {
-		args = append(args, t)
-	}
-	for _, t := range own {
-		buf, err := DonateTensorBuffer(t, e.Backend, 0)
-		if err != nil {
-			panic(err)
-		}
-		args = append(args, buf)
-	}
-	out := e.unshareExec().MustExec(append(args, rowPrompt)...)
-	for _, t := range prompt {
-		t.FinalizeAll()
-	}
-	return out
-}
-
 // compactRows moves the live rows into a smaller batch bucket of nb rows, so that finished
-// rows stop costing work. Filler rows (active −1) repeat a live row and are ignored.
-func (e *Engine) compactRows(cache []*tensors.Tensor, next *tensors.Tensor, rows []*row, active []int, pad []int32, nb int) ([]*tensors.Tensor, *tensors.Tensor, []int32, []int) {
+// rows stop costing work. Filler rows (active −1) repeat a live row and are ignored. With
+// prompt caches (the rows still share them: no compaction has happened, device row r is of
+// prompt r / n), every kept row gets its own cache, its prompt's followed by its own tokens',
+// in the same copy, and the prompt caches are freed.
+func (e *Engine) compactRows(cache []*tensors.Tensor, next *tensors.Tensor, rows []*row, active []int, pad []int32, nb int, prompt []*tensors.Tensor, n int) ([]*tensors.Tensor, *tensors.Tensor, []int32, []int) {
 	ids := next.Value().([]int32)
 	keep := make([]int32, 0, nb) // device rows to keep
 	newActive := make([]int, 0, nb)
@@ -496,7 +477,10 @@ func (e *Engine) compactRows(cache []*tensors.Tensor, next *tensors.Tensor, rows
 	for i, dr := range keep {
 		newPad[i], newNext[i] = pad[dr], ids[dr]
 	}
-	args := make([]any, 0, len(cache)+1)
+	args := make([]any, 0, len(prompt)+len(cache)+2)
+	for _, t := range prompt {
+		args = append(args, t)
+	}
 	for _, t := range cache {
 		buf, err := DonateTensorBuffer(t, e.Backend, 0)
 		if err != nil {
@@ -505,7 +489,19 @@ func (e *Engine) compactRows(cache []*tensors.Tensor, next *tensors.Tensor, rows
 		args = append(args, buf)
 	}
 	args = append(args, tensors.FromFlatDataAndDimensions(keep, nb))
-	out := e.compactExec().MustExec(args...)
+	var out []*tensors.Tensor
+	if prompt == nil {
+		out = e.compactExec().MustExec(args...)
+	} else {
+		ofPrompt := make([]int32, nb)
+		for i, dr := range keep {
+			ofPrompt[i] = dr / int32(n)
+		}
+		out = e.unshareExec().MustExec(append(args, tensors.FromFlatDataAndDimensions(ofPrompt, nb))...)
+		for _, t := range prompt {
+			t.FinalizeAll()
+		}
+	}
 	return out, tensors.FromFlatDataAndDimensions(newNext, nb), newPad, newActive
 }
 

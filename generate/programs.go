@@ -119,18 +119,19 @@ func (e *Engine) decodeSharedExec(mode Mode, K int) *Exec {
 	return ex
 }
 
-// unshareExec: prompt caches [Pb, KV, Tp, HD]..., the rows' caches [R, KV, S, HD]..., rows [R]
-// (the prompt of each row) → per-row caches [R, KV, Tp + S, HD], the form decodeExec reads.
+// unshareExec: prompt caches [Pb, KV, Tp, HD]..., the rows' caches [R, KV, S, HD]..., keep
+// [R'] (the rows to keep), ofPrompt [R'] (their prompts) → caches [R', KV, Tp + S, HD] of the
+// kept rows, each its prompt's followed by its own: the form decodeExec reads, in one copy.
 func (e *Engine) unshareExec() *Exec {
 	if e.unshare != nil {
 		return e.unshare
 	}
 	nc := 2 * e.Params.Config.NumHiddenLayers
 	e.unshare = MustNewExec(e.Backend, func(in []*Node) []*Node {
-		idx := InsertAxes(in[2*nc], -1)
+		keep, ofPrompt := InsertAxes(in[2*nc], -1), InsertAxes(in[2*nc+1], -1)
 		out := make([]*Node, nc)
 		for i := range out {
-			out[i] = Concatenate([]*Node{Gather(in[i], idx), in[nc+i]}, 2)
+			out[i] = Concatenate([]*Node{Gather(in[i], ofPrompt), Gather(in[nc+i], keep)}, 2)
 		}
 		return out
 	})
