@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -47,14 +48,19 @@ func WriteFileAtomic(path string, write func(w *bufio.Writer) error) (err error)
 
 // WriteJSONL writes rows as JSON Lines (one object per line) atomically.
 func WriteJSONL[T any](path string, rows []T) error {
-	return WriteFileAtomic(path, func(w *bufio.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		for i := range rows {
-			if err := enc.Encode(rows[i]); err != nil {
-				return fmt.Errorf("row %d: %w", i, err)
-			}
+	return WriteFileAtomic(path, func(w *bufio.Writer) error { return EncodeJSONL(w, rows) })
+}
+
+// EncodeJSONL writes rows to w as JSON lines, without HTML escaping (prompts hold < and >),
+// through a buffer it flushes.
+func EncodeJSONL[T any](w io.Writer, rows []T) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for i := range rows {
+		if err := enc.Encode(rows[i]); err != nil {
+			return fmt.Errorf("row %d: %w", i, err)
 		}
-		return nil
-	})
+	}
+	return bw.Flush()
 }

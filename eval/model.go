@@ -276,15 +276,7 @@ func (p *Prompts) sampleToFile(engine *generate.Engine, path, key string, chunk 
 		if err != nil {
 			return nil, resumed, err
 		}
-		w := bufio.NewWriter(f)
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		for i := range ss {
-			if err := enc.Encode(ss[i]); err != nil {
-				return nil, resumed, fmt.Errorf("writing %s: %w", partial, err)
-			}
-		}
-		if err := w.Flush(); err != nil {
+		if err := data.EncodeJSONL(f, ss); err != nil {
 			return nil, resumed, fmt.Errorf("writing %s: %w", partial, err)
 		}
 		if err := f.Sync(); err != nil {

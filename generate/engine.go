@@ -11,6 +11,7 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	r1backend "github.com/r1go/r1go/backend"
+	"github.com/r1go/r1go/internal/donate"
 	"github.com/r1go/r1go/internal/guard"
 	"github.com/r1go/r1go/model"
 )
@@ -38,15 +39,14 @@ type Engine struct {
 	// Stats add up where the decode loop's time went, over every Generate call (for benchmarks).
 	Stats Stats
 
-	hasDUS       bool              // backend implements DynamicUpdateSlice
-	weights      []*tensors.Tensor // Params in Compute dtype, converted once per Generate call
-	convert      *Exec
-	prefill      map[prefillKey]*Exec
-	decode       map[decodeKey]*Exec
-	decodeShared map[decodeKey]*Exec
-	compact      *Exec
-	grow         *Exec
-	unshare      *Exec
+	hasDUS  bool              // backend implements DynamicUpdateSlice
+	weights []*tensors.Tensor // Params in Compute dtype, converted once per Generate call
+	convert *Exec
+	prefill map[prefillKey]*Exec
+	decode  map[decodeKey]*Exec
+	compact *Exec
+	grow    *Exec
+	unshare *Exec
 }
 
 // Stats split the decode loop's wall time: Dispatch is spent in the decode program calls (on
@@ -64,7 +64,7 @@ func NewEngine(b backends.Backend, p *model.Params, compute dtypes.DType) *Engin
 	return &Engine{
 		Backend: b, Params: p, Compute: compute,
 		hasDUS:  b.Capabilities().Operations[backends.OpTypeDynamicUpdateSlice],
-		prefill: map[prefillKey]*Exec{}, decode: map[decodeKey]*Exec{}, decodeShared: map[decodeKey]*Exec{},
+		prefill: map[prefillKey]*Exec{}, decode: map[decodeKey]*Exec{},
 	}
 }
 
@@ -155,8 +155,7 @@ func AutoRows(c *model.Config, compute dtypes.DType, cpu bool, longestPrompt int
 	if o.CacheBytes > 0 {
 		budget = o.CacheBytes
 	}
-	K := max(1, o.SyncEvery)
-	S := roundUp(model.BucketLength(longestPrompt, c.MaxPositionEmbeddings)+o.MaxNewTokens-1+K-1, 128)
+	S, _ := cacheSlots(model.BucketLength(longestPrompt, c.MaxPositionEmbeddings), o)
 	perRow := int64(c.NumHiddenLayers) * 2 * int64(c.NumKeyValueHeads*c.HeadDim) * int64(compute.Size()) * int64(S)
 	rows := 1
 	for rows*2 <= rowCap && int64(rows*2)*perRow <= budget {
@@ -183,27 +182,30 @@ func slotIndices(n int) *tensors.Tensor {
 
 // growCache extends every cache [R, KV, S, HD] with empty slots to n slots (one copy).
 func (e *Engine) growCache(cache []*tensors.Tensor, n int) []*tensors.Tensor {
-	args := make([]any, 0, len(cache)+1)
-	for _, t := range cache {
-		buf, err := DonateTensorBuffer(t, e.Backend, 0)
-		if err != nil {
-			panic(err)
-		}
-		args = append(args, buf)
-	}
-	args = append(args, slotIndices(n))
-	return e.growExec().MustExec(args...)
+	args := donate.Append(make([]any, 0, len(cache)+1), e.Backend, cache)
+	return e.growExec().MustExec(append(args, slotIndices(n))...)
 }
 
-// syncEvery is how many tokens one decode program call decodes when Options.SyncEvery is 0.
-// It is 1: on one H200 (2026-11-30, 0.5B shape, 256 rows, 512 + 1024 tokens, one cache
+// defaultTokensPerCall is how many tokens one decode program call decodes when
+// Options.SyncEvery is 0. It is 1: on one H200 (2026-11-30, 0.5B shape, 256 rows, 512 + 1024 tokens, one cache
 // length) 4 tokens per call decoded 40.4k tokens/s against 39.8k for 1 per call, while the
 // unrolled program compiles about 4× longer for each cache length (with the cache growing
 // 256 slots at a time, 1 per call gave 43.0k). Decoding is bound by the device's work, not by
 // the host between calls: GoMLX's XLA backend waits for every execution to finish (go-xla's
 // Execute awaits the completion event), and reading the tokens back plus the host's loop took
 // about 0.4 ms of the 6.4 ms per token. See BENCHMARKS.md.
-func (e *Engine) syncEvery() int { return 1 }
+const defaultTokensPerCall = 1
+
+// cacheSlots is the KV-cache length a wave needs at the end, for prompts bucketed to Tp
+// tokens: every decode call writes K = tokensPerCall tokens, the last call too (its tokens
+// past max_new_tokens are dropped), so there is room for K − 1 more.
+func cacheSlots(Tp int, o Options) (slots, K int) {
+	K = o.SyncEvery
+	if K == 0 {
+		K = defaultTokensPerCall
+	}
+	return roundUp(Tp+o.MaxNewTokens-1+K-1, 128), K
+}
 
 // convertWeights makes the weights decoding reads, in model.FusedSpecs order (each layer's q,
 // k and v projections stacked into one product) and the Compute dtype (bf16 weights are half
@@ -272,13 +274,7 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 	if growth == 0 {
 		growth = cacheGrowth
 	}
-	K := o.SyncEvery
-	if K == 0 {
-		K = e.syncEvery()
-	}
-	// Every call decodes K tokens, the last call too (its tokens past max_new_tokens are
-	// dropped), so the cache has room for K − 1 more.
-	S := roundUp(Tp+o.MaxNewTokens-1+K-1, 128)
+	S, K := cacheSlots(Tp, o)
 	Sc := min(S, roundUp(Tp+1, growth))
 	// With several samples per prompt the rows share their prompt's cache (model.
 	// DecodeStepShared) until the first compaction, which gives each row its own copy: then
@@ -399,22 +395,13 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 				args = append(args, t)
 			}
 		}
-		for _, t := range cache {
-			buf, err := DonateTensorBuffer(t, e.Backend, 0)
-			if err != nil {
-				panic(err)
-			}
-			args = append(args, buf)
-		}
-		dec := e.decodeExec(mode, K)
-		args = append(args, next, padT)
+		args = append(donate.Append(args, e.Backend, cache), next, padT)
 		if shared {
-			dec = e.decodeSharedExec(mode, K)
 			args = append(args, padPT)
 		}
 		args = append(args, tensors.FromScalar(int32(slot)), slotsT, rng, temp, topP, topK)
 		t1 := time.Now()
-		out := dec.MustExec(args...)
+		out := e.decodeExec(mode, K, shared).MustExec(args...)
 		t2 := time.Now()
 		cache, next, rng = out[:nc], out[nc+1], out[nc+2]
 		h := out[nc].Value().([][]int32) // [R][K]
@@ -481,14 +468,7 @@ func (e *Engine) compactRows(cache []*tensors.Tensor, next *tensors.Tensor, rows
 	for _, t := range prompt {
 		args = append(args, t)
 	}
-	for _, t := range cache {
-		buf, err := DonateTensorBuffer(t, e.Backend, 0)
-		if err != nil {
-			panic(err)
-		}
-		args = append(args, buf)
-	}
-	args = append(args, tensors.FromFlatDataAndDimensions(keep, nb))
+	args = append(donate.Append(args, e.Backend, cache), tensors.FromFlatDataAndDimensions(keep, nb))
 	var out []*tensors.Tensor
 	if prompt == nil {
 		out = e.compactExec().MustExec(args...)

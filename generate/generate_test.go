@@ -167,19 +167,26 @@ func TestSamplingFrequencies(t *testing.T) {
 	for _, x := range toks {
 		counts[x]++
 	}
-	z := 0.0
-	for _, l := range base {
-		z += math.Exp(float64(l) / T)
-	}
-	chi := 0.0
-	for i, l := range base {
-		exp := R * math.Exp(float64(l)/T) / z
-		chi += (counts[i] - exp) * (counts[i] - exp) / exp
-	}
-	t.Logf("chi-square = %.2f (counts %v)", chi, counts)
+	chi := chiSquare(t, counts, base, T)
 	if chi > 24.32 {
 		t.Errorf("chi-square %.2f > 24.32: frequencies do not follow softmax(logits/T)", chi)
 	}
+}
+
+// chiSquare is Pearson's statistic of the token counts against softmax(logits / T).
+func chiSquare(t *testing.T, counts []float64, logits []float32, T float64) float64 {
+	n, z := 0.0, 0.0
+	for i, l := range logits {
+		n += counts[i]
+		z += math.Exp(float64(l) / T)
+	}
+	chi := 0.0
+	for i, l := range logits {
+		exp := n * math.Exp(float64(l)/T) / z
+		chi += (counts[i] - exp) * (counts[i] - exp) / exp
+	}
+	t.Logf("chi-square = %.2f (counts %v)", chi, counts)
+	return chi
 }
 
 // TestTopPAndTopK: samples never fall outside the nucleus or the top k (sets computed by sorting).
@@ -360,16 +367,7 @@ func TestSamplingFrequenciesLongRows(t *testing.T) {
 		}
 		counts[i]++
 	}
-	z := 0.0
-	for _, l := range base {
-		z += math.Exp(float64(l) / T)
-	}
-	chi := 0.0
-	for i, l := range base {
-		exp := R * math.Exp(float64(l)/T) / z
-		chi += (counts[i] - exp) * (counts[i] - exp) / exp
-	}
-	t.Logf("chi-square = %.2f (counts %v)", chi, counts)
+	chi := chiSquare(t, counts, base, T)
 	if chi > 20.52 {
 		t.Errorf("chi-square %.2f > 20.52: frequencies do not follow softmax(logits/T)", chi)
 	}

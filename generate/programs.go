@@ -67,58 +67,6 @@ func (e *Engine) prefillExec(mode Mode, shared bool) *Exec {
 	return ex
 }
 
-// decodeSharedExec is decodeExec for rows that share their prompt's cache:
-// params..., prompt caches [Pb, KV, Tp, HD]..., the rows' caches [R, KV, S, HD]..., tokens
-// [R], pad [R], prompt pad [Pb], slot (scalar, into the rows' caches), slots [S], rng,
-// temperature, topP, topK → the rows' caches, the K tokens decoded [R, K], the last of them
-// [R], rng. The rows' caches are donated and updated in place on XLA.
-func (e *Engine) decodeSharedExec(mode Mode, K int) *Exec {
-	key := decodeKey{mode, K}
-	if ex := e.decodeShared[key]; ex != nil {
-		return ex
-	}
-	c := e.Params.Config
-	np, nc := len(c.FusedSpecs()), 2*c.NumHiddenLayers
-	ex := MustNewExec(e.Backend, func(in []*Node) []*Node {
-		prompt, caches := in[np:np+nc], in[np+nc:np+2*nc]
-		for i, c := range caches {
-			donate.Alias(c, i)
-		}
-		rest := in[np+2*nc:]
-		tokens, pad, padP, slot, slots := rest[0], rest[1], rest[2], rest[3], rest[4]
-		rng, temp, topP, topK := rest[5], rest[6], rest[7], rest[8]
-		w := model.BindFused(c, in[:np], e.Compute)
-		g := tokens.Graph()
-		pkv := make([]model.KV, c.NumHiddenLayers)
-		kv := make([]model.KV, c.NumHiddenLayers)
-		for l := range kv {
-			pkv[l] = model.KV{K: prompt[2*l], V: prompt[2*l+1]}
-			kv[l] = model.KV{K: caches[2*l], V: caches[2*l+1]}
-		}
-		Pb, Tp := prompt[0].Shape().Dimensions[0], prompt[0].Shape().Dimensions[2]
-		promptValid := GreaterOrEqual(Iota(g, shapes.Make(dtypes.Int32, Pb, Tp), 1), InsertAxes(padP, -1))
-		sl := InsertAxes(slots, 0) // [1, S]
-		var decoded []*Node
-		for j := range K {
-			at := AddScalar(slot, float64(j))
-			valid := BroadcastToDims(LessOrEqual(sl, at), tokens.Shape().Dimensions[0], slots.Shape().Dimensions[0])
-			positions := Sub(AddScalar(at, float64(Tp)), pad)
-			var hidden *Node
-			hidden, kv = w.DecodeStepShared(tokens, positions, pkv, promptValid, kv, at, valid, e.updateFn(slots))
-			rng, tokens = SampleTokens(mode, rng, w.Logits(hidden), temp, topP, topK)
-			decoded = append(decoded, tokens)
-		}
-		var out []*Node
-		for _, l := range kv {
-			out = append(out, l.K, l.V)
-		}
-		return append(out, Stack(decoded, 1), tokens, rng)
-	})
-	ex.SetMaxCache(128)
-	e.decodeShared[key] = ex
-	return ex
-}
-
 // unshareExec: prompt caches [Pb, KV, Tp, HD]..., the rows' caches [R, KV, S, HD]..., keep
 // [R'] (the rows to keep), ofPrompt [R'] (their prompts) → caches [R', KV, Tp + S, HD] of the
 // kept rows, each its prompt's followed by its own: the form decodeExec reads, in one copy.
@@ -139,10 +87,12 @@ func (e *Engine) unshareExec() *Exec {
 	return e.unshare
 }
 
-// decodeKey names one compiled decode program: the sampler and the tokens it decodes per call.
+// decodeKey names one compiled decode program: the sampler, the tokens it decodes per call,
+// and whether the rows share their prompt's cache.
 type decodeKey struct {
 	Mode
-	K int
+	K      int
+	Shared bool
 }
 
 // decodeExec: params..., caches..., tokens [R], pad [R], slot (scalar), slots [S], rng,
@@ -151,35 +101,65 @@ type decodeKey struct {
 // from the one before at the next slot, without the host in between: one program call, one
 // argument list and one read of the results per K tokens instead of per token. The caches are
 // donated by the caller and updated in place on XLA.
-func (e *Engine) decodeExec(mode Mode, K int) *Exec {
-	key := decodeKey{mode, K}
+//
+// Shared (rows that share their prompt's cache, model.DecodeStepShared): the prompts' caches
+// [Pb, KV, Tp, HD]... come before the rows' caches, which hold only generated tokens (their
+// slot j is slot Tp + j), and the prompts' padding [Pb] after pad.
+func (e *Engine) decodeExec(mode Mode, K int, shared bool) *Exec {
+	key := decodeKey{mode, K, shared}
 	if ex := e.decode[key]; ex != nil {
 		return ex
 	}
 	c := e.Params.Config
 	np, nc := len(c.FusedSpecs()), 2*c.NumHiddenLayers
 	ex := MustNewExec(e.Backend, func(in []*Node) []*Node {
-		caches := in[np : np+nc]
+		w := model.BindFused(c, in[:np], e.Compute)
+		args := in[np:]
+		var promptCaches []*Node
+		var padP *Node
+		if shared {
+			promptCaches, args = args[:nc], args[nc:]
+		}
+		caches, args := args[:nc], args[nc:]
 		for i, c := range caches {
 			donate.Alias(c, i) // the updated cache i is output i: updated in place on XLA
 		}
-		rest := in[np+nc:]
-		tokens, pad, slot, slots := rest[0], rest[1], rest[2], rest[3]
-		rng, temp, topP, topK := rest[4], rest[5], rest[6], rest[7]
-		w := model.BindFused(c, in[:np], e.Compute)
+		tokens, pad, args := args[0], args[1], args[2:]
+		if shared {
+			padP, args = args[0], args[1:]
+		}
+		slot, slots, rng, temp, topP, topK := args[0], args[1], args[2], args[3], args[4], args[5]
+		g := tokens.Graph()
+		R, S := tokens.Shape().Dimensions[0], slots.Shape().Dimensions[0]
 		kv := make([]model.KV, c.NumHiddenLayers)
 		for l := range kv {
 			kv[l] = model.KV{K: caches[2*l], V: caches[2*l+1]}
 		}
-		sl := InsertAxes(slots, 0) // [1, S]
-		notPad := GreaterOrEqual(sl, InsertAxes(pad, -1))
+		var pkv []model.KV
+		var promptValid *Node
+		Tp := 0 // shared: the rows' caches hold generated tokens only, their slot j is slot Tp + j
+		if shared {
+			Pb := promptCaches[0].Shape().Dimensions[0]
+			Tp = promptCaches[0].Shape().Dimensions[2]
+			promptValid = GreaterOrEqual(Iota(g, shapes.Make(dtypes.Int32, Pb, Tp), 1), InsertAxes(padP, -1))
+			for l := range kv {
+				pkv = append(pkv, model.KV{K: promptCaches[2*l], V: promptCaches[2*l+1]})
+			}
+		}
+		sl := InsertAxes(slots, 0)              // [1, S]
+		step := func(at *Node) (hidden *Node) { // one decode step of every layer
+			valid := BroadcastToDims(LessOrEqual(sl, at), R, S) // [R, S]
+			if shared {
+				hidden, kv = w.DecodeStepShared(tokens, Sub(AddScalar(at, float64(Tp)), pad), pkv, promptValid, kv, at, valid, e.updateFn(slots))
+				return hidden
+			}
+			valid = LogicalAnd(valid, GreaterOrEqual(sl, InsertAxes(pad, -1)))
+			hidden, kv = w.DecodeStep(tokens, Sub(at, pad), kv, at, valid, e.updateFn(slots))
+			return hidden
+		}
 		var decoded []*Node
 		for j := range K {
-			at := AddScalar(slot, float64(j))
-			valid := LogicalAnd(notPad, LessOrEqual(sl, at)) // [R, S]
-			var hidden *Node
-			hidden, kv = w.DecodeStep(tokens, Sub(at, pad), kv, at, valid, e.updateFn(slots))
-			rng, tokens = SampleTokens(mode, rng, w.Logits(hidden), temp, topP, topK)
+			rng, tokens = SampleTokens(mode, rng, w.Logits(step(AddScalar(slot, float64(j)))), temp, topP, topK)
 			decoded = append(decoded, tokens)
 		}
 		var out []*Node

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -222,24 +223,12 @@ func TestReadSequences(t *testing.T) {
 				t.Fatalf("%d sequences, want %d", len(got), len(tc.want))
 			}
 			for i := range got {
-				if !equal32(got[i].Prompt, tc.want[i].Prompt) || !equal32(got[i].Completion, tc.want[i].Completion) {
+				if !slices.Equal(got[i].Prompt, tc.want[i].Prompt) || !slices.Equal(got[i].Completion, tc.want[i].Completion) {
 					t.Errorf("sequence %d: %v, want %v", i, got[i], tc.want[i])
 				}
 			}
 		})
 	}
-}
-
-func equal32(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestAppendLogProbsJSONL(t *testing.T) {
@@ -329,7 +318,7 @@ func TestUseTokenizer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *back.BOSTokenID != 1 || *back.PadTokenID != 0 || !equal32(back.EOSTokenIDs(), []int32{151645, 151643}) {
+	if *back.BOSTokenID != 1 || *back.PadTokenID != 0 || !slices.Equal(back.EOSTokenIDs(), []int32{151645, 151643}) {
 		t.Errorf("config.json after UseTokenizer: %s", b)
 	}
 	// A tokenizer without BOS/pad removes the ids a config.json file had.
@@ -341,7 +330,7 @@ func TestUseTokenizer(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ = c.JSON()
-	if back, err = ParseConfig(b); err != nil || back.BOSTokenID != nil || back.PadTokenID != nil || !equal32(back.EOSTokenIDs(), []int32{7}) {
+	if back, err = ParseConfig(b); err != nil || back.BOSTokenID != nil || back.PadTokenID != nil || !slices.Equal(back.EOSTokenIDs(), []int32{7}) {
 		t.Errorf("config.json after UseTokenizer without BOS: %s (%v)", b, err)
 	}
 	if err := c.UseTokenizer(TokenizerIDs{VocabSize: 257}); err == nil || !strings.Contains(err.Error(), `"vocab_size": 256 is smaller than the tokenizer's 257`) {

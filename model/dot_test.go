@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
@@ -84,7 +85,7 @@ func productGrads(t *testing.T, b backends.Backend, c dotCase, fast bool, lhs, r
 	} else {
 		y = DotGeneral(l, c.lhsContract, c.lhsBatch, r, c.rhsContract, c.rhsBatch)
 	}
-	if !equalInts(y.Shape().Dimensions, c.wantOutDims) {
+	if !slices.Equal(y.Shape().Dimensions, c.wantOutDims) {
 		t.Fatalf("product has shape %v, want %v", y.Shape().Dimensions, c.wantOutDims)
 	}
 	loss := ReduceAllSum(Mul(y, Parameter(g, "w", y.Shape())))
@@ -93,18 +94,6 @@ func productGrads(t *testing.T, b backends.Backend, c dotCase, fast bool, lhs, r
 	g.Compile(grads...)
 	out := g.Run(lhs, rhs, w)
 	return tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1]), dots
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // relErr is max|got − want| / max|want|.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -33,7 +34,7 @@ func Load(dir string) (*Params, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w (config.json and the weights disagree?)", dir, err)
 		}
-		if !sameShape(t.Shape, s.Shape) {
+		if !slices.Equal(t.Shape, s.Shape) {
 			return nil, fmt.Errorf("%s: tensor %s has shape %v, config.json implies %v", dir, s.Name, t.Shape, s.Shape)
 		}
 		vals, err := t.Float32s()
@@ -81,18 +82,6 @@ func (p *Params) Save(dir string, dtype safetensors.DType, maxShardBytes int64) 
 		return err
 	}
 	return writeFileAtomic(filepath.Join(dir, "config.json"), b)
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // writeFileAtomic writes b to a temporary file beside path, syncs it and renames it to path.

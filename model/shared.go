@@ -18,19 +18,9 @@ import (
 // padding), cache [R, KV, S, HD] per layer for the generated tokens, written at slot, with
 // keyValid [R, S].
 func (w *Weights) DecodeStepShared(tokens, positions *Node, prompt []KV, promptValid *Node, cache []KV, slot, keyValid *Node, update func(cache, x, slot *Node) *Node) (hidden *Node, newCache []KV) {
-	x := w.embed(InsertAxes(tokens, 1))          // [R, 1, D]
-	cos, sin := w.rope(InsertAxes(positions, 1)) // [R, 1, HD/2]
-	for l := range w.Layers {
-		var ck, cv *Node
-		x, _, _ = w.layer(l, x, cos, sin, func(q, k, v *Node) *Node {
-			ck = update(cache[l].K, k, slot)
-			cv = update(cache[l].V, v, slot)
-			return w.attendShared(q, prompt[l], promptValid, KV{ck, cv}, keyValid)
-		})
-		newCache = append(newCache, KV{ck, cv})
-	}
-	h := w.finalNorm(x)
-	return Reshape(h, h.Shape().Dimensions[0], h.Shape().Dimensions[2]), newCache
+	return w.decodeLayers(tokens, positions, cache, slot, update, func(l int, q *Node, c KV) *Node {
+		return w.attendShared(q, prompt[l], promptValid, c, keyValid)
+	})
 }
 
 // attendShared is grouped-query attention of one new token per row, q [R, 1, H, HD], over its

@@ -98,17 +98,22 @@ func (w *Weights) forward(tokens, positions *Node, attend func(q, k, v *Node) *N
 // the updated caches. update writes [B, KV, 1, HD] into a cache at slot (DynamicUpdateSlice on
 // XLA, a masked select on backends without it).
 func (w *Weights) DecodeStep(tokens, positions *Node, cache []KV, slot, keyValid *Node, update func(cache, x, slot *Node) *Node) (hidden *Node, newCache []KV) {
+	mask := InsertAxes(keyValid, 1) // [B, 1, S]
+	return w.decodeLayers(tokens, positions, cache, slot, update, func(_ int, q *Node, c KV) *Node { return w.attend(q, c.K, c.V, mask) })
+}
+
+// decodeLayers runs one new token per row through every layer, writing its keys and values
+// into each layer's cache at slot before attend(layer, q, updated cache) looks at them.
+func (w *Weights) decodeLayers(tokens, positions *Node, cache []KV, slot *Node, update func(cache, x, slot *Node) *Node, attend func(l int, q *Node, c KV) *Node) (hidden *Node, newCache []KV) {
 	x := w.embed(InsertAxes(tokens, 1))          // [B, 1, D]
 	cos, sin := w.rope(InsertAxes(positions, 1)) // [B, 1, HD/2]
-	mask := InsertAxes(keyValid, 1)              // [B, 1, S]
 	for l := range w.Layers {
-		var ck, cv *Node
+		var c KV
 		x, _, _ = w.layer(l, x, cos, sin, func(q, k, v *Node) *Node {
-			ck = update(cache[l].K, k, slot)
-			cv = update(cache[l].V, v, slot)
-			return w.attend(q, ck, cv, mask)
+			c = KV{update(cache[l].K, k, slot), update(cache[l].V, v, slot)}
+			return attend(l, q, c)
 		})
-		newCache = append(newCache, KV{ck, cv})
+		newCache = append(newCache, c)
 	}
 	h := w.finalNorm(x)
 	return Reshape(h, h.Shape().Dimensions[0], h.Shape().Dimensions[2]), newCache

@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -97,7 +98,7 @@ func FuzzEncode(f *testing.F) {
 		if !utf8.ValidString(got) {
 			t.Fatalf("Decode gave invalid UTF-8")
 		}
-		if b := tok.EncodeBatch([]string{s, s}); !equalIDs(b[0], ids) || !equalIDs(b[1], ids) {
+		if b := tok.EncodeBatch([]string{s, s}); !slices.Equal(b[0], ids) || !slices.Equal(b[1], ids) {
 			t.Fatalf("EncodeBatch differs from Encode")
 		}
 	})
@@ -146,7 +147,7 @@ func FuzzEncodeVariants(f *testing.F) {
 			if d := tok.Decode(ids, false); !utf8.ValidString(d) {
 				t.Fatalf("invalid UTF-8 from Decode")
 			}
-			if !equalIDs(ids, slow[i].Encode(s)) {
+			if !slices.Equal(ids, slow[i].Encode(s)) {
 				t.Fatalf("variant %d: hand-written and regexp2 pre-tokenizers differ on %q", i, s)
 			}
 		}

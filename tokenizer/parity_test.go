@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -144,7 +145,7 @@ func checkParity(t *testing.T, tok *Tokenizer, name string, normalize func(strin
 		case g.ID != nil:
 			text := lines[*g.ID].Text
 			got := tok.Encode(text)
-			if !equalIDs(got, g.IDs) {
+			if !slices.Equal(got, g.IDs) {
 				i := firstDiff(got, g.IDs)
 				t.Errorf("%s: text %d (%s) %q: ids differ from Rust at %d:\n got %v\nwant %v", name, *g.ID, lines[*g.ID].Kind,
 					clip(text), i, window(got, i), window(g.IDs, i))
@@ -179,18 +180,6 @@ func checkParity(t *testing.T, tok *Tokenizer, name string, normalize func(strin
 	if checked != len(lines) {
 		t.Errorf("%s: %d of %d corpus texts match the Rust ids", name, checked, len(lines))
 	}
-}
-
-func equalIDs(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func firstDiff(a, b []int32) int {

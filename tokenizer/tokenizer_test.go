@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -43,7 +44,7 @@ func TestInvalidUTF8Encode(t *testing.T) {
 	for _, s := range []string{"a\xffb", "\xe2\x82", "ok \xf0\x9f\x98 emoji", "\xed\xa0\x80"} {
 		got := tok.Encode(s)
 		want := tok.Encode(validUTF8(s))
-		if !equalIDs(got, want) || !utf8.ValidString(tok.Decode(got, false)) {
+		if !slices.Equal(got, want) || !utf8.ValidString(tok.Decode(got, false)) {
 			t.Errorf("Encode(%q) = %v, want %v", s, got, want)
 		}
 		if d := tok.Decode(got, false); !strings.Contains(d, "\uFFFD") {
@@ -73,7 +74,7 @@ func TestSpecialIDs(t *testing.T) {
 			if tok.AddBOS() != c.addBOS {
 				t.Errorf("AddBOS = %v", tok.AddBOS())
 			}
-			if got := tok.EOS(); !equalIDs(got, c.eos) {
+			if got := tok.EOS(); !slices.Equal(got, c.eos) {
 				t.Errorf("EOS = %v, want %v", got, c.eos)
 			}
 			pad, ok := tok.Pad()
@@ -162,7 +163,7 @@ func TestAddedTokenOptions(t *testing.T) {
 	// [CLS] is matched on the raw text; "MY" is matched after lowercasing.
 	ids := tok.Encode("[CLS]abc MY abcab")
 	want := []int32{301, 257, 302, 257, 256}
-	if !equalIDs(ids, want) {
+	if !slices.Equal(ids, want) {
 		t.Errorf("Encode = %v, want %v", ids, want)
 	}
 	tok.pool.Put(e)
@@ -259,7 +260,7 @@ func TestLoadFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := tok.EOS(); !equalIDs(got, []int32{256, 257}) {
+	if got := tok.EOS(); !slices.Equal(got, []int32{256, 257}) {
 		t.Errorf("EOS = %v, want [256 257]", got)
 	}
 	if _, ok := tok.Pad(); ok {
@@ -274,7 +275,7 @@ func TestLoadFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !equalIDs(tok2.Encode("abc ab"), tok.Encode("abc ab")) || tok2.VocabSize() != tok.VocabSize() {
+	if !slices.Equal(tok2.Encode("abc ab"), tok.Encode("abc ab")) || tok2.VocabSize() != tok.VocabSize() {
 		t.Error("saved copy differs")
 	}
 	entries, _ := os.ReadDir(out)
@@ -292,7 +293,7 @@ func TestEncodeBatch(t *testing.T) {
 	}
 	got := tok.EncodeBatch(texts)
 	for i, s := range texts {
-		if !equalIDs(got[i], tok.Encode(s)) {
+		if !slices.Equal(got[i], tok.Encode(s)) {
 			t.Fatalf("EncodeBatch[%d] differs from Encode", i)
 		}
 	}

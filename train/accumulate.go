@@ -43,13 +43,7 @@ func (p *Policy) UpdateMicro(obj Objective, micro [][]*tensors.Tensor, weights [
 			ex := acc.first
 			if k > 0 {
 				ex = acc.add
-				for _, g := range grads {
-					buf, err := graph.DonateTensorBuffer(g, p.Backend, 0)
-					if err != nil {
-						panic(err)
-					}
-					args = append(args, buf)
-				}
+				args = donate.Append(args, p.Backend, grads)
 			}
 			args = append(args, tensors.FromScalar(float32(weights[k])))
 			for _, t := range mb {
@@ -64,13 +58,7 @@ func (p *Policy) UpdateMicro(obj Objective, micro [][]*tensors.Tensor, weights [
 		}
 		args := make([]any, 0, 4*np+2)
 		for _, group := range [][]*tensors.Tensor{p.Params.Tensors, p.M, p.V, grads} {
-			for _, t := range group {
-				buf, err := graph.DonateTensorBuffer(t, p.Backend, 0)
-				if err != nil {
-					panic(err)
-				}
-				args = append(args, buf)
-			}
+			args = donate.Append(args, p.Backend, group)
 		}
 		args = append(args, tensors.FromScalar(float32(lr)), tensors.FromScalar(int32(p.Updates+1)))
 		out := acc.apply.MustExec(args...)

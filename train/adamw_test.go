@@ -2,6 +2,7 @@ package train
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,7 +81,7 @@ func TestAdamWMatchesReference(t *testing.T) {
 		shp = append(shp, shapes.Make(dtypes.Float32, d...))
 	}
 	decay := DecayMask(names, shp)
-	if want := []bool{true, false, true}; !equalBools(decay, want) {
+	if want := []bool{true, false, true}; !slices.Equal(decay, want) {
 		t.Fatalf("DecayMask = %v, want %v", decay, want)
 	}
 	// gradScale makes the gradient norm ≈ 0.25·gradScale·‖base‖ so that the clip is or is not active.
@@ -304,18 +305,6 @@ func TestAdamWValidate(t *testing.T) {
 	if err := DefaultAdamW().Validate(); err != nil {
 		t.Errorf("DefaultAdamW().Validate() = %v", err)
 	}
-}
-
-func equalBools(a, b []bool) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func clone(x [][]float64) [][]float64 {

@@ -84,13 +84,7 @@ func (p *Policy) Update(obj Objective, batch []*tensors.Tensor, lr float64) (Upd
 	err = guard.Run(func() {
 		args := make([]any, 0, 3*np+len(batch)+2)
 		for _, group := range [][]*tensors.Tensor{p.Params.Tensors, p.M, p.V} {
-			for _, t := range group {
-				buf, err := graph.DonateTensorBuffer(t, p.Backend, 0)
-				if err != nil {
-					panic(err)
-				}
-				args = append(args, buf)
-			}
+			args = donate.Append(args, p.Backend, group)
 		}
 		args = append(args, tensors.FromScalar(float32(lr)), tensors.FromScalar(int32(p.Updates+1)))
 		for _, t := range batch {

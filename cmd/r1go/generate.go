@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -108,15 +106,7 @@ func runGenerate(fs *flag.FlagSet, args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "r1go generate: %d samples, %d tokens in %.1fs (%.0f tokens/s)\n", len(res), total, time.Since(start).Seconds(), float64(total)/time.Since(start).Seconds())
 	if *output == "" {
-		w := bufio.NewWriter(os.Stdout)
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		for _, r := range recs {
-			if err := enc.Encode(r); err != nil {
-				return err
-			}
-		}
-		return w.Flush()
+		return data.EncodeJSONL(os.Stdout, recs)
 	}
 	return data.WriteJSONL(*output, recs)
 }

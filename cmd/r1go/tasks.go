@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -66,13 +64,5 @@ func runTasks(fs *flag.FlagSet, args []string) error {
 		fmt.Fprintf(os.Stderr, "wrote %d %s problems of %s to %s (reward %s)\n", len(exs), *split, task.Name(), *out, task.Reward())
 		return nil
 	}
-	w := bufio.NewWriter(os.Stdout)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	for _, ex := range exs {
-		if err := enc.Encode(ex); err != nil {
-			return err
-		}
-	}
-	return w.Flush()
+	return data.EncodeJSONL(os.Stdout, exs)
 }

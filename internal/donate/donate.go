@@ -12,7 +12,9 @@
 package donate
 
 import (
+	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/r1go/r1go/internal/hloedit"
 )
 
@@ -31,4 +33,18 @@ func Alias(param *graph.Node, output int) bool {
 	}
 	v.Attributes["tf.aliasing_output"] = int32(output)
 	return true
+}
+
+// Append appends the buffers of ts to args, donated (graph.DonateTensorBuffer: the tensors are
+// spent, and a parameter declared with Alias is updated in place). It panics on a failure, as
+// graph.Exec.MustExec does; callers run under guard.Run.
+func Append(args []any, b backends.Backend, ts []*tensors.Tensor) []any {
+	for _, t := range ts {
+		buf, err := graph.DonateTensorBuffer(t, b, 0)
+		if err != nil {
+			panic(err)
+		}
+		args = append(args, buf)
+	}
+	return args
 }

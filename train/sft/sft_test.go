@@ -393,10 +393,10 @@ func TestPromptTokensGetNoGradient(t *testing.T) {
 		}
 	}
 	completion.Targets[firstLoss] = (row.Targets[firstLoss] + 7) % 256
-	if got := run(prompt); !equal(got, base) {
+	if got := run(prompt); !slices.Equal(got, base) {
 		t.Error("changing prompt-token targets changed the loss or a gradient")
 	}
-	if got := run(completion); equal(got, base) {
+	if got := run(completion); slices.Equal(got, base) {
 		t.Error("changing a completion target left loss and gradients unchanged: the test cannot fail")
 	}
 }
@@ -404,18 +404,6 @@ func TestPromptTokensGetNoGradient(t *testing.T) {
 func clone(r Row) Row {
 	return Row{Tokens: append([]int32(nil), r.Tokens...), Targets: append([]int32(nil), r.Targets...), Weights: append([]float32(nil), r.Weights...),
 		Positions: append([]int32(nil), r.Positions...), Segments: append([]int32(nil), r.Segments...)}
-}
-
-func equal(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func tinyData(t testing.TB) string {
