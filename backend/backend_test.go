@@ -49,3 +49,15 @@ func TestFindPluginFromEnv(t *testing.T) {
 		t.Fatalf("default with a plugin = %q, want cuda", cfg)
 	}
 }
+
+func TestXLAFlags(t *testing.T) {
+	for _, c := range []struct{ user, want string }{
+		{"", NoCommandBuffers},
+		{"--xla_dump_to=/tmp/d", "--xla_dump_to=/tmp/d " + NoCommandBuffers},
+		{"--xla_gpu_enable_command_buffer=FUSION", "--xla_gpu_enable_command_buffer=FUSION"}, // the user's choice stands
+	} {
+		if got := XLAFlags(c.user); got != c.want {
+			t.Errorf("XLAFlags(%q) = %q, want %q", c.user, got, c.want)
+		}
+	}
+}

@@ -31,6 +31,8 @@ def main():
     ap.add_argument("--max-new", type=int, default=512, help="new tokens per sample")
     ap.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (0: greedy)")
     ap.add_argument("--runs", type=int, default=2, help="timed runs after one untimed run")
+    ap.add_argument("--warmup-new", type=int, default=0,
+                    help="new tokens of the untimed run (0: --max-new); torch compiles nothing, so a short one warms up as well")
     ap.add_argument("--attn", default="sdpa", help="transformers attention implementation")
     ap.add_argument("--cache", default="dynamic", choices=["dynamic", "static"], help="KV cache implementation")
     ap.add_argument("--device", default="cuda", help="cuda, or cpu for a functional check of this script")
@@ -86,17 +88,21 @@ def main():
         torch.manual_seed(args.seed + i)
         sync()
         s0 = time.time()
+        g = dict(gen)
+        if i == 0 and args.warmup_new > 0:
+            g["max_new_tokens"] = g["min_new_tokens"] = args.warmup_new
         with torch.no_grad():
-            out = model.generate(input_ids=ids, attention_mask=mask, **gen)
+            out = model.generate(input_ids=ids, attention_mask=mask, **g)
         sync()
         el = time.time() - s0
-        if tuple(out.shape) != (rows, args.prompt_len + args.max_new):
-            die(f"run {i}: generate() returned shape {tuple(out.shape)}, want {(rows, args.prompt_len + args.max_new)}")
         if i == 0:
             first = el
-        else:
-            times.append(el)
-        log(f"run {i} ({'first' if i == 0 else 'timed'}): {el:.3f}s, {new_tokens / el:.0f} tokens/s")
+            log(f"run 0 (untimed): {el:.3f}s, {rows * g['max_new_tokens']} new tokens")
+            continue
+        if tuple(out.shape) != (rows, args.prompt_len + args.max_new):
+            die(f"run {i}: generate() returned shape {tuple(out.shape)}, want {(rows, args.prompt_len + args.max_new)}")
+        times.append(el)
+        log(f"run {i} (timed): {el:.3f}s, {new_tokens / el:.0f} tokens/s")
 
     run_s = sum(times) / len(times)
     peak = "n/a"
