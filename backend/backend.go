@@ -75,7 +75,7 @@ func NewWith(choice string, preallocate bool) (b backends.Backend, grows bool, e
 		os.Setenv("GOPJRT_CUDA_CHECKS", "0")
 	}
 	if strings.HasPrefix(cfg, "xla:") {
-		os.Setenv("XLA_FLAGS", XLAFlags(os.Getenv("XLA_FLAGS")))
+		os.Setenv("XLA_FLAGS", XLAFlags(os.Getenv("XLA_FLAGS"), autotuneDir()))
 	}
 	if name, plugin, _ := strings.Cut(cfg, ":"); name == "xla" && !preallocate {
 		var newErr error
@@ -106,13 +106,36 @@ func NewWith(choice string, preallocate bool) (b backends.Backend, grows bool, e
 // 0.5B, 256 rows) 55,800 new tokens/s without against 47,036 with.
 const NoCommandBuffers = "--xla_gpu_enable_command_buffer="
 
-// XLAFlags returns the XLA_FLAGS r1go runs XLA with, given the user's: theirs, plus
-// NoCommandBuffers when they do not choose command buffers themselves.
-func XLAFlags(user string) string {
-	if strings.Contains(user, "xla_gpu_enable_command_buffer") {
-		return user
+// autotuneFlag keeps XLA's GEMM autotuning results in a directory, so that a program compiled
+// again (the next run, or the same shapes in another command) skips the trial runs.
+const autotuneFlag = "--xla_gpu_per_fusion_autotune_cache_dir"
+
+// XLAFlags returns the XLA_FLAGS r1go runs XLA with, given the user's and a directory for
+// autotuning results ("" for none): theirs, plus NoCommandBuffers and the autotuning cache
+// where they do not set those flags themselves.
+func XLAFlags(user, autotuneDir string) string {
+	flags := user
+	if !strings.Contains(user, "xla_gpu_enable_command_buffer") {
+		flags += " " + NoCommandBuffers
 	}
-	return strings.TrimSpace(user + " " + NoCommandBuffers)
+	if autotuneDir != "" && !strings.Contains(user, autotuneFlag) {
+		flags += " " + autotuneFlag + "=" + autotuneDir
+	}
+	return strings.TrimSpace(flags)
+}
+
+// autotuneDir is r1go's directory for XLA's autotuning results (in the user's cache
+// directory), created if needed; "" when there is none to use.
+func autotuneDir() string {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	dir := filepath.Join(base, "r1go", "xla-autotune")
+	if os.MkdirAll(dir, 0o755) != nil {
+		return ""
+	}
+	return dir
 }
 
 // Describe is a one-line description of a backend for logs: its name and device.

@@ -51,13 +51,17 @@ func TestFindPluginFromEnv(t *testing.T) {
 }
 
 func TestXLAFlags(t *testing.T) {
-	for _, c := range []struct{ user, want string }{
-		{"", NoCommandBuffers},
-		{"--xla_dump_to=/tmp/d", "--xla_dump_to=/tmp/d " + NoCommandBuffers},
-		{"--xla_gpu_enable_command_buffer=FUSION", "--xla_gpu_enable_command_buffer=FUSION"}, // the user's choice stands
+	const at = autotuneFlag + "=/c"
+	for _, c := range []struct{ user, dir, want string }{
+		{"", "", NoCommandBuffers},
+		{"", "/c", NoCommandBuffers + " " + at},
+		{"--xla_dump_to=/tmp/d", "/c", "--xla_dump_to=/tmp/d " + NoCommandBuffers + " " + at},
+		// the user's own choices stand
+		{"--xla_gpu_enable_command_buffer=FUSION", "/c", "--xla_gpu_enable_command_buffer=FUSION " + at},
+		{autotuneFlag + "=/mine", "/c", autotuneFlag + "=/mine " + NoCommandBuffers},
 	} {
-		if got := XLAFlags(c.user); got != c.want {
-			t.Errorf("XLAFlags(%q) = %q, want %q", c.user, got, c.want)
+		if got := XLAFlags(c.user, c.dir); got != c.want {
+			t.Errorf("XLAFlags(%q, %q) = %q, want %q", c.user, c.dir, got, c.want)
 		}
 	}
 }

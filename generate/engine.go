@@ -51,7 +51,7 @@ type Engine struct {
 
 // Stats split the decode loop's wall time: Dispatch is spent in the decode program calls (on
 // GoMLX's XLA backend a call returns only when the device has finished, so this holds the
-// device's work), Wait in reading their tokens back, Host in the host's own work between calls
+// device's work), Wait in waiting for their tokens (read back while the next call runs), Host in the host's own work between calls
 // (stop checks, compaction and cache growth included). Calls counts decode program calls, Tokens the
 // decode steps they ran (Calls × tokens per call).
 type Stats struct {
@@ -331,7 +331,7 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 	for _, s := range o.StopStrings {
 		maxStop = max(maxStop, len(s))
 	}
-	record := func(ids []int32) (produced int) {
+	record := func(ids []int32, active []int) (produced int) {
 		for dr, ri := range active {
 			if ri < 0 || rows[ri].done {
 				continue
@@ -350,14 +350,43 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		}
 		return produced
 	}
-	n := record(next.Value().([]int32))
+	n := record(next.Value().([]int32), active)
 	if progress != nil {
 		progress(n)
 	}
-	// Decode K tokens per program call: the device never waits for the host inside a call.
-	// Rows that finish inside a call run on to its end (their extra tokens are dropped);
-	// compaction happens between calls.
+	// The tokens of a call are read back while the next call runs (a program call returns only
+	// when the device has finished, and the read costs about 0.35 ms on an H200), so the host
+	// learns which rows stopped one call late: rows that finish in a call run on through the
+	// next (their extra tokens are dropped), and compaction, which keeps the rows not known to
+	// have finished, happens one call later. Each call decodes K tokens without the host in
+	// between.
+	var pending *tokenRead // the previous call's tokens, being read
+	collect := func() {
+		if pending == nil {
+			return
+		}
+		t0 := time.Now()
+		if err := <-pending.done; err != nil {
+			panic(err)
+		}
+		h := pending.ids // [R][K]
+		e.Stats.Wait += time.Since(t0)
+		col := make([]int32, len(h))
+		produced := 0
+		for j := range min(K, o.MaxNewTokens-pending.step) {
+			for r := range h {
+				col[r] = h[r][j]
+			}
+			produced += record(col, pending.active)
+		}
+		if progress != nil {
+			progress(produced)
+		}
+		pending = nil
+	}
 	padT := tensors.FromFlatDataAndDimensions(pad, len(pad))
+	var slotT *tensors.Tensor // the next call's slot on the device (an output of the call before)
+	slotOn := -1              // its value
 	for step := 1; step < o.MaxNewTokens; {
 		t0 := time.Now()
 		live := 0
@@ -389,6 +418,9 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 			cache = e.growCache(cache, Sc)
 			slotsT = slotIndices(Sc)
 		}
+		if slotOn != slot {
+			slotT, slotOn = tensors.FromScalar(int32(slot)), slot
+		}
 		args := append([]any{}, params...)
 		if shared {
 			for _, t := range promptCache {
@@ -399,31 +431,21 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		if shared {
 			args = append(args, padPT)
 		}
-		args = append(args, tensors.FromScalar(int32(slot)), slotsT, rng, temp, topP, topK)
+		args = append(args, slotT, slotsT, rng, temp, topP, topK)
 		t1 := time.Now()
 		out := e.decodeExec(mode, K, shared).MustExec(args...)
 		t2 := time.Now()
-		cache, next, rng = out[:nc], out[nc+1], out[nc+2]
-		h := out[nc].Value().([][]int32) // [R][K]
+		cache, next, rng, slotT, slotOn = out[:nc], out[nc+1], out[nc+2], out[nc+3], slot+K
+		collect()
 		t3 := time.Now()
-		col := make([]int32, len(h))
-		produced := 0
-		for j := range min(K, o.MaxNewTokens-step) {
-			for r := range h {
-				col[r] = h[r][j]
-			}
-			produced += record(col)
-		}
+		pending = readTokens(out[nc], active, step)
 		step += K
-		if progress != nil {
-			progress(produced)
-		}
 		e.Stats.Calls++
 		e.Stats.Tokens += K
 		e.Stats.Dispatch += t2.Sub(t1)
-		e.Stats.Wait += t3.Sub(t2)
 		e.Stats.Host += t1.Sub(t0) + time.Since(t3)
 	}
+	collect()
 	for _, t := range append(cache, promptCache...) {
 		t.FinalizeAll()
 	}
@@ -438,6 +460,24 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		res = append(res, Result{Prompt: r.prompt, Sample: r.sample, IDs: r.ids, FinishReason: r.reason})
 	}
 	return res
+}
+
+// tokenRead is one decode call's tokens [R][K] being read back from the device, with the row
+// mapping (device row → rows index) and the first step of that call.
+type tokenRead struct {
+	done   chan error
+	ids    [][]int32
+	active []int
+	step   int
+}
+
+// readTokens starts reading t ([R, K] int32) on another goroutine.
+func readTokens(t *tensors.Tensor, active []int, step int) *tokenRead {
+	r := &tokenRead{done: make(chan error, 1), active: active, step: step}
+	go func() {
+		r.done <- guard.Run(func() { r.ids = t.Value().([][]int32) })
+	}()
+	return r
 }
 
 // compactRows moves the live rows into a smaller batch bucket of nb rows, so that finished

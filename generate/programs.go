@@ -96,7 +96,8 @@ type decodeKey struct {
 }
 
 // decodeExec: params..., caches..., tokens [R], pad [R], slot (scalar), slots [S], rng,
-// temperature, topP, topK → caches, the K tokens decoded [R, K], the last of them [R], rng.
+// temperature, topP, topK → caches, the K tokens decoded [R, K], the last of them [R], rng,
+// slot + K (the next call's slot, kept on the device so that no call uploads one).
 // It decodes K tokens in one call, the first from tokens at cache slot `slot`, each next one
 // from the one before at the next slot, without the host in between: one program call, one
 // argument list and one read of the results per K tokens instead of per token. The caches are
@@ -166,7 +167,7 @@ func (e *Engine) decodeExec(mode Mode, K int, shared bool) *Exec {
 		for _, l := range kv {
 			out = append(out, l.K, l.V)
 		}
-		return append(out, Stack(decoded, 1), tokens, rng)
+		return append(out, Stack(decoded, 1), tokens, rng, AddScalar(slot, float64(K)))
 	})
 	ex.SetMaxCache(128)
 	e.decode[key] = ex

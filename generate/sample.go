@@ -42,7 +42,10 @@ func SampleTokens(mode Mode, rng, logits, temperature, topP, topK *Node) (newRNG
 		l = Where(keep, l, BroadcastToShape(negInf, l.Shape()))
 	}
 	newRNG, key := RandomIntN(rng, uint64(1)<<32, shapes.Make(dtypes.Uint32, 2))
-	return newRNG, ArgMaxRows(Add(l, GumbelNoise(key, l.Shape())))
+	noisy := func(rows, cols *Node) *Node { // l + noise at the given elements
+		return Add(gatherRows(l, rows, cols), gumbelAt(key, rows, cols, l.Shape().Dimensions[1]))
+	}
+	return newRNG, argMaxRows(Add(l, GumbelNoise(key, l.Shape())), noisy)
 }
 
 // GumbelNoise is standard Gumbel noise of the given [R, V] f32 shape, a function of the two
@@ -50,21 +53,32 @@ func SampleTokens(mode Mode, rng, logits, temperature, topP, topK *Node) (newRNG
 // 32-bit integer hash) made of elementwise operations only, so that XLA computes it inside
 // the reduction that consumes it instead of writing R × V random numbers to memory and
 // reading them back (on one H200 that write and the argmax over it were 0.25 ms of each
-// decode step at 256 rows × 151,936 tokens). The top 23 bits of the hash give u in (0, 1):
-// (k + ½) / 2²³ is exact in float32 and never 0 or 1 (with 24 bits the largest value rounds
-// to 1 and its noise is +∞). The noise is −log(−log u).
+// decode step at 256 rows × 151,936 tokens).
 func GumbelNoise(key *Node, shape shapes.Shape) *Node {
 	g := key.Graph()
-	R, V := shape.Dimensions[0], shape.Dimensions[1]
+	ishape := shapes.Make(dtypes.Int32, shape.Dimensions...)
+	return gumbelAt(key, Iota(g, ishape, 0), Iota(g, ishape, 1), shape.Dimensions[1])
+}
+
+// gumbelAt is the noise GumbelNoise gives element (row, col) of a row of length V, for int32
+// rows and cols of any one shape. The top 23 bits of the hash give u in (0, 1): (k + ½) / 2²³
+// is exact in float32 and never 0 or 1 (with 24 bits the largest value rounds to 1 and its
+// noise is +∞). The noise is −log(−log u).
+func gumbelAt(key, rows, cols *Node, V int) *Node {
+	g := key.Graph()
 	u32 := func(x uint32) *Node { return Scalar(g, dtypes.Uint32, x) }
-	ishape := shapes.Make(dtypes.Uint32, R, V)
-	idx := Add(Mul(Iota(g, ishape, 0), u32(uint32(V))), Iota(g, ishape, 1)) // wraps past 2³²: still distinct per step for R·V < 2³²
+	idx := Add(Mul(ConvertDType(rows, dtypes.Uint32), u32(uint32(V))), ConvertDType(cols, dtypes.Uint32)) // wraps past 2³²: still distinct per step for R·V < 2³²
 	k0 := Reshape(Slice(key, AxisElem(0)))
 	k1 := Reshape(Slice(key, AxisElem(1)))
 	h := hash32(BitwiseXor(idx, k0))
 	h = hash32(Add(h, k1))
 	u := MulScalar(AddScalar(ConvertDType(Div(h, u32(1<<9)), dtypes.Float32), 0.5), 1.0/(1<<23))
 	return Neg(Log(Neg(Log(u))))
+}
+
+// gatherRows returns x[rows, cols] for x [R, V] and int32 rows, cols of one shape.
+func gatherRows(x, rows, cols *Node) *Node {
+	return Gather(x, Stack([]*Node{rows, cols}, -1))
 }
 
 // hash32 is a 32-bit integer finaliser ("lowbias32", C. Wellons: x ^= x >> 16; x *= 0x7feb352d;
@@ -88,6 +102,16 @@ const argMaxChunks = 128
 // best piece. One reduction over a 151,936-token row per row leaves most of the GPU idle at a
 // few hundred rows; [R, 128, V/128] gives it R × 128 short rows.
 func ArgMaxRows(x *Node) *Node {
+	return argMaxRows(x, func(rows, cols *Node) *Node { return gatherRows(x, rows, cols) })
+}
+
+// argMaxRows is ArgMaxRows given at(rows, cols), which computes x at those elements again. The
+// second stage compares the chunks' winners through it, so that x has one consumer, the first
+// stage's reduction, and XLA computes x (logits plus noise) inside it instead of writing it out
+// (on one H200 it wrote the noisy logits [256, 151,936] to memory when the second stage took
+// each chunk's maximum from x).
+func argMaxRows(x *Node, at func(rows, cols *Node) *Node) *Node {
+	g := x.Graph()
 	R, V := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
 	if V < 32*argMaxChunks {
 		return ArgMax(x, -1, dtypes.Int32)
@@ -95,14 +119,16 @@ func ArgMaxRows(x *Node) *Node {
 	C := argMaxChunks
 	L := (V + C - 1) / C
 	if pad := C*L - V; pad > 0 { // the padding is −∞ and never wins (x's own −∞ come first)
-		x = Concatenate([]*Node{x, BroadcastToShape(Scalar(x.Graph(), x.DType(), math.Inf(-1)), shapes.Make(x.DType(), R, pad))}, 1)
+		x = Concatenate([]*Node{x, BroadcastToShape(Scalar(g, x.DType(), math.Inf(-1)), shapes.Make(x.DType(), R, pad))}, 1)
 	}
-	xr := Reshape(x, R, C, L)
-	inChunk := ArgMax(xr, -1, dtypes.Int32)             // [R, C]
-	best := ArgMax(ReduceMax(xr, -1), -1, dtypes.Int32) // [R]
-	at := Equal(Iota(x.Graph(), shapes.Make(dtypes.Int32, R, C), 1), InsertAxes(best, -1))
-	j := ReduceSum(Where(at, inChunk, ZerosLike(inChunk)), -1) // inChunk[r, best[r]]
-	return Add(MulScalar(best, float64(L)), j)
+	rc := shapes.Make(dtypes.Int32, R, C)
+	cols := Add(MulScalar(Iota(g, rc, 1), float64(L)), ArgMax(Reshape(x, R, C, L), -1, dtypes.Int32)) // [R, C]: each chunk's winner
+	real := LessThan(cols, Scalar(g, dtypes.Int32, V))                                                // false: a chunk of padding only
+	vals := at(Iota(g, rc, 0), Min(cols, Scalar(g, dtypes.Int32, V-1)))
+	vals = Where(real, vals, BroadcastToShape(Scalar(g, vals.DType(), math.Inf(-1)), vals.Shape()))
+	best := ArgMax(vals, -1, dtypes.Int32) // [R]: the first chunk holding the row's maximum
+	pick := Equal(Iota(g, rc, 1), InsertAxes(best, -1))
+	return ReduceSum(Where(pick, cols, ZerosLike(cols)), -1)
 }
 
 // NucleusMask marks, for probabilities [R, V], the smallest set of most likely tokens whose mass
