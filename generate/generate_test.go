@@ -84,14 +84,16 @@ func TestGreedyCacheMatchesRecompute(t *testing.T) {
 	o.EOS = []int32{eos}
 	// N = 2 samples per prompt share their prompt's cache until the first compaction
 	// (noShare: each has its own copy from the start).
+	// prefill: prompts per prefill call (the 3 prompts are a bucket of 4: chunks of 1, and 3 + 1).
 	for _, c := range []struct {
 		compaction   bool
 		sync, growth int
 		noShare      bool
-	}{{true, 1, 0, false}, {false, 1, 0, false}, {true, 3, 0, false}, {false, 4, 0, false}, {true, 1, 3, false}, {true, 2, 5, false},
-		{true, 1, 0, true}, {false, 2, 3, true}} {
+		prefill      int
+	}{{true, 1, 0, false, 0}, {false, 1, 0, false, 0}, {true, 3, 0, false, 0}, {false, 4, 0, false, 0}, {true, 1, 3, false, 0}, {true, 2, 5, false, 0},
+		{true, 1, 0, true, 0}, {false, 2, 3, true, 0}, {true, 1, 0, false, 1}, {true, 2, 3, true, 1}, {false, 1, 0, false, 3}, {true, 1, 0, true, 3}} {
 		compaction := c.compaction
-		o.NoCompaction, o.SyncEvery, o.CacheGrowth, o.NoPromptSharing = !compaction, c.sync, c.growth, c.noShare
+		o.NoCompaction, o.SyncEvery, o.CacheGrowth, o.NoPromptSharing, o.PrefillPrompts = !compaction, c.sync, c.growth, c.noShare, c.prefill
 		res, err := e.Generate(prompts, o, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -410,6 +412,39 @@ func TestAutoRows(t *testing.T) {
 	} {
 		if got := AutoRows(tc.c, dtypes.BFloat16, tc.cpu, tc.prompt, tc.o); got != tc.want {
 			t.Errorf("%s: %d rows, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestPrefillPrompts(t *testing.T) {
+	c05, err := model.BuiltinConfig("0.5B") // 14 heads, intermediate 4,864
+	if err != nil {
+		t.Fatal(err)
+	}
+	c15, err := model.BuiltinConfig("1.5B") // 12 heads, intermediate 8,960
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		c    *model.Config
+		Tp   int
+		cpu  bool
+		want int
+	}{
+		// 512 · 4 · (2 · 14 · 512 + 3 · 4,864) = 59.2 MB a prompt: 145 fit 8 GiB.
+		{"0.5B, 512 tokens, GPU", c05, 512, false, 128},
+		// 512 MiB ÷ 59.2 MB = 9.1.
+		{"0.5B, 512 tokens, CPU", c05, 512, true, 8},
+		// 512 · 4 · (2 · 12 · 512 + 3 · 8,960) = 80.2 MB: 107 fit.
+		{"1.5B, 512 tokens, GPU", c15, 512, false, 64},
+		// 4,096 tokens: 16 KiB · (2 · 12 · 4,096 + 26,880) = 2.05 GB: 4 fit.
+		{"1.5B, 4096 tokens, GPU", c15, 4096, false, 4},
+		// one prompt of 32k tokens takes more than the budget: still one at a time.
+		{"0.5B, 32k tokens", c05, 32768, false, 1},
+	} {
+		if got := PrefillPrompts(tc.c, tc.Tp, tc.cpu); got != tc.want {
+			t.Errorf("%s: %d prompts, want %d", tc.name, got, tc.want)
 		}
 	}
 }

@@ -36,6 +36,9 @@ type Options struct {
 	// reads them (finished rows run on to the end of a call; their extra tokens are dropped);
 	// 0 means 1. Each value compiles its own programs.
 	SyncEvery int
+	// PrefillPrompts is how many prompts one prefill program call runs; 0: PrefillPrompts,
+	// from a memory budget for the call's temporaries.
+	PrefillPrompts int
 	// CacheGrowth is how many slots the KV cache grows by when the sequences reach its end
 	// (attention reads every slot of the cache each step); 0 means 256.
 	CacheGrowth int
@@ -63,6 +66,9 @@ func (o Options) Validate() error {
 	}
 	if o.SyncEvery < 0 {
 		errs = append(errs, fmt.Errorf("sync_every = %d: must be ≥ 0 (0 chooses)", o.SyncEvery))
+	}
+	if o.PrefillPrompts < 0 {
+		errs = append(errs, fmt.Errorf("prefill_prompts = %d: must be ≥ 0 (0 chooses)", o.PrefillPrompts))
 	}
 	if o.CacheGrowth < 0 {
 		errs = append(errs, fmt.Errorf("cache_growth = %d: must be ≥ 0 (0 chooses)", o.CacheGrowth))

@@ -11,60 +11,92 @@ import (
 // The three programs of generation. Each is compiled per input-shape combination (batch and
 // length buckets), so their number stays small.
 
-// prefillKey names one compiled prefill program: the sampler, and whether the rows share
-// their prompt's cache.
-type prefillKey struct {
-	Mode
-	Shared bool
-}
-
-// prefillExec: params..., tokens [Pb, Tp] (left-padded), pad [Pb], rows [R] (the prompt of each
-// row), slots [S] (0..S-1), rng, temperature, topP, topK → caches (K, V per layer)
-// [R, KV, S, HD], the first sampled token [R], rng. Shared: the caches are the prompts' own,
-// [Pb, KV, Tp, HD] per layer, followed by the rows' empty caches [R, KV, S, HD] for the tokens
-// they will generate.
-func (e *Engine) prefillExec(mode Mode, shared bool) *Exec {
-	key := prefillKey{mode, shared}
-	if ex := e.prefill[key]; ex != nil {
+// prefillExec: params..., tokens [Pc, Tp] (a chunk of prompts, left-padded), pad [Pc], rows
+// [Rc] (the prompt in the chunk of each of the chunk's rows), rng, temperature, topP, topK →
+// the prompts' keys and values (K, V per layer) [Pc, KV, Tp, HD], the first sampled token of
+// each row [Rc], rng. The engine runs it once per chunk of prompts (prefillPrompts), so that
+// its temporaries (the attention scores [Pc, H, Tp, Tp] above all) stay bounded, and
+// assembleExec makes the decode caches of the chunks' outputs.
+func (e *Engine) prefillExec(mode Mode) *Exec {
+	if ex := e.prefill[mode]; ex != nil {
 		return ex
 	}
 	c := e.Params.Config
 	np := len(c.FusedSpecs())
 	ex := MustNewExec(e.Backend, func(in []*Node) []*Node {
-		tokens, pad, rowsIdx, slots := in[np], in[np+1], in[np+2], in[np+3]
-		rng, temp, topP, topK := in[np+4], in[np+5], in[np+6], in[np+7]
+		tokens, pad, rowsIdx := in[np], in[np+1], in[np+2]
+		rng, temp, topP, topK := in[np+3], in[np+4], in[np+5], in[np+6]
 		g := tokens.Graph()
 		w := model.BindFused(c, in[:np], e.Compute)
-		Pb, Tp := tokens.Shape().Dimensions[0], tokens.Shape().Dimensions[1]
-		R, S := rowsIdx.Shape().Dimensions[0], slots.Shape().Dimensions[0]
-		iota := Iota(g, shapes.Make(dtypes.Int32, Pb, Tp), 1)
+		Pc, Tp := tokens.Shape().Dimensions[0], tokens.Shape().Dimensions[1]
+		iota := Iota(g, shapes.Make(dtypes.Int32, Pc, Tp), 1)
 		padCol := InsertAxes(pad, -1)
 		positions := MaxScalar(Sub(iota, padCol), 0)
 		valid := GreaterOrEqual(iota, padCol)
 		hidden, kv := w.Forward(tokens, positions, valid)
-		last := Reshape(Slice(hidden, AxisRange(), AxisElem(Tp-1)), Pb, c.HiddenSize)
-		logits := Gather(w.Logits(last), InsertAxes(rowsIdx, -1)) // [R, V]
-		empty := func(n int) *Node { return Zeros(g, shapes.Make(w.Compute, R, c.NumKeyValueHeads, n, c.HeadDim)) }
-		var out, rows []*Node
+		last := Reshape(Slice(hidden, AxisRange(), AxisElem(Tp-1)), Pc, c.HiddenSize)
+		logits := Gather(w.Logits(last), InsertAxes(rowsIdx, -1)) // [Rc, V]
+		var out []*Node
 		for _, l := range kv {
-			for _, x := range []*Node{l.K, l.V} {
-				if shared {
-					out, rows = append(out, x), append(rows, empty(S))
-					continue
-				}
-				x = Gather(x, InsertAxes(rowsIdx, -1)) // [R, KV, Tp, HD]
-				if S > Tp {
-					x = Concatenate([]*Node{x, empty(S - Tp)}, 2)
-				}
-				out = append(out, x)
-			}
+			out = append(out, l.K, l.V)
 		}
 		rng, next := SampleTokens(mode, rng, logits, temp, topP, topK)
-		return append(append(out, rows...), next, rng)
+		return append(out, next, rng)
 	})
 	ex.SetMaxCache(128)
-	e.prefill[key] = ex
+	e.prefill[mode] = ex
 	return ex
+}
+
+// assembleExec: the prefill chunks' keys and values (chunk-major, K, V per layer within a
+// chunk) [Pc, KV, Tp, HD]..., their first tokens [Rc]..., rows [R] (the prompt of each row),
+// slots [S] → the decode caches [R, KV, S, HD] (each row's prompt, then empty slots) and the
+// first tokens [R]. Shared: the prompts' caches [Pb, KV, Tp, HD]..., then the rows' empty
+// caches [R, KV, S, HD] for the tokens they will generate, then the first tokens.
+func (e *Engine) assembleExec(shared bool) *Exec {
+	if ex := e.assemble[shared]; ex != nil {
+		return ex
+	}
+	c := e.Params.Config
+	nc := 2 * c.NumHiddenLayers
+	ex := MustNewExec(e.Backend, func(in []*Node) []*Node {
+		rowsIdx, slots := in[len(in)-2], in[len(in)-1]
+		chunks := (len(in) - 2) / (nc + 1)
+		kv, nexts := in[:chunks*nc], in[chunks*nc:chunks*(nc+1)]
+		R, S := rowsIdx.Shape().Dimensions[0], slots.Shape().Dimensions[0]
+		empty := func(n int) *Node {
+			return Zeros(rowsIdx.Graph(), shapes.Make(kv[0].DType(), R, c.NumKeyValueHeads, n, c.HeadDim))
+		}
+		var prompts, rows []*Node
+		for i := range nc {
+			parts := make([]*Node, chunks)
+			for ch := range parts {
+				parts[ch] = kv[ch*nc+i]
+			}
+			x := concat(parts, 0) // [Pb, KV, Tp, HD]
+			if shared {
+				prompts, rows = append(prompts, x), append(rows, empty(S))
+				continue
+			}
+			x = Gather(x, InsertAxes(rowsIdx, -1)) // [R, KV, Tp, HD]
+			if Tp := x.Shape().Dimensions[2]; S > Tp {
+				x = Concatenate([]*Node{x, empty(S - Tp)}, 2)
+			}
+			rows = append(rows, x)
+		}
+		return append(append(prompts, rows...), concat(nexts, 0))
+	})
+	ex.SetMaxCache(128)
+	e.assemble[shared] = ex
+	return ex
+}
+
+// concat is Concatenate that accepts a single part.
+func concat(parts []*Node, axis int) *Node {
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return Concatenate(parts, axis)
 }
 
 // unshareExec: prompt caches [Pb, KV, Tp, HD]..., the rows' caches [R, KV, S, HD]..., keep
