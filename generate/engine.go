@@ -39,15 +39,15 @@ type Engine struct {
 	// Stats add up where the decode loop's time went, over every Generate call (for benchmarks).
 	Stats Stats
 
-	hasDUS  bool              // backend implements DynamicUpdateSlice
-	weights []*tensors.Tensor // Params in Compute dtype, converted once per Generate call
-	convert *Exec
+	hasDUS   bool              // backend implements DynamicUpdateSlice
+	weights  []*tensors.Tensor // Params in Compute dtype, converted once per Generate call
+	convert  *Exec
 	prefill  map[Mode]*Exec
 	assemble map[bool]*Exec
-	decode  map[decodeKey]*Exec
-	compact *Exec
-	grow    *Exec
-	unshare *Exec
+	decode   map[decodeKey]*Exec
+	compact  *Exec
+	grow     *Exec
+	unshare  *Exec
 }
 
 // Stats split the decode loop's wall time: Dispatch is spent in the decode program calls (on
