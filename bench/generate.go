@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/r1go/r1go/generate"
+	"github.com/r1go/r1go/internal/cuprof"
 	"github.com/r1go/r1go/model"
 )
 
@@ -30,6 +31,9 @@ type GenerateOptions struct {
 	// engine's defaults).
 	TokensPerCall, CacheGrowth int
 	NoPromptSharing            bool // generate.Options.NoPromptSharing
+	// ProfileCalls > 0 brackets that many decode calls in the middle of the last timed run with
+	// the CUDA profiler API (internal/cuprof), for `ncu --profile-from-start off`.
+	ProfileCalls int
 }
 
 // Validate reports options the benchmark cannot run with, naming the field.
@@ -49,6 +53,8 @@ func (o *GenerateOptions) Validate() error {
 		return fmt.Errorf("prompt length %d + max new tokens %d exceed the model's max_position_embeddings %d", o.PromptLen, o.MaxNew, o.Config.MaxPositionEmbeddings)
 	case !(o.Temperature >= 0) || math.IsInf(o.Temperature, 0):
 		return fmt.Errorf("temperature %v: must be >= 0", o.Temperature)
+	case o.ProfileCalls < 0:
+		return fmt.Errorf("profile calls %d: must be ≥ 0", o.ProfileCalls)
 	case o.TokensPerCall < 0 || o.CacheGrowth < 0:
 		return fmt.Errorf("tokens per call %d, cache growth %d: must be ≥ 0 (0: the default)", o.TokensPerCall, o.CacheGrowth)
 	case o.Runs <= 0:
@@ -92,6 +98,27 @@ func (r *GenerateResult) Line() string {
 		o.Shape, r.Params, o.Prompts, o.N, o.PromptLen, o.MaxNew, o.Temperature, dtypeName(o.Compute), r.FirstSec, r.MeanRunSec(), r.TokensPerSec(), mem)
 }
 
+// profileStretch returns the decode hook that starts the CUDA profiler before the decode call
+// in the middle of a run and stops it opt.ProfileCalls calls later; the first error is kept
+// in *err.
+func profileStretch(opt GenerateOptions, err *error) func(calls int) {
+	K := max(1, opt.TokensPerCall)
+	calls := (opt.MaxNew - 1 + K - 1) / K // the first token comes from the prefill
+	from := max(0, calls/2-opt.ProfileCalls/2)
+	return func(calls int) {
+		var e error
+		switch calls {
+		case from:
+			e = cuprof.Start()
+		case from + opt.ProfileCalls:
+			e = cuprof.Stop()
+		}
+		if e != nil && *err == nil {
+			*err = e
+		}
+	}
+}
+
 func perCall(d time.Duration, calls int) float64 {
 	return float64(d.Microseconds()) / float64(max(1, calls))
 }
@@ -123,15 +150,22 @@ func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*Generate
 	g.N, g.MaxNewTokens, g.Temperature, g.TopP, g.TopK = opt.N, opt.MaxNew, opt.Temperature, 1, 0
 	g.EOS, g.MaxRows = nil, opt.Prompts*opt.N
 	g.SyncEvery, g.CacheGrowth, g.NoPromptSharing = opt.TokensPerCall, opt.CacheGrowth, opt.NoPromptSharing
+	var profErr error
 	for i := range 1 + opt.Runs {
 		g.Seed = opt.Seed + uint64(i)
 		e.Stats = generate.Stats{}
+		if opt.ProfileCalls > 0 && i == opt.Runs {
+			e.BeforeDecode = profileStretch(opt, &profErr)
+		}
 		s0 := time.Now()
 		out, err := e.Generate(prompts, g, nil)
 		if err != nil {
 			return nil, fmt.Errorf("generation run %d of %s: %w", i, opt.Shape, err)
 		}
 		el := time.Since(s0).Seconds()
+		if profErr != nil {
+			return nil, profErr
+		}
 		if len(out) != opt.Prompts*opt.N {
 			return nil, fmt.Errorf("generation run %d: %d samples, want %d", i, len(out), opt.Prompts*opt.N)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/r1go/r1go/backend"
+	"github.com/r1go/r1go/internal/cuprof"
 	"github.com/r1go/r1go/model"
 )
 
@@ -291,5 +292,30 @@ func TestTrainBF16Gradients(t *testing.T) {
 	}
 	if e := math.Abs(float64(bf16.GradNorms[0]/f32.GradNorms[0]) - 1); e > 0.05 {
 		t.Errorf("gradient norm %.4f with bf16 products, %.4f with f32: %.1f%% apart", bf16.GradNorms[0], f32.GradNorms[0], 100*e)
+	}
+}
+
+// TestProfileStretch: the CUDA profiler is started before the decode call in the middle of the
+// run (on this machine, without a GPU, that first call to the driver is what fails).
+func TestProfileStretch(t *testing.T) {
+	if cuprof.Start() == nil {
+		cuprof.Stop()
+		t.Skip("this machine has a CUDA driver: starting the profiler does not fail")
+	}
+	for _, tc := range []struct{ maxNew, perCall, calls, want int }{
+		{1024, 0, 3, 510}, // 1,023 decode calls: the 3 around the middle start at 510
+		{1024, 4, 2, 127}, // 256 calls of 4 tokens
+		{4, 0, 10, 0},     // more calls asked than the run has: from the start
+	} {
+		var err error
+		hook := profileStretch(GenerateOptions{MaxNew: tc.maxNew, TokensPerCall: tc.perCall, ProfileCalls: tc.calls}, &err)
+		for c := range tc.want {
+			if hook(c); err != nil {
+				t.Fatalf("%+v: the profiler was called at decode call %d, want %d", tc, c, tc.want)
+			}
+		}
+		if hook(tc.want); err == nil {
+			t.Errorf("%+v: the profiler was not started at decode call %d", tc, tc.want)
+		}
 	}
 }

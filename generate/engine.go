@@ -38,6 +38,9 @@ type Engine struct {
 
 	// Stats add up where the decode loop's time went, over every Generate call (for benchmarks).
 	Stats Stats
+	// BeforeDecode, when set, is called before every decode program call with the number of
+	// calls made so far (Stats.Calls): e.g. to profile a stretch of decoding (bench generate).
+	BeforeDecode func(calls int)
 
 	hasDUS   bool              // backend implements DynamicUpdateSlice
 	weights  []*tensors.Tensor // Params in Compute dtype, converted once per Generate call
@@ -482,6 +485,9 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 			args = append(args, padPT)
 		}
 		args = append(args, slotT, slotsT, rng, temp, topP, topK)
+		if e.BeforeDecode != nil {
+			e.BeforeDecode(e.Stats.Calls)
+		}
 		t1 := time.Now()
 		out := e.decodeExec(mode, K, shared).MustExec(args...)
 		t2 := time.Now()
