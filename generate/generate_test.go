@@ -448,3 +448,34 @@ func TestPrefillPrompts(t *testing.T) {
 		}
 	}
 }
+
+// TestGrownSlots: the cache lengths a wave compiles decode programs for, prompts of 512 tokens
+// (first length 768), growth 256.
+func TestGrownSlots(t *testing.T) {
+	lengths := func(limit int) []int {
+		l := []int{768}
+		for c := 768; c < limit; {
+			c = grownSlots(c, c+1, 256, limit)
+			l = append(l, c)
+		}
+		return l
+	}
+	// 1,024 new tokens: 256 slots at a time, as before geometric growth.
+	if got, want := lengths(1536), []int{768, 1024, 1280, 1536}; !slices.Equal(got, want) {
+		t.Errorf("512 + 1024 tokens: lengths %v, want %v", got, want)
+	}
+	// R1's 32k completions: 17 lengths instead of 126 at 256 slots a time; none more than a
+	// quarter (plus one growth step) above the length it grew from.
+	got := lengths(32768)
+	if len(got) != 17 || got[len(got)-1] != 32768 {
+		t.Errorf("32k tokens: %d lengths %v, want 17 ending at 32768", len(got), got)
+	}
+	for i := 1; i < len(got)-1; i++ {
+		if got[i] > got[i-1]+got[i-1]/4+256 {
+			t.Errorf("32k tokens: %d after %d grows by more than a quarter", got[i], got[i-1])
+		}
+	}
+	if n := grownSlots(1024, 1500, 256, 4096); n != 1536 { // what a call needs comes first
+		t.Errorf("grownSlots(1024, need 1500) = %d, want 1536", n)
+	}
+}

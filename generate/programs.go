@@ -8,8 +8,9 @@ import (
 	"github.com/r1go/r1go/model"
 )
 
-// The three programs of generation. Each is compiled per input-shape combination (batch and
-// length buckets), so their number stays small.
+// The programs of generation. Each is compiled per input-shape combination: batch buckets
+// (powers of two) times cache lengths (grownSlots), a few dozen in a long run. Their caches
+// are unbounded (SetMaxCache(-1)): a cap would end a long run with an error.
 
 // prefillExec: params..., tokens [Pc, Tp] (a chunk of prompts, left-padded), pad [Pc], rows
 // [Rc] (the prompt in the chunk of each of the chunk's rows), rng, temperature, topP, topK →
@@ -43,7 +44,7 @@ func (e *Engine) prefillExec(mode Mode) *Exec {
 		rng, next := SampleTokens(mode, rng, logits, temp, topP, topK)
 		return append(out, next, rng)
 	})
-	ex.SetMaxCache(128)
+	ex.SetMaxCache(-1)
 	e.prefill[mode] = ex
 	return ex
 }
@@ -86,7 +87,7 @@ func (e *Engine) assembleExec(shared bool) *Exec {
 		}
 		return append(append(prompts, rows...), concat(nexts, 0))
 	})
-	ex.SetMaxCache(128)
+	ex.SetMaxCache(-1)
 	e.assemble[shared] = ex
 	return ex
 }
@@ -115,7 +116,7 @@ func (e *Engine) unshareExec() *Exec {
 		}
 		return out
 	})
-	e.unshare.SetMaxCache(128)
+	e.unshare.SetMaxCache(-1)
 	return e.unshare
 }
 
@@ -201,7 +202,7 @@ func (e *Engine) decodeExec(mode Mode, K int, shared bool) *Exec {
 		}
 		return append(out, Stack(decoded, 1), tokens, rng, AddScalar(slot, float64(K)))
 	})
-	ex.SetMaxCache(128)
+	ex.SetMaxCache(-1)
 	e.decode[key] = ex
 	return ex
 }
@@ -233,7 +234,7 @@ func (e *Engine) growExec() *Exec {
 		}
 		return out
 	})
-	e.grow.SetMaxCache(128)
+	e.grow.SetMaxCache(-1)
 	return e.grow
 }
 
@@ -250,6 +251,6 @@ func (e *Engine) compactExec() *Exec {
 		}
 		return out
 	})
-	e.compact.SetMaxCache(128)
+	e.compact.SetMaxCache(-1)
 	return e.compact
 }
