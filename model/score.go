@@ -57,7 +57,7 @@ func (s *Scorer) LogProbs(seqs []Sequence) ([][]float32, error) {
 		if err := guard.Run(func() { s.exec = MustNewExec(s.Backend, s.graph) }); err != nil {
 			return nil, err
 		}
-		s.exec.SetMaxCache(64)
+		s.exec.SetMaxCache(-1) // one program per (batch, length) bucket: a cap would end a long run with an error
 	}
 	budget := s.TokenBudget
 	if budget <= 0 {

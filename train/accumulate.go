@@ -137,7 +137,7 @@ func (p *Policy) accumulator(obj Objective) (*accumulation, error) {
 			return append(append(append(append([]*graph.Node{}, newP...), newM...), newV...), norm)
 		})
 		for _, ex := range []*graph.Exec{a.first, a.add} {
-			ex.SetMaxCache(128)
+			ex.SetMaxCache(-1) // one program per (batch, length) bucket
 		}
 	})
 	if err != nil {

@@ -173,7 +173,7 @@ func (p *Policy) exec(obj Objective) (*graph.Exec, error) {
 	if err != nil {
 		return nil, err
 	}
-	ex.SetMaxCache(128)
+	ex.SetMaxCache(-1) // one program per (batch, length) bucket: a cap would end a long run with an error
 	model.InstallFastGradients()
 	p.execs[obj.Name()] = ex
 	return ex, nil

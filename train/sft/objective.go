@@ -80,7 +80,7 @@ func (e *Evaluator) Sums(batch []*tensors.Tensor) (sum, count float64, err error
 				s, c := NLL(w, in[np:], e.Segments)
 				return []*graph.Node{s, c}
 			})
-			e.exec.SetMaxCache(64)
+			e.exec.SetMaxCache(-1) // one program per (batch, length) bucket: a cap would end a long run with an error
 		})
 		if err != nil {
 			return 0, 0, err
