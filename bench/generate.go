@@ -181,8 +181,12 @@ func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*Generate
 			res.RunSec = append(res.RunSec, el)
 		}
 		st := e.Stats
-		fmt.Fprintf(log, "run %d (%s): %.3fs, %.0f tokens/s; decode loop: %d calls of %d tokens, per call %.0f µs starting the program, %.0f µs waiting for its tokens, %.0f µs on the host\n",
+		fmt.Fprintf(log, "run %d (%s): %.3fs, %.0f tokens/s; decode loop: %d calls of %d tokens, per call %.0f µs starting the program, %.0f µs waiting for its tokens, %.0f µs on the host",
 			i, kind, el, float64(res.NewTokens)/el, st.Calls, st.Tokens/max(1, st.Calls), perCall(st.Dispatch, st.Calls), perCall(st.Wait, st.Calls), perCall(st.Host, st.Calls))
+		if st.Compiled > 0 {
+			fmt.Fprintf(log, "; %d decode programs compiled in %.1fs", st.Compiled, st.Compile.Seconds())
+		}
+		fmt.Fprintln(log)
 	}
 	return res, nil
 }

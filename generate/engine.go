@@ -51,16 +51,25 @@ type Engine struct {
 	compact  *Exec
 	grow     *Exec
 	unshare  *Exec
+	compiled map[decodeShape]bool // decode programs compiled so far
+}
+
+// decodeShape names one compiled decode program: its kind, rows and cache length.
+type decodeShape struct {
+	decodeKey
+	rows, slots int
 }
 
 // Stats split the decode loop's wall time: Dispatch is spent in the decode program calls (on
 // GoMLX's XLA backend a call returns only when the device has finished, so this holds the
-// device's work), Wait in waiting for their tokens (read back while the next call runs), Host in the host's own work between calls
-// (stop checks, compaction and cache growth included). Calls counts decode program calls, Tokens the
-// decode steps they ran (Calls × tokens per call).
+// device's work), Wait in waiting for their tokens (read back while the next call runs), Host
+// in the host's own work between calls (stop checks, compaction and cache growth included).
+// Calls counts decode program calls, Tokens the decode steps they ran (Calls × tokens per
+// call). Compiled counts the calls that first compiled their program (a new rows bucket or
+// cache length), Compile their time (compilation and that one call; in Dispatch too).
 type Stats struct {
-	Calls, Tokens        int
-	Dispatch, Wait, Host time.Duration
+	Calls, Tokens, Compiled       int
+	Dispatch, Wait, Host, Compile time.Duration
 }
 
 // NewEngine prepares an engine; programs compile on first use.
@@ -68,7 +77,7 @@ func NewEngine(b backends.Backend, p *model.Params, compute dtypes.DType) *Engin
 	return &Engine{
 		Backend: b, Params: p, Compute: compute,
 		hasDUS:  b.Capabilities().Operations[backends.OpTypeDynamicUpdateSlice],
-		prefill: map[Mode]*Exec{}, assemble: map[bool]*Exec{}, decode: map[decodeKey]*Exec{},
+		prefill: map[Mode]*Exec{}, assemble: map[bool]*Exec{}, compiled: map[decodeShape]bool{}, decode: map[decodeKey]*Exec{},
 	}
 }
 
@@ -498,9 +507,18 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		if e.BeforeDecode != nil {
 			e.BeforeDecode(e.Stats.Calls)
 		}
+		shape := decodeShape{decodeKey{mode, K, shared}, len(active), Sc}
+		if shared {
+			shape.slots = Sg
+		}
 		t1 := time.Now()
 		out := e.decodeExec(mode, K, shared).MustExec(args...)
 		t2 := time.Now()
+		if !e.compiled[shape] {
+			e.compiled[shape] = true
+			e.Stats.Compiled++
+			e.Stats.Compile += t2.Sub(t1)
+		}
 		cache, next, rng, slotT, slotOn = out[:nc], out[nc+1], out[nc+2], out[nc+3], slot+K
 		collect()
 		t3 := time.Now()

@@ -479,3 +479,23 @@ func TestGrownSlots(t *testing.T) {
 		t.Errorf("grownSlots(1024, need 1500) = %d, want 1536", n)
 	}
 }
+
+// TestCompiledCount: Stats.Compiled counts the decode programs a run compiled, one per cache
+// length it reached, and a second run with the same shapes compiles none.
+func TestCompiledCount(t *testing.T) {
+	b, p := setup(t)
+	e := NewEngine(b, p, dtypes.Float32)
+	o := DefaultOptions()
+	o.MaxNewTokens, o.CacheGrowth = 40, 16
+	// Prompts bucket to 16 tokens; the last token is written at slot 16 + 39 = 55: cache lengths
+	// 32, 48 and 64 (grownSlots: 32 → max(33, 48, 40) → 48 → max(49, 64, 60) → 64).
+	for run, want := range []int{3, 0} {
+		e.Stats = Stats{}
+		if _, err := e.Generate([][]int32{{1, 2, 3}, {4, 5}}, o, nil); err != nil {
+			t.Fatal(err)
+		}
+		if e.Stats.Compiled != want {
+			t.Errorf("run %d: %d decode programs compiled, want %d", run, e.Stats.Compiled, want)
+		}
+	}
+}
