@@ -31,6 +31,7 @@ type GenerateOptions struct {
 	// engine's defaults).
 	TokensPerCall, CacheGrowth int
 	NoPromptSharing            bool // generate.Options.NoPromptSharing
+	NoCompileAhead             bool // generate.Engine.NoCompileAhead
 	// ProfileCalls > 0 brackets that many decode calls in the middle of the last timed run with
 	// the CUDA profiler API (internal/cuprof), for `ncu --profile-from-start off`.
 	ProfileCalls int
@@ -144,6 +145,7 @@ func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*Generate
 	res := &GenerateResult{Options: opt, Params: c.NumParams(), NewTokens: opt.Prompts * opt.N * opt.MaxNew, PeakMemBytes: -1}
 	t0 := time.Now()
 	e := generate.NewEngine(b, model.InitParams(c, opt.Seed), opt.Compute)
+	e.NoCompileAhead = opt.NoCompileAhead
 	fmt.Fprintf(log, "init %.1fs (%d parameters)\n", time.Since(t0).Seconds(), res.Params)
 	prompts := BenchPrompts(c.VocabSize, opt.Prompts, opt.PromptLen)
 	g := generate.DefaultOptions()

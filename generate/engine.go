@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	r1backend "github.com/r1go/r1go/backend"
 	"github.com/r1go/r1go/internal/donate"
@@ -38,6 +39,9 @@ type Engine struct {
 
 	// Stats add up where the decode loop's time went, over every Generate call (for benchmarks).
 	Stats Stats
+	// NoCompileAhead compiles each decode program when it is first needed, instead of
+	// compiling those of the cache lengths a wave will reach while the first ones run.
+	NoCompileAhead bool
 	// BeforeDecode, when set, is called before every decode program call with the number of
 	// calls made so far (Stats.Calls): e.g. to profile a stretch of decoding (bench generate).
 	BeforeDecode func(calls int)
@@ -47,11 +51,13 @@ type Engine struct {
 	convert  *Exec
 	prefill  map[Mode]*Exec
 	assemble map[bool]*Exec
-	decode   map[decodeKey]*Exec
-	compact  *Exec
-	grow     *Exec
-	unshare  *Exec
-	compiled map[decodeShape]bool // decode programs compiled so far
+	decode   map[string]*program // decode programs by kind and argument shapes (decodeProgram)
+	// compileSlots bounds the programs compiling at once.
+	compileSlots chan struct{}
+	compact      *Exec
+	grow         *Exec
+	unshare      *Exec
+	compiled     map[decodeShape]bool // decode programs compiled so far
 }
 
 // decodeShape names one compiled decode program: its kind, rows and cache length.
@@ -65,8 +71,9 @@ type decodeShape struct {
 // device's work), Wait in waiting for their tokens (read back while the next call runs), Host
 // in the host's own work between calls (stop checks, compaction and cache growth included).
 // Calls counts decode program calls, Tokens the decode steps they ran (Calls × tokens per
-// call). Compiled counts the calls that first compiled their program (a new rows bucket or
-// cache length), Compile their time (compilation and that one call; in Dispatch too).
+// call). Compiled counts the calls that were the first of their program (a new rows bucket or
+// cache length), Compile their time (that call and whatever of the program's compilation it
+// waited for; in Dispatch too).
 type Stats struct {
 	Calls, Tokens, Compiled       int
 	Dispatch, Wait, Host, Compile time.Duration
@@ -77,7 +84,7 @@ func NewEngine(b backends.Backend, p *model.Params, compute dtypes.DType) *Engin
 	return &Engine{
 		Backend: b, Params: p, Compute: compute,
 		hasDUS:  b.Capabilities().Operations[backends.OpTypeDynamicUpdateSlice],
-		prefill: map[Mode]*Exec{}, assemble: map[bool]*Exec{}, compiled: map[decodeShape]bool{}, decode: map[decodeKey]*Exec{},
+		prefill: map[Mode]*Exec{}, assemble: map[bool]*Exec{}, compiled: map[decodeShape]bool{}, decode: map[string]*program{}, compileSlots: make(chan struct{}, 2),
 	}
 }
 
@@ -457,6 +464,11 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		pending = nil
 	}
 	padT := tensors.FromFlatDataAndDimensions(pad, len(pad))
+	if shared {
+		e.compileAhead(decodeKey{mode, K, true}, R, Sg, S-Tp, growth, Pb, Tp, rng)
+	} else {
+		e.compileAhead(decodeKey{mode, K, false}, R, Sc, S, growth, Pb, Tp, rng)
+	}
 	var slotT *tensors.Tensor // the next call's slot on the device (an output of the call before)
 	slotOn := -1              // its value
 	for step := 1; step < o.MaxNewTokens; {
@@ -475,6 +487,7 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 			if shared { // the rows now have their own caches: prompt, then generated tokens
 				promptCache, shared, Sc, slotsT = nil, false, Tp+Sg, slotIndices(Tp+Sg)
 			}
+			e.compileAhead(decodeKey{mode, K, false}, nb, Sc, S, growth, Pb, Tp, rng)
 			padT = tensors.FromFlatDataAndDimensions(pad, len(pad))
 		}
 		slot := Tp + step - 1 // where the call writes its first token, in the rows' caches
@@ -511,8 +524,9 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		if shared {
 			shape.slots = Sg
 		}
+		prog := e.decodeProgram(shape.decodeKey, e.decodeArgShapes(shared, len(active), shape.slots, Pb, Tp, rng))
 		t1 := time.Now()
-		out := e.decodeExec(mode, K, shared).MustExec(args...)
+		out := prog.run(args...)
 		t2 := time.Now()
 		if !e.compiled[shape] {
 			e.compiled[shape] = true
@@ -544,6 +558,48 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		res = append(res, Result{Prompt: r.prompt, Sample: r.sample, IDs: r.ids, FinishReason: r.reason})
 	}
 	return res
+}
+
+// decodeArgShapes lists the shapes of a decode call's arguments, in decodeGraph's order, for R
+// rows whose own caches have S slots and, shared, Pb prompts of Tp tokens; rng is the
+// random state the call gets.
+func (e *Engine) decodeArgShapes(shared bool, R, S, Pb, Tp int, rng *tensors.Tensor) []shapes.Shape {
+	c := e.Params.Config
+	var out []shapes.Shape
+	for _, t := range e.weights {
+		out = append(out, t.Shape())
+	}
+	kv := func(rows, slots int) shapes.Shape {
+		return shapes.Make(e.Compute, rows, c.NumKeyValueHeads, slots, c.HeadDim)
+	}
+	nc := 2 * c.NumHiddenLayers
+	if shared { // the prompts' caches come first
+		out = append(out, slices.Repeat([]shapes.Shape{kv(Pb, Tp)}, nc)...)
+	}
+	out = append(out, slices.Repeat([]shapes.Shape{kv(R, S)}, nc)...)
+	i32 := func(dims ...int) shapes.Shape { return shapes.Make(dtypes.Int32, dims...) }
+	out = append(out, i32(R), i32(R))
+	if shared {
+		out = append(out, i32(Pb))
+	}
+	f32 := shapes.Make(dtypes.Float32)
+	return append(out, i32(), i32(S), rng.Shape(), f32, f32, i32())
+}
+
+// compileAhead starts compiling the decode programs of every cache length R rows will reach
+// from cur slots (grownSlots, up to limit), so that later lengths compile while the first run:
+// one program for 0.5B took about 11 s on an H200 (session 4, call 20: 4 of them were most of
+// the first run's 72 s). Engine.NoCompileAhead turns it off.
+func (e *Engine) compileAhead(key decodeKey, R, cur, limit, growth, Pb, Tp int, rng *tensors.Tensor) {
+	if e.NoCompileAhead || growth < key.K { // with growth < K the lengths depend on the calls' slots
+		return
+	}
+	for S := cur; ; S = grownSlots(S, S+1, growth, limit) {
+		e.decodeProgram(key, e.decodeArgShapes(key.Shared, R, S, Pb, Tp, rng))
+		if S >= limit {
+			return
+		}
+	}
 }
 
 // tokenRead is one decode call's tokens [R][K] being read back from the device, with the row

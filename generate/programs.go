@@ -1,10 +1,15 @@
 package generate
 
 import (
+	"fmt"
+
+	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/r1go/r1go/internal/donate"
+	"github.com/r1go/r1go/internal/guard"
 	"github.com/r1go/r1go/model"
 )
 
@@ -139,14 +144,10 @@ type decodeKey struct {
 // Shared (rows that share their prompt's cache, model.DecodeStepShared): the prompts' caches
 // [Pb, KV, Tp, HD]... come before the rows' caches, which hold only generated tokens (their
 // slot j is slot Tp + j), and the prompts' padding [Pb] after pad.
-func (e *Engine) decodeExec(mode Mode, K int, shared bool) *Exec {
-	key := decodeKey{mode, K, shared}
-	if ex := e.decode[key]; ex != nil {
-		return ex
-	}
+func (e *Engine) decodeGraph(mode Mode, K int, shared bool) func(in []*Node) []*Node {
 	c := e.Params.Config
 	np, nc := len(c.FusedSpecs()), 2*c.NumHiddenLayers
-	ex := MustNewExec(e.Backend, func(in []*Node) []*Node {
+	return func(in []*Node) []*Node {
 		w := model.BindFused(c, in[:np], e.Compute)
 		args := in[np:]
 		var promptCaches []*Node
@@ -201,10 +202,60 @@ func (e *Engine) decodeExec(mode Mode, K int, shared bool) *Exec {
 			out = append(out, l.K, l.V)
 		}
 		return append(out, Stack(decoded, 1), tokens, rng, AddScalar(slot, float64(K)))
-	})
-	ex.SetMaxCache(-1)
-	e.decode[key] = ex
-	return ex
+	}
+}
+
+// decodeProgram returns the decode program for arguments of these shapes (decodeArgShapes),
+// starting its compilation on another goroutine the first time it is asked for: the engine
+// asks for the programs of the cache lengths a wave will reach when it starts (compileAhead),
+// so that they compile while the first ones run.
+func (e *Engine) decodeProgram(key decodeKey, args []shapes.Shape) *program {
+	id := fmt.Sprint(key, args)
+	if p := e.decode[id]; p != nil {
+		return p
+	}
+	p := compileProgram(e.Backend, e.compileSlots, fmt.Sprintf("decode%+v", key), args, e.decodeGraph(key.Mode, key.K, key.Shared))
+	e.decode[id] = p
+	return p
+}
+
+// program is one graph compiled for one combination of argument shapes; compileProgram
+// compiles it on a goroutine and run waits for it.
+type program struct {
+	done chan struct{}
+	g    *Graph
+	err  error
+}
+
+// compileProgram builds build's graph for arguments of the given shapes and compiles it on a
+// goroutine, at most cap(slots) at a time.
+func compileProgram(b backends.Backend, slots chan struct{}, name string, args []shapes.Shape, build func([]*Node) []*Node) *program {
+	p := &program{done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		slots <- struct{}{}
+		defer func() { <-slots }()
+		p.err = guard.Run(func() {
+			g := NewGraph(b, name)
+			in := make([]*Node, len(args))
+			for i, s := range args {
+				in[i] = Parameter(g, fmt.Sprintf("arg%d", i), s)
+			}
+			g.Compile(build(in)...)
+			p.g = g
+		})
+	}()
+	return p
+}
+
+// run waits for the program to be compiled, then runs it (arguments as graph.Graph.Run takes
+// them: tensors, or buffers given with graph.DonateTensorBuffer).
+func (p *program) run(args ...any) []*tensors.Tensor {
+	<-p.done
+	if p.err != nil {
+		panic(p.err)
+	}
+	return p.g.Run(args...)
 }
 
 // updateFn writes x [R, KV, 1, HD] into cache [R, KV, S, HD] at slot: DynamicUpdateSlice where
