@@ -6,10 +6,12 @@ import (
 	"slices"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/r1go/r1go/backend"
 	"github.com/r1go/r1go/model"
@@ -497,5 +499,25 @@ func TestCompiledCount(t *testing.T) {
 		if e.Stats.Compiled != want {
 			t.Errorf("run %d: %d decode programs compiled, want %d", run, e.Stats.Compiled, want)
 		}
+	}
+}
+
+// TestProgramNeededNow: a program a call waits for compiles at once, even while every slot for
+// compiling ahead is taken.
+func TestProgramNeededNow(t *testing.T) {
+	b, _ := setup(t)
+	slots := make(chan struct{}, 1)
+	slots <- struct{}{} // a compilation ahead holds the only slot
+	p := compileProgram(b, slots, "plus1", []shapes.Shape{shapes.Make(dtypes.Float32, 2)},
+		func(in []*Node) []*Node { return []*Node{AddScalar(in[0], 1)} })
+	done := make(chan []float32)
+	go func() { done <- p.run(tensors.FromValue([]float32{1, 2}))[0].Value().([]float32) }()
+	select {
+	case got := <-done:
+		if !slices.Equal(got, []float32{2, 3}) {
+			t.Errorf("plus1([1 2]) = %v", got)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a program needed now waited for a compilation slot")
 	}
 }

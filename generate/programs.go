@@ -2,6 +2,7 @@ package generate
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -222,19 +223,26 @@ func (e *Engine) decodeProgram(key decodeKey, args []shapes.Shape) *program {
 // program is one graph compiled for one combination of argument shapes; compileProgram
 // compiles it on a goroutine and run waits for it.
 type program struct {
-	done chan struct{}
-	g    *Graph
-	err  error
+	done   chan struct{} // closed when compiled (or failed)
+	needed chan struct{} // closed by the first run: compile now, without waiting for a slot
+	once   sync.Once
+	g      *Graph
+	err    error
 }
 
 // compileProgram builds build's graph for arguments of the given shapes and compiles it on a
-// goroutine, at most cap(slots) at a time.
+// goroutine: at most cap(slots) programs compiled ahead at a time, and any program a call is
+// waiting for at once (so that one needed now never queues behind ones needed later, or never:
+// after a compaction, the programs of the old rows bucket).
 func compileProgram(b backends.Backend, slots chan struct{}, name string, args []shapes.Shape, build func([]*Node) []*Node) *program {
-	p := &program{done: make(chan struct{})}
+	p := &program{done: make(chan struct{}), needed: make(chan struct{})}
 	go func() {
 		defer close(p.done)
-		slots <- struct{}{}
-		defer func() { <-slots }()
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+		case <-p.needed:
+		}
 		p.err = guard.Run(func() {
 			g := NewGraph(b, name)
 			in := make([]*Node, len(args))
@@ -251,6 +259,7 @@ func compileProgram(b backends.Backend, slots chan struct{}, name string, args [
 // run waits for the program to be compiled, then runs it (arguments as graph.Graph.Run takes
 // them: tensors, or buffers given with graph.DonateTensorBuffer).
 func (p *program) run(args ...any) []*tensors.Tensor {
+	p.once.Do(func() { close(p.needed) })
 	<-p.done
 	if p.err != nil {
 		panic(p.err)
