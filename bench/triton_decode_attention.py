@@ -1,0 +1,122 @@
+"""Decode attention over a KV cache as one Triton kernel, on the GPU machine: checks it against
+a PyTorch reference, times it against the three-kernel form r1go's XLA graph has now (scores,
+softmax, weighted sum), and writes its Triton IR for the shapes asked, so that r1go can carry
+the kernel as IR text (internal/triton) without Python at run time.
+
+One program per (row, KV head): the G query heads of the group (padded to 16 rows for tl.dot)
+attend to that head's cache slots pad[row] .. at, read once, in blocks of BLOCK_S slots with
+an online softmax; only the valid blocks are read.
+
+    python3 bench/triton_decode_attention.py --rows 256 --slots 1536 --at 1023 --ttir-dir /tmp/ttir
+"""
+import argparse
+import math
+import os
+import time
+
+import torch
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def decode_attention(q_ptr, k_ptr, v_ptr, pad_ptr, at_ptr, o_ptr,
+                     S: tl.constexpr, KV: tl.constexpr, G: tl.constexpr, GP: tl.constexpr,
+                     HD: tl.constexpr, BLOCK_S: tl.constexpr, SCALE: tl.constexpr):
+    r = tl.program_id(0)
+    h = tl.program_id(1)
+    g = tl.arange(0, GP)
+    d = tl.arange(0, HD)
+    gmask = g < G
+    heads = (r * KV + h) * G + g  # q and o are [R, KV * G, HD]: head h * G + g of row r
+    q = tl.load(q_ptr + heads[:, None] * HD + d[None, :], mask=gmask[:, None], other=0.0)
+    pad = tl.load(pad_ptr + r)
+    at = tl.load(at_ptr)
+    m = tl.full([GP], -1e30, tl.float32)
+    l = tl.zeros([GP], tl.float32)
+    acc = tl.zeros([GP, HD], tl.float32)
+    base = (r * KV + h) * S * HD  # caches are [R, KV, S, HD]
+    for s0 in range((pad // BLOCK_S) * BLOCK_S, at + 1, BLOCK_S):
+        s = s0 + tl.arange(0, BLOCK_S)
+        valid = (s >= pad) & (s <= at)
+        k = tl.load(k_ptr + base + s[:, None] * HD + d[None, :], mask=valid[:, None], other=0.0)
+        qk = tl.dot(q, tl.trans(k)) * SCALE
+        qk = tl.where(valid[None, :], qk, -1e30)
+        m_new = tl.maximum(m, tl.max(qk, 1))
+        p = tl.where(valid[None, :], tl.exp(qk - m_new[:, None]), 0.0)
+        alpha = tl.exp(m - m_new)
+        l = l * alpha + tl.sum(p, 1)
+        v = tl.load(v_ptr + base + s[:, None] * HD + d[None, :], mask=valid[:, None], other=0.0)
+        acc = acc * alpha[:, None] + tl.dot(p.to(v.dtype), v)
+        m = m_new
+    o = acc / l[:, None]
+    tl.store(o_ptr + heads[:, None] * HD + d[None, :], o.to(o_ptr.dtype.element_ty), mask=gmask[:, None])
+
+
+def reference(q, k, v, pad, at, scale):
+    """The three-kernel form: q [R, H, HD], k, v [R, KV, S, HD] → [R, H, HD]."""
+    R, H, HD = q.shape
+    KV, S = k.shape[1], k.shape[2]
+    G = H // KV
+    qg = q.view(R, KV, G, HD)
+    scores = torch.einsum("rkgd,rksd->rkgs", qg.float(), k.float()) * scale
+    s = torch.arange(S, device=q.device)
+    valid = (s[None, :] >= pad[:, None]) & (s[None, :] <= at)
+    scores = scores.masked_fill(~valid[:, None, None, :], -1e30)
+    p = torch.softmax(scores, -1).to(q.dtype)
+    return torch.einsum("rkgs,rksd->rkgd", p, v).reshape(R, H, HD)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=256)
+    ap.add_argument("--heads", type=int, default=14, help="query heads (0.5B: 14, 1.5B: 12)")
+    ap.add_argument("--kv-heads", type=int, default=2)
+    ap.add_argument("--head-dim", type=int, default=64, help="0.5B: 64, 1.5B: 128")
+    ap.add_argument("--slots", type=int, default=1536, help="cache length S")
+    ap.add_argument("--at", type=int, default=1023, help="the last valid slot")
+    ap.add_argument("--block", type=int, default=64, help="cache slots per block")
+    ap.add_argument("--warps", type=int, default=4)
+    ap.add_argument("--ttir-dir", default="", help="write the kernel's Triton IR here")
+    a = ap.parse_args()
+    torch.manual_seed(0)
+    R, H, KV, HD, S = a.rows, a.heads, a.kv_heads, a.head_dim, a.slots
+    G = H // KV
+    dev, dt = "cuda", torch.bfloat16
+    q = torch.randn(R, H, HD, device=dev, dtype=dt)
+    k = torch.randn(R, KV, S, HD, device=dev, dtype=dt)
+    v = torch.randn(R, KV, S, HD, device=dev, dtype=dt)
+    pad = torch.randint(0, 300, (R,), device=dev, dtype=torch.int32)
+    at = torch.tensor([a.at], device=dev, dtype=torch.int32)
+    o = torch.empty_like(q)
+    scale = 1 / math.sqrt(HD)
+    run = lambda: decode_attention[(R, KV)](q, k, v, pad, at, o, S=S, KV=KV, G=G, GP=max(16, triton.next_power_of_2(G)),
+                                            HD=HD, BLOCK_S=a.block, SCALE=scale, num_warps=a.warps)
+    compiled = run()
+    want = reference(q, k, v, pad, a.at, scale)
+    err = (o.float() - want.float()).abs().max().item()
+    print(f"max |triton - reference| = {err:.4f} (bf16 outputs)")
+
+    def timeit(f, n=50):
+        f()
+        torch.cuda.synchronize()
+        t0 = time.time()
+        for _ in range(n):
+            f()
+        torch.cuda.synchronize()
+        return (time.time() - t0) / n * 1e6
+
+    t_tri, t_ref = timeit(run), timeit(lambda: reference(q, k, v, pad, a.at, scale))
+    read = 2 * R * KV * (a.at + 1 - pad.float().mean().item()) * HD * 2  # valid K and V bytes
+    print(f"rows {R}, heads {H}/{KV}, head dim {HD}, slots {S}, at {a.at}: triton {t_tri:.1f} µs "
+          f"({read / t_tri / 1e6:.2f} TB/s of valid K, V), reference (torch, three kernels) {t_ref:.1f} µs")
+    if a.ttir_dir:
+        os.makedirs(a.ttir_dir, exist_ok=True)
+        path = os.path.join(a.ttir_dir, f"decode_attention_R{R}_H{H}_KV{KV}_HD{HD}_S{S}.ttir")
+        with open(path, "w") as f:
+            f.write(compiled.asm["ttir"])
+        print("wrote", path)
+
+
+if __name__ == "__main__":
+    main()
