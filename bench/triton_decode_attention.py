@@ -53,6 +53,51 @@ def decode_attention(q_ptr, k_ptr, v_ptr, pad_ptr, at_ptr, o_ptr,
     tl.store(o_ptr + heads[:, None] * HD + d[None, :], o.to(o_ptr.dtype.element_ty), mask=gmask[:, None])
 
 
+@triton.jit
+def _attend_block(q, k_ptr, v_ptr, base, s, valid, m, l, acc, HD: tl.constexpr, SCALE: tl.constexpr):
+    d = tl.arange(0, HD)
+    k = tl.load(k_ptr + base + s[:, None] * HD + d[None, :], mask=valid[:, None], other=0.0)
+    qk = tl.where(valid[None, :], tl.dot(q, tl.trans(k)) * SCALE, -1e30)
+    m_new = tl.maximum(m, tl.max(qk, 1))
+    p = tl.where(valid[None, :], tl.exp(qk - m_new[:, None]), 0.0)
+    alpha = tl.exp(m - m_new)
+    v = tl.load(v_ptr + base + s[:, None] * HD + d[None, :], mask=valid[:, None], other=0.0)
+    return m_new, l * alpha + tl.sum(p, 1), acc * alpha[:, None] + tl.dot(p.to(v.dtype), v)
+
+
+@triton.jit
+def decode_attention_shared(q_ptr, pk_ptr, pv_ptr, ppad_ptr, k_ptr, v_ptr, at_ptr, o_ptr,
+                            TP: tl.constexpr, S: tl.constexpr, N: tl.constexpr, KV: tl.constexpr,
+                            G: tl.constexpr, GP: tl.constexpr, HD: tl.constexpr, BLOCK_S: tl.constexpr,
+                            SCALE: tl.constexpr):
+    """The samples of a prompt share its cache (r1go's model.DecodeStepShared): row r reads
+    prompt r // N's cache [Pb, KV, TP, HD] from its padding on, then its own [R, KV, S, HD]
+    (generated tokens only) up to slot at, with one softmax over both."""
+    r = tl.program_id(0)
+    h = tl.program_id(1)
+    g = tl.arange(0, GP)
+    d = tl.arange(0, HD)
+    gmask = g < G
+    heads = (r * KV + h) * G + g
+    q = tl.load(q_ptr + heads[:, None] * HD + d[None, :], mask=gmask[:, None], other=0.0)
+    pr = r // N
+    ppad = tl.load(ppad_ptr + pr)
+    at = tl.load(at_ptr)
+    m = tl.full([GP], -1e30, tl.float32)
+    l = tl.zeros([GP], tl.float32)
+    acc = tl.zeros([GP, HD], tl.float32)
+    pbase = (pr * KV + h) * TP * HD
+    for s0 in range((ppad // BLOCK_S) * BLOCK_S, TP, BLOCK_S):
+        s = s0 + tl.arange(0, BLOCK_S)
+        m, l, acc = _attend_block(q, pk_ptr, pv_ptr, pbase, s, (s >= ppad) & (s < TP), m, l, acc, HD, SCALE)
+    base = (r * KV + h) * S * HD
+    for s0 in range(0, at + 1, BLOCK_S):
+        s = s0 + tl.arange(0, BLOCK_S)
+        m, l, acc = _attend_block(q, k_ptr, v_ptr, base, s, s <= at, m, l, acc, HD, SCALE)
+    o = acc / l[:, None]
+    tl.store(o_ptr + heads[:, None] * HD + d[None, :], o.to(o_ptr.dtype.element_ty), mask=gmask[:, None])
+
+
 def reference(q, k, v, pad, at, scale):
     """The three-kernel form: q [R, H, HD], k, v [R, KV, S, HD] → [R, H, HD]."""
     R, H, HD = q.shape
@@ -77,6 +122,7 @@ def main():
     ap.add_argument("--at", type=int, default=1023, help="the last valid slot")
     ap.add_argument("--block", type=int, default=64, help="cache slots per block")
     ap.add_argument("--warps", type=int, default=4)
+    ap.add_argument("--samples", type=int, default=16, help="samples per prompt for the shared-prompt kernel (GRPO's group)")
     ap.add_argument("--ttir-dir", default="", help="write the kernel's Triton IR here")
     a = ap.parse_args()
     torch.manual_seed(0)
@@ -110,6 +156,32 @@ def main():
     read = 2 * R * KV * (a.at + 1 - pad.float().mean().item()) * HD * 2  # valid K and V bytes
     print(f"rows {R}, heads {H}/{KV}, head dim {HD}, slots {S}, at {a.at}: triton {t_tri:.1f} µs "
           f"({read / t_tri / 1e6:.2f} TB/s of valid K, V), reference (torch, three kernels) {t_ref:.1f} µs")
+    # Shared prompt caches: prompts of TP = 512 slots, N samples each, own caches of S - TP slots.
+    N, TP = a.samples, 512
+    if R % N == 0 and S > TP and a.at >= TP:
+        Pb, Sg, at_own = R // N, S - TP, a.at - TP
+        pk = torch.randn(Pb, KV, TP, HD, device=dev, dtype=dt)
+        pv = torch.randn(Pb, KV, TP, HD, device=dev, dtype=dt)
+        ppad = torch.randint(0, 300, (Pb,), device=dev, dtype=torch.int32)
+        own_k, own_v = k[:, :, :Sg].contiguous(), v[:, :, :Sg].contiguous()
+        at_t = torch.tensor([at_own], device=dev, dtype=torch.int32)
+        o2 = torch.empty_like(q)
+        run2 = lambda: decode_attention_shared[(R, KV)](q, pk, pv, ppad, own_k, own_v, at_t, o2, TP=TP, S=Sg, N=N, KV=KV, G=G,
+                                                        GP=max(16, triton.next_power_of_2(G)), HD=HD, BLOCK_S=a.block,
+                                                        SCALE=scale, num_warps=a.warps)
+        compiled2 = run2()
+        rows_prompt = torch.arange(R, device=dev) // N
+        full_k = torch.cat([pk[rows_prompt], own_k], 2)
+        full_v = torch.cat([pv[rows_prompt], own_v], 2)
+        want2 = reference(q, full_k, full_v, ppad[rows_prompt], TP + at_own, scale)
+        err2 = (o2.float() - want2.float()).abs().max().item()
+        t2 = timeit(run2)
+        print(f"shared prompts ({Pb} prompts × {N} samples, {TP} + {Sg} slots, at {at_own}): max |triton - reference| = {err2:.4f}, "
+              f"triton {t2:.1f} µs, reference on per-row caches {timeit(lambda: reference(q, full_k, full_v, ppad[rows_prompt], TP + at_own, scale)):.1f} µs")
+        if a.ttir_dir:
+            os.makedirs(a.ttir_dir, exist_ok=True)
+            with open(os.path.join(a.ttir_dir, f"decode_attention_shared_N{N}_H{H}_KV{KV}_HD{HD}.ttir"), "w") as f:
+                f.write(compiled2.asm["ttir"])
     if a.ttir_dir:
         os.makedirs(a.ttir_dir, exist_ok=True)
         path = os.path.join(a.ttir_dir, f"decode_attention_R{R}_H{H}_KV{KV}_HD{HD}_S{S}.ttir")
