@@ -145,15 +145,22 @@ func (s *Scorer) graph(in []*Node) *Node {
 }
 
 // BucketLength rounds a sequence length up to the next bucket: powers of two from 16 to 512,
-// then multiples of 256 (so that one compiled program serves many lengths while long
-// sequences waste at most 255 padding positions), capped at limit.
+// then multiples of 256 up to 4,096, then multiples of a sixteenth of the length's power of
+// two (512 up to 8,192, 1,024 up to 16,384, ...), capped at limit. One compiled program
+// serves every length of a bucket, and each bucket is one more program to compile: up to
+// 32,768 tokens (R1's completions) there are 44 buckets (132 in multiples of 256), with at
+// most 255 padding positions up to 4,096 tokens and at most 12.5% past them.
 func BucketLength(n, limit int) int {
 	b := 16
 	for b < n && b < 512 {
 		b *= 2
 	}
 	if n > 512 {
-		b = (n + 255) / 256 * 256
+		step := 256
+		for step*16 < n {
+			step *= 2
+		}
+		b = (n + step - 1) / step * step
 	}
 	return min(b, max(limit, n))
 }

@@ -59,3 +59,27 @@ func TestPlanScoreBatches(t *testing.T) {
 		}
 	}
 }
+
+// TestBucketLength: the buckets, closed form, and how many there are up to R1's 32k tokens.
+func TestBucketLength(t *testing.T) {
+	for _, c := range []struct{ n, limit, want int }{
+		{1, 4096, 16}, {17, 4096, 32}, {512, 4096, 512}, {513, 4096, 768}, {1535, 4096, 1536},
+		{4096, 1 << 20, 4096}, {4097, 1 << 20, 4608}, {8193, 1 << 20, 9216}, {20000, 1 << 20, 20480},
+		{32768, 1 << 20, 32768}, {5000, 4800, 5000}, // the limit caps the bucket, never the length
+	} {
+		if got := BucketLength(c.n, c.limit); got != c.want {
+			t.Errorf("BucketLength(%d, %d) = %d, want %d", c.n, c.limit, got, c.want)
+		}
+	}
+	seen := map[int]bool{}
+	for n := 1; n <= 32768; n++ {
+		b := BucketLength(n, 1<<20)
+		if b < n || (n > 4096 && float64(b-n) > 0.125*float64(n)) {
+			t.Fatalf("BucketLength(%d) = %d", n, b)
+		}
+		seen[b] = true
+	}
+	if len(seen) != 44 {
+		t.Errorf("%d buckets up to 32,768 tokens, want 44", len(seen))
+	}
+}
