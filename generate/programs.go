@@ -21,7 +21,7 @@ import (
 // prefillExec: params..., tokens [Pc, Tp] (a chunk of prompts, left-padded), pad [Pc], rows
 // [Rc] (the prompt in the chunk of each of the chunk's rows), rng, temperature, topP, topK →
 // the prompts' keys and values (K, V per layer) [Pc, KV, Tp, HD], the first sampled token of
-// each row [Rc], rng. The engine runs it once per chunk of prompts (prefillPrompts), so that
+// each row [Rc], rng. The engine runs it once per chunk of prompts (PrefillPrompts), so that
 // its temporaries (the attention scores [Pc, H, Tp, Tp] above all) stay bounded, and
 // assembleExec makes the decode caches of the chunks' outputs.
 func (e *Engine) prefillExec(mode Mode) *Exec {
@@ -108,7 +108,7 @@ func concat(parts []*Node, axis int) *Node {
 
 // unshareExec: prompt caches [Pb, KV, Tp, HD]..., the rows' caches [R, KV, S, HD]..., keep
 // [R'] (the rows to keep), ofPrompt [R'] (their prompts) → caches [R', KV, Tp + S, HD] of the
-// kept rows, each its prompt's followed by its own: the form decodeExec reads, in one copy.
+// kept rows, each its prompt's followed by its own: the form decodeGraph reads, in one copy.
 func (e *Engine) unshareExec() *Exec {
 	if e.unshare != nil {
 		return e.unshare
@@ -134,9 +134,10 @@ type decodeKey struct {
 	Shared bool
 }
 
-// decodeExec: params..., caches..., tokens [R], pad [R], slot (scalar), slots [S], rng,
-// temperature, topP, topK → caches, the K tokens decoded [R, K], the last of them [R], rng,
-// slot + K (the next call's slot, kept on the device so that no call uploads one).
+// decodeGraph builds the decode program: params..., caches..., tokens [R], pad [R], slot
+// (scalar), slots [S], rng, temperature, topP, topK → caches, the K tokens decoded [R, K], the
+// last of them [R], rng, slot + K (the next call's slot, kept on the device so that no call
+// uploads one).
 // It decodes K tokens in one call, the first from tokens at cache slot `slot`, each next one
 // from the one before at the next slot, without the host in between: one program call, one
 // argument list and one read of the results per K tokens instead of per token. The caches are
@@ -215,7 +216,8 @@ func (e *Engine) decodeProgram(key decodeKey, args []shapes.Shape) *program {
 	if p := e.decode[id]; p != nil {
 		return p
 	}
-	p := compileProgram(e.Backend, e.compileSlots, fmt.Sprintf("decode%+v", key), args, e.decodeGraph(key.Mode, key.K, key.Shared))
+	name := fmt.Sprintf("decode_greedy%v_topp%v_topk%v_K%d_shared%v", key.Greedy, key.TopP, key.TopK, key.K, key.Shared)
+	p := compileProgram(e.Backend, e.compileSlots, name, args, e.decodeGraph(key.Mode, key.K, key.Shared))
 	e.decode[id] = p
 	return p
 }
