@@ -187,11 +187,11 @@ func (e *Engine) decodeGraph(mode Mode, K int, shared bool) func(in []*Node) []*
 		step := func(at *Node) (hidden *Node) { // one decode step of every layer
 			valid := BroadcastToDims(LessOrEqual(sl, at), R, S) // [R, S]
 			if shared {
-				hidden, kv = w.DecodeStepShared(tokens, Sub(AddScalar(at, float64(Tp)), pad), pkv, promptValid, kv, at, valid, e.updateFn(slots))
+				hidden, kv = w.DecodeStepShared(tokens, Sub(AddScalar(at, float64(Tp)), pad), pkv, promptValid, kv, at, valid, e.writeSlot)
 				return hidden
 			}
 			valid = LogicalAnd(valid, GreaterOrEqual(sl, InsertAxes(pad, -1)))
-			hidden, kv = w.DecodeStep(tokens, Sub(at, pad), kv, at, valid, e.updateFn(slots))
+			hidden, kv = w.DecodeStep(tokens, Sub(at, pad), kv, at, valid, e.writeSlot)
 			return hidden
 		}
 		var decoded []*Node
@@ -269,17 +269,25 @@ func (p *program) run(args ...any) []*tensors.Tensor {
 	return p.g.Run(args...)
 }
 
-// updateFn writes x [R, KV, 1, HD] into cache [R, KV, S, HD] at slot: DynamicUpdateSlice where
-// the backend has it (in place, the cache being donated), else a select over the slot axis.
-func (e *Engine) updateFn(slots *Node) func(cache, x, slot *Node) *Node {
-	return func(cache, x, slot *Node) *Node {
-		if e.hasDUS {
-			zero := ScalarZero(cache.Graph(), dtypes.Int32)
-			return DynamicUpdateSlice(cache, ConvertDType(x, cache.DType()), []*Node{zero, zero, slot, zero})
-		}
-		at := Reshape(Equal(slots, slot), 1, 1, slots.Shape().Dimensions[0], 1)
-		return Where(BroadcastToShape(at, cache.Shape()), BroadcastToShape(ConvertDType(x, cache.DType()), cache.Shape()), cache)
+// writeSlot writes x [R, KV, 1, HD] into cache [R, KV, S, HD] at slot: DynamicUpdateSlice
+// where the backend has it (in place, the cache being donated), else a ScatterSum of x into the
+// slot. The sum is the write: a slot is written once, and until then it holds zeros (the
+// caches are made with zeros past the prompt, grow with zeros, and the slots are written in
+// order). The pure Go backend has no DynamicUpdateSlice; there the scatter halved the time of
+// a decode step (tiny shape, 32 rows, 16 + 480 tokens: 15 ms against 28 ms for a select over
+// the slot axis, which broadcast the slot mask and x to the whole cache).
+func (e *Engine) writeSlot(cache, x, slot *Node) *Node {
+	x = ConvertDType(x, cache.DType())
+	if e.hasDUS {
+		zero := ScalarZero(cache.Graph(), dtypes.Int32)
+		return DynamicUpdateSlice(cache, x, []*Node{zero, zero, slot, zero})
 	}
+	g := cache.Graph()
+	d := cache.Shape().Dimensions
+	R, KV, HD := d[0], d[1], d[3]
+	rk := shapes.Make(dtypes.Int32, R, KV)
+	at := Stack([]*Node{Iota(g, rk, 0), Iota(g, rk, 1), BroadcastToShape(ConvertDType(slot, dtypes.Int32), rk)}, -1) // [R, KV, 3]: (row, head, slot)
+	return ScatterSum(cache, at, Reshape(x, R, KV, HD), true, true)
 }
 
 // growExec: caches [R, KV, S, HD]..., slots [S'] → caches extended with zeros to S' slots.
