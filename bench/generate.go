@@ -32,6 +32,7 @@ type GenerateOptions struct {
 	TokensPerCall, CacheGrowth int
 	NoPromptSharing            bool // generate.Options.NoPromptSharing
 	NoCompileAhead             bool // generate.Engine.NoCompileAhead
+	TritonAttention            bool // generate.Engine.TritonAttention
 	// ProfileCalls > 0 brackets that many decode calls in the middle of the last timed run with
 	// the CUDA profiler API (internal/cuprof), for `ncu --profile-from-start off`.
 	ProfileCalls int
@@ -145,7 +146,7 @@ func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*Generate
 	res := &GenerateResult{Options: opt, Params: c.NumParams(), NewTokens: opt.Prompts * opt.N * opt.MaxNew, PeakMemBytes: -1}
 	t0 := time.Now()
 	e := generate.NewEngine(b, model.InitParams(c, opt.Seed), opt.Compute)
-	e.NoCompileAhead = opt.NoCompileAhead
+	e.NoCompileAhead, e.TritonAttention = opt.NoCompileAhead, opt.TritonAttention
 	fmt.Fprintf(log, "init %.1fs (%d parameters)\n", time.Since(t0).Seconds(), res.Params)
 	prompts := BenchPrompts(c.VocabSize, opt.Prompts, opt.PromptLen)
 	g := generate.DefaultOptions()

@@ -39,6 +39,10 @@ type Engine struct {
 
 	// Stats add up where the decode loop's time went, over every Generate call (for benchmarks).
 	Stats Stats
+	// TritonAttention computes the decode steps' attention with internal/triton's kernel
+	// (XLA on CUDA, bf16 only; rows that share their prompt's cache keep XLA's attention):
+	// not yet measured on a GPU, so off by default.
+	TritonAttention bool
 	// NoCompileAhead compiles each decode program when it is first needed, instead of
 	// compiling those of the cache lengths a wave will reach while the first ones run.
 	NoCompileAhead bool
@@ -58,6 +62,9 @@ type Engine struct {
 	grow         *Exec
 	unshare      *Exec
 	compiled     map[decodeShape]bool // decode programs compiled so far
+	// attention, when set, gives the decode programs' model.Weights.DecodeAttention for rows
+	// that see slots pad[r] .. at of caches of S slots (rows with their own caches only).
+	attention func(pad, at *Node, S int) func(q, k, v *Node) *Node
 }
 
 // decodeShape names one compiled decode program: its kind, rows and cache length.
@@ -129,6 +136,12 @@ func (e *Engine) Generate(prompts [][]int32, opts Options, progress Progress) ([
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return len(prompts[a]) - len(prompts[b]) })
+	if e.TritonAttention {
+		if !r1backend.IsCUDA(e.Backend) || e.Compute != dtypes.BFloat16 {
+			return nil, fmt.Errorf("generation: Triton attention needs XLA on a CUDA GPU and bf16 products (backend %s, %s)", e.Backend.Name(), e.Compute)
+		}
+		e.attention = e.tritonAttention
+	}
 	if err := guard.Run(e.convertWeights); err != nil {
 		return nil, fmt.Errorf("generation: %w", err)
 	}

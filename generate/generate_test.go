@@ -521,3 +521,60 @@ func TestProgramNeededNow(t *testing.T) {
 		t.Fatal("a program needed now waited for a compilation slot")
 	}
 }
+
+// TestDecodeAttentionHook: decode programs hand model.Weights.DecodeAttention the rows'
+// padding, the new token's slot and the cache length (what internal/triton's kernel needs);
+// with an attention built from exactly those, greedy decoding still equals the recomputing
+// reference, with compaction and cache growth.
+func TestDecodeAttentionHook(t *testing.T) {
+	b, p := setup(t)
+	c := p.Config
+	e := NewEngine(b, p, dtypes.Float32)
+	calls := 0
+	e.attention = func(pad, at *Node, S int) func(q, k, v *Node) *Node {
+		calls++
+		return func(q, k, v *Node) *Node {
+			d := q.Shape().Dimensions // [R, 1, H, HD]
+			R, H, HD := d[0], d[2], d[3]
+			KV, G := c.NumKeyValueHeads, H/c.NumKeyValueHeads
+			qg := Reshape(q, R, KV, G, HD)
+			scores := MulScalar(DotGeneral(qg, []int{3}, []int{0, 1}, k, []int{3}, []int{0, 1}), 1/math.Sqrt(float64(HD))) // [R, KV, G, S]
+			s := Iota(q.Graph(), shapes.Make(dtypes.Int32, R, S), 1)
+			valid := LogicalAnd(GreaterOrEqual(s, InsertAxes(pad, -1)), LessOrEqual(s, at))
+			valid = BroadcastToDims(Reshape(valid, R, 1, 1, S), R, KV, G, S)
+			scores = Where(valid, scores, BroadcastToShape(Scalar(q.Graph(), dtypes.Float32, -1e30), scores.Shape()))
+			o := DotGeneral(Softmax(scores, -1), []int{3}, []int{0, 1}, v, []int{2}, []int{0, 1}) // [R, KV, G, HD]
+			return Reshape(o, R, 1, H*HD)
+		}
+	}
+	prompts := [][]int32{{5, 17, 200, 3}, {9}, {44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61}}
+	o := DefaultOptions()
+	o.Temperature, o.N, o.MaxNewTokens, o.NoPromptSharing, o.CacheGrowth = 0, 2, 10, true, 5
+	full, err := e.Generate(prompts, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.EOS = []int32{full[0].IDs[3]} // some rows stop early: compaction
+	res, err := e.Generate(prompts, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls == 0 {
+		t.Fatal("the decode programs never asked for the attention hook")
+	}
+	for _, r := range res {
+		want := greedyReference(t, b, p, prompts[r.Prompt], o.MaxNewTokens, o.EOS)
+		if !slices.Equal(r.IDs, want) {
+			t.Errorf("prompt %d sample %d: %v, want %v", r.Prompt, r.Sample, r.IDs, want)
+		}
+	}
+}
+
+func TestTritonAttentionNeedsCUDA(t *testing.T) {
+	b, p := setup(t)
+	e := NewEngine(b, p, dtypes.Float32)
+	e.TritonAttention = true
+	if _, err := e.Generate([][]int32{{1, 2}}, DefaultOptions(), nil); err == nil {
+		t.Error("Triton attention accepted on the pure Go backend")
+	}
+}

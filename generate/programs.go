@@ -2,6 +2,7 @@ package generate
 
 import (
 	"fmt"
+	"math"
 	"sync"
 
 	"github.com/gomlx/gomlx/backends"
@@ -11,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/r1go/r1go/internal/donate"
 	"github.com/r1go/r1go/internal/guard"
+	"github.com/r1go/r1go/internal/triton"
 	"github.com/r1go/r1go/model"
 )
 
@@ -191,6 +193,9 @@ func (e *Engine) decodeGraph(mode Mode, K int, shared bool) func(in []*Node) []*
 				return hidden
 			}
 			valid = LogicalAnd(valid, GreaterOrEqual(sl, InsertAxes(pad, -1)))
+			if e.attention != nil {
+				w.DecodeAttention = e.attention(pad, at, S)
+			}
 			hidden, kv = w.DecodeStep(tokens, Sub(at, pad), kv, at, valid, e.writeSlot)
 			return hidden
 		}
@@ -267,6 +272,26 @@ func (p *program) run(args ...any) []*tensors.Tensor {
 		panic(p.err)
 	}
 	return p.g.Run(args...)
+}
+
+// tritonAttention is model.Weights.DecodeAttention as internal/triton's kernel: row r attends
+// to its cache slots pad[r] .. at (the new token's), reading only those.
+func (e *Engine) tritonAttention(pad, at *Node, S int) func(q, k, v *Node) *Node {
+	c := e.Params.Config
+	return func(q, k, v *Node) *Node {
+		d := q.Shape().Dimensions // [R, 1, H, HD]
+		R, H, HD := d[0], d[2], d[3]
+		kernel, err := triton.DecodeAttention{Rows: R, KVHeads: c.NumKeyValueHeads, Group: H / c.NumKeyValueHeads,
+			HeadDim: HD, Slots: S, Scale: 1 / math.Sqrt(float64(HD))}.Kernel()
+		if err != nil {
+			panic(err)
+		}
+		o, err := triton.Call(kernel, []*Node{Reshape(q, R, H, HD), k, v, pad, ConvertDType(at, dtypes.Int32)}, shapes.Make(q.DType(), R, H, HD))
+		if err != nil {
+			panic(err)
+		}
+		return Reshape(o[0], R, 1, H*HD)
+	}
 }
 
 // writeSlot writes x [R, KV, 1, HD] into cache [R, KV, S, HD] at slot: DynamicUpdateSlice

@@ -32,6 +32,10 @@ type Weights struct {
 	// which the pure Go backend lacks; on XLA it saves a small product and a transpose per
 	// rotated tensor in each layer of every decode step.
 	NoGrad bool
+	// DecodeAttention, when set, replaces DecodeStep's attention: it maps q [B, 1, H, HD]
+	// (rotated) and the layer's updated caches k, v [B, KV, S, HD] to [B, 1, H·HD], and knows
+	// itself which slots each row may see (e.g. internal/triton's decode attention kernel).
+	DecodeAttention func(q, k, v *Node) *Node
 }
 
 // LayerWeights are one decoder layer's parameters; biases are nil when the model has none.
@@ -99,7 +103,12 @@ func (w *Weights) forward(tokens, positions *Node, attend func(q, k, v *Node) *N
 // XLA, a masked select on backends without it).
 func (w *Weights) DecodeStep(tokens, positions *Node, cache []KV, slot, keyValid *Node, update func(cache, x, slot *Node) *Node) (hidden *Node, newCache []KV) {
 	mask := InsertAxes(keyValid, 1) // [B, 1, S]
-	return w.decodeLayers(tokens, positions, cache, slot, update, func(_ int, q *Node, c KV) *Node { return w.attend(q, c.K, c.V, mask) })
+	return w.decodeLayers(tokens, positions, cache, slot, update, func(_ int, q *Node, c KV) *Node {
+		if w.DecodeAttention != nil {
+			return w.DecodeAttention(q, c.K, c.V)
+		}
+		return w.attend(q, c.K, c.V, mask)
+	})
 }
 
 // decodeLayers runs one new token per row through every layer, writing its keys and values
