@@ -39,9 +39,8 @@ type Engine struct {
 
 	// Stats add up where the decode loop's time went, over every Generate call (for benchmarks).
 	Stats Stats
-	// TritonAttention computes the decode steps' attention with internal/triton's kernel
-	// (XLA on CUDA, bf16 only; rows that share their prompt's cache keep XLA's attention):
-	// not yet measured on a GPU, so off by default.
+	// TritonAttention computes the decode steps' attention with internal/triton's kernels
+	// (XLA on CUDA, bf16 only): not yet measured on a GPU, so off by default.
 	TritonAttention bool
 	// NoCompileAhead compiles each decode program when it is first needed, instead of
 	// compiling those of the cache lengths a wave will reach while the first ones run.
@@ -65,6 +64,9 @@ type Engine struct {
 	// attention, when set, gives the decode programs' model.Weights.DecodeAttention for rows
 	// that see slots pad[r] .. at of caches of S slots (rows with their own caches only).
 	attention func(pad, at *Node, S int) func(q, k, v *Node) *Node
+	// sharedAttention is the same for rows that share their prompt's cache: the prompts'
+	// padding padP and the new token's slot at in the rows' own caches.
+	sharedAttention func(padP, at *Node) func(q *Node, p, c model.KV) *Node
 }
 
 // decodeShape names one compiled decode program: its kind, rows and cache length.
@@ -140,7 +142,7 @@ func (e *Engine) Generate(prompts [][]int32, opts Options, progress Progress) ([
 		if !r1backend.IsCUDA(e.Backend) || e.Compute != dtypes.BFloat16 {
 			return nil, fmt.Errorf("generation: Triton attention needs XLA on a CUDA GPU and bf16 products (backend %s, %s)", e.Backend.Name(), e.Compute)
 		}
-		e.attention = e.tritonAttention
+		e.attention, e.sharedAttention = e.tritonAttention, e.tritonSharedAttention
 	}
 	if err := guard.Run(e.convertWeights); err != nil {
 		return nil, fmt.Errorf("generation: %w", err)

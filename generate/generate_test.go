@@ -530,9 +530,7 @@ func TestDecodeAttentionHook(t *testing.T) {
 	b, p := setup(t)
 	c := p.Config
 	e := NewEngine(b, p, dtypes.Float32)
-	calls := 0
-	e.attention = func(pad, at *Node, S int) func(q, k, v *Node) *Node {
-		calls++
+	ref := func(pad, at *Node, S int) func(q, k, v *Node) *Node {
 		return func(q, k, v *Node) *Node {
 			d := q.Shape().Dimensions // [R, 1, H, HD]
 			R, H, HD := d[0], d[2], d[3]
@@ -547,26 +545,47 @@ func TestDecodeAttentionHook(t *testing.T) {
 			return Reshape(o, R, 1, H*HD)
 		}
 	}
+	calls := 0
+	e.attention = func(pad, at *Node, S int) func(q, k, v *Node) *Node {
+		calls++
+		return ref(pad, at, S)
+	}
+	sharedCalls := 0
+	e.sharedAttention = func(padP, at *Node) func(q *Node, pr, c model.KV) *Node {
+		sharedCalls++
+		return func(q *Node, pr, c model.KV) *Node { // each row's prompt cache, then its own, as one cache
+			R, Pb := q.Shape().Dimensions[0], pr.K.Shape().Dimensions[0]
+			Tp, S := pr.K.Shape().Dimensions[2], c.K.Shape().Dimensions[2]
+			g := q.Graph()
+			ofRow := InsertAxes(Div(Iota(g, shapes.Make(dtypes.Int32, R), 0), Scalar(g, dtypes.Int32, R/Pb)), -1)
+			k := Concatenate([]*Node{Gather(pr.K, ofRow), c.K}, 2)
+			v := Concatenate([]*Node{Gather(pr.V, ofRow), c.V}, 2)
+			return ref(Gather(padP, ofRow), AddScalar(at, float64(Tp)), Tp+S)(q, k, v)
+		}
+	}
 	prompts := [][]int32{{5, 17, 200, 3}, {9}, {44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61}}
 	o := DefaultOptions()
-	o.Temperature, o.N, o.MaxNewTokens, o.NoPromptSharing, o.CacheGrowth = 0, 2, 10, true, 5
+	o.Temperature, o.N, o.MaxNewTokens, o.CacheGrowth = 0, 2, 10, 5
 	full, err := e.Generate(prompts, o, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	o.EOS = []int32{full[0].IDs[3]} // some rows stop early: compaction
-	res, err := e.Generate(prompts, o, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if calls == 0 {
-		t.Fatal("the decode programs never asked for the attention hook")
-	}
-	for _, r := range res {
-		want := greedyReference(t, b, p, prompts[r.Prompt], o.MaxNewTokens, o.EOS)
-		if !slices.Equal(r.IDs, want) {
-			t.Errorf("prompt %d sample %d: %v, want %v", r.Prompt, r.Sample, r.IDs, want)
+	for _, noShare := range []bool{false, true} {
+		o.NoPromptSharing = noShare
+		res, err := e.Generate(prompts, o, nil)
+		if err != nil {
+			t.Fatal(err)
 		}
+		for _, r := range res {
+			want := greedyReference(t, b, p, prompts[r.Prompt], o.MaxNewTokens, o.EOS)
+			if !slices.Equal(r.IDs, want) {
+				t.Errorf("sharing %v, prompt %d sample %d: %v, want %v", !noShare, r.Prompt, r.Sample, r.IDs, want)
+			}
+		}
+	}
+	if calls == 0 || sharedCalls == 0 {
+		t.Fatalf("the decode programs asked for the attention hooks %d and %d times", calls, sharedCalls)
 	}
 }
 

@@ -189,6 +189,9 @@ func (e *Engine) decodeGraph(mode Mode, K int, shared bool) func(in []*Node) []*
 		step := func(at *Node) (hidden *Node) { // one decode step of every layer
 			valid := BroadcastToDims(LessOrEqual(sl, at), R, S) // [R, S]
 			if shared {
+				if e.sharedAttention != nil {
+					w.DecodeAttentionShared = e.sharedAttention(padP, at)
+				}
 				hidden, kv = w.DecodeStepShared(tokens, Sub(AddScalar(at, float64(Tp)), pad), pkv, promptValid, kv, at, valid, e.writeSlot)
 				return hidden
 			}
@@ -287,6 +290,27 @@ func (e *Engine) tritonAttention(pad, at *Node, S int) func(q, k, v *Node) *Node
 			panic(err)
 		}
 		o, err := triton.Call(kernel, []*Node{Reshape(q, R, H, HD), k, v, pad, ConvertDType(at, dtypes.Int32)}, shapes.Make(q.DType(), R, H, HD))
+		if err != nil {
+			panic(err)
+		}
+		return Reshape(o[0], R, 1, H*HD)
+	}
+}
+
+// tritonSharedAttention is model.Weights.DecodeAttentionShared as internal/triton's kernel:
+// row r attends to its prompt's cache from padP[r / N] on, then to its own slots 0 .. at.
+func (e *Engine) tritonSharedAttention(padP, at *Node) func(q *Node, p, c model.KV) *Node {
+	cfg := e.Params.Config
+	return func(q *Node, p, c model.KV) *Node {
+		d := q.Shape().Dimensions // [R, 1, H, HD]
+		R, H, HD := d[0], d[2], d[3]
+		Pb, Tp, S := p.K.Shape().Dimensions[0], p.K.Shape().Dimensions[2], c.K.Shape().Dimensions[2]
+		kernel, err := triton.DecodeAttention{Rows: R, KVHeads: cfg.NumKeyValueHeads, Group: H / cfg.NumKeyValueHeads,
+			HeadDim: HD, Slots: S, Scale: 1 / math.Sqrt(float64(HD))}.SharedKernel(R/Pb, Tp)
+		if err != nil {
+			panic(err)
+		}
+		o, err := triton.Call(kernel, []*Node{Reshape(q, R, H, HD), p.K, p.V, padP, c.K, c.V, ConvertDType(at, dtypes.Int32)}, shapes.Make(q.DType(), R, H, HD))
 		if err != nil {
 			panic(err)
 		}

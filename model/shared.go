@@ -19,6 +19,9 @@ import (
 // keyValid [R, S].
 func (w *Weights) DecodeStepShared(tokens, positions *Node, prompt []KV, promptValid *Node, cache []KV, slot, keyValid *Node, update func(cache, x, slot *Node) *Node) (hidden *Node, newCache []KV) {
 	return w.decodeLayers(tokens, positions, cache, slot, update, func(l int, q *Node, c KV) *Node {
+		if w.DecodeAttentionShared != nil {
+			return w.DecodeAttentionShared(q, prompt[l], c)
+		}
 		return w.attendShared(q, prompt[l], promptValid, c, keyValid)
 	})
 }

@@ -36,6 +36,9 @@ type Weights struct {
 	// (rotated) and the layer's updated caches k, v [B, KV, S, HD] to [B, 1, H·HD], and knows
 	// itself which slots each row may see (e.g. internal/triton's decode attention kernel).
 	DecodeAttention func(q, k, v *Node) *Node
+	// DecodeAttentionShared, when set, replaces DecodeStepShared's attention: q [R, 1, H, HD]
+	// over its prompt's cache p and its own cache c (updated) → [R, 1, H·HD].
+	DecodeAttentionShared func(q *Node, p, c KV) *Node
 }
 
 // LayerWeights are one decoder layer's parameters; biases are nil when the model has none.

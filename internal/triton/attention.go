@@ -28,27 +28,96 @@ const attnBlock, attnGroupRows = 64, 16
 // Kernel returns the kernel for these shapes. The group must fit attnGroupRows and the head
 // dimension be a power of two of at least 16.
 func (a DecodeAttention) Kernel() (Kernel, error) {
-	if a.Group < 1 || a.Group > attnGroupRows {
-		return Kernel{}, fmt.Errorf("triton: decode attention with %d query heads per KV head (at most %d)", a.Group, attnGroupRows)
+	if err := a.check(); err != nil {
+		return Kernel{}, err
 	}
-	if a.HeadDim < 16 || a.HeadDim&(a.HeadDim-1) != 0 {
-		return Kernel{}, fmt.Errorf("triton: decode attention with head dimension %d (a power of two ≥ 16)", a.HeadDim)
-	}
-	if a.Rows < 1 || a.KVHeads < 1 || a.Slots < 1 {
-		return Kernel{}, fmt.Errorf("triton: decode attention with %d rows, %d KV heads, %d slots", a.Rows, a.KVHeads, a.Slots)
-	}
-	ir := strings.NewReplacer(
-		"{{GP}}", fmt.Sprint(attnGroupRows), "{{G}}", fmt.Sprint(a.Group), "{{HD}}", fmt.Sprint(a.HeadDim),
-		"{{KV}}", fmt.Sprint(a.KVHeads), "{{BLOCK}}", fmt.Sprint(attnBlock), "{{SHD}}", fmt.Sprint(a.Slots*a.HeadDim),
-		"{{SCALE}}", fmt.Sprintf("%.9e", a.Scale),
-	).Replace(decodeAttentionIR)
-	return Kernel{Name: "decode_attention", IR: ir, Grid: [3]int{a.Rows, a.KVHeads, 1}, NumWarps: 4, NumStages: 2}, nil
+	ir := attnHeader + `
+    %padp = tt.addptr %pad, %r : !tt.ptr<i32>, i32
+    %padv = tt.load %padp : !tt.ptr<i32>
+    %rkv64 = arith.extsi %rkv : i32 to i64
+    %shd = arith.constant {{SHD}} : i64
+    %base = arith.muli %rkv64, %shd : i64
+    %kb = tt.addptr %k, %base : !tt.ptr<bf16>, i64
+    %vb = tt.addptr %v, %base : !tt.ptr<bf16>, i64
+    %lb0 = arith.divsi %padv, %c_block : i32
+    %lb = arith.muli %lb0, %c_block : i32
+    %ub = arith.addi %atv, %c_one : i32
+` + attnLoop("", "%padv", "%atv", "%kb", "%vb", "%lb", "%ub", "%m0", "%l0", "%acc0") + attnFooter("%res")
+	args := "%q: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %k: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %v: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %pad: !tt.ptr<i32> {tt.divisibility = 16 : i32}, %at: !tt.ptr<i32> {tt.divisibility = 16 : i32}, %o: !tt.ptr<bf16> {tt.divisibility = 16 : i32}"
+	return Kernel{Name: "decode_attention", IR: a.fill(ir, args, 0, 0), Grid: [3]int{a.Rows, a.KVHeads, 1}, NumWarps: 4, NumStages: 2}, nil
 }
 
-// decodeAttentionIR is the kernel of bench/triton_decode_attention.py written out as Triton IR.
-// Offsets within a row's cache are int32 (Slots·HeadDim < 2³¹); the row's base is int64.
-const decodeAttentionIR = `module {
-  tt.func public @decode_attention(%q: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %k: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %v: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %pad: !tt.ptr<i32> {tt.divisibility = 16 : i32}, %at: !tt.ptr<i32> {tt.divisibility = 16 : i32}, %o: !tt.ptr<bf16> {tt.divisibility = 16 : i32}) attributes {noinline = false} {
+// SharedKernel is the kernel for rows that share their prompt's cache (model.DecodeStepShared):
+// row r = p·Samples + sample reads prompt p's cache [Rows/Samples, KVHeads, PromptSlots,
+// HeadDim] from its padding on, then its own cache [Rows, KVHeads, Slots, HeadDim] (generated
+// tokens only) up to slot at, with one softmax over both. Operands: q, the prompts' k and v,
+// their padding [Rows/Samples] (int32), the rows' own k and v, at; result as Kernel's.
+func (a DecodeAttention) SharedKernel(samples, promptSlots int) (Kernel, error) {
+	if err := a.check(); err != nil {
+		return Kernel{}, err
+	}
+	if samples < 1 || a.Rows%samples != 0 || promptSlots < 1 {
+		return Kernel{}, fmt.Errorf("triton: shared decode attention with %d rows, %d samples per prompt, %d prompt slots", a.Rows, samples, promptSlots)
+	}
+	ir := attnHeader + `
+    %c_n = arith.constant {{N}} : i32
+    %pr = arith.divsi %r, %c_n : i32
+    %ppadp = tt.addptr %ppad, %pr : !tt.ptr<i32>, i32
+    %ppadv = tt.load %ppadp : !tt.ptr<i32>
+    %prkv0 = arith.muli %pr, %c_kv : i32
+    %prkv = arith.addi %prkv0, %h : i32
+    %prkv64 = arith.extsi %prkv : i32 to i64
+    %pshd = arith.constant {{PSHD}} : i64
+    %pbase = arith.muli %prkv64, %pshd : i64
+    %pkb = tt.addptr %pk, %pbase : !tt.ptr<bf16>, i64
+    %pvb = tt.addptr %pv, %pbase : !tt.ptr<bf16>, i64
+    %plb0 = arith.divsi %ppadv, %c_block : i32
+    %plb = arith.muli %plb0, %c_block : i32
+    %c_tp = arith.constant {{TP}} : i32
+    %tplast = arith.subi %c_tp, %c_one : i32
+` + attnLoop("p", "%ppadv", "%tplast", "%pkb", "%pvb", "%plb", "%c_tp", "%m0", "%l0", "%acc0") + `
+    %c_zero = arith.constant 0 : i32
+    %rkv64 = arith.extsi %rkv : i32 to i64
+    %shd = arith.constant {{SHD}} : i64
+    %base = arith.muli %rkv64, %shd : i64
+    %kb = tt.addptr %k, %base : !tt.ptr<bf16>, i64
+    %vb = tt.addptr %v, %base : !tt.ptr<bf16>, i64
+    %ub = arith.addi %atv, %c_one : i32
+` + attnLoop("o", "%c_zero", "%atv", "%kb", "%vb", "%c_zero", "%ub", "%resp#0", "%resp#1", "%resp#2") + attnFooter("%reso")
+	args := "%q: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %pk: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %pv: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %ppad: !tt.ptr<i32> {tt.divisibility = 16 : i32}, %k: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %v: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %at: !tt.ptr<i32> {tt.divisibility = 16 : i32}, %o: !tt.ptr<bf16> {tt.divisibility = 16 : i32}"
+	return Kernel{Name: "decode_attention_shared", IR: a.fill(ir, args, samples, promptSlots), Grid: [3]int{a.Rows, a.KVHeads, 1}, NumWarps: 4, NumStages: 2}, nil
+}
+
+func (a DecodeAttention) check() error {
+	if a.Group < 1 || a.Group > attnGroupRows {
+		return fmt.Errorf("triton: decode attention with %d query heads per KV head (at most %d)", a.Group, attnGroupRows)
+	}
+	if a.HeadDim < 16 || a.HeadDim&(a.HeadDim-1) != 0 {
+		return fmt.Errorf("triton: decode attention with head dimension %d (a power of two ≥ 16)", a.HeadDim)
+	}
+	if a.Rows < 1 || a.KVHeads < 1 || a.Slots < 1 {
+		return fmt.Errorf("triton: decode attention with %d rows, %d KV heads, %d slots", a.Rows, a.KVHeads, a.Slots)
+	}
+	return nil
+}
+
+// fill writes the kernel's constants (and arguments) into its IR.
+func (a DecodeAttention) fill(ir, args string, samples, promptSlots int) string {
+	return strings.NewReplacer(
+		"{{ARGS}}", args, "{{NAME}}", map[bool]string{false: "decode_attention", true: "decode_attention_shared"}[samples > 0],
+		"{{GP}}", fmt.Sprint(attnGroupRows), "{{G}}", fmt.Sprint(a.Group), "{{HD}}", fmt.Sprint(a.HeadDim),
+		"{{KV}}", fmt.Sprint(a.KVHeads), "{{BLOCK}}", fmt.Sprint(attnBlock), "{{SHD}}", fmt.Sprint(a.Slots*a.HeadDim),
+		"{{N}}", fmt.Sprint(samples), "{{TP}}", fmt.Sprint(promptSlots), "{{PSHD}}", fmt.Sprint(promptSlots*a.HeadDim),
+		"{{SCALE}}", fmt.Sprintf("%.9e", a.Scale),
+	).Replace(ir)
+}
+
+// attnHeader opens the kernel (the Triton IR of bench/triton_decode_attention.py): the program's
+// row %r and KV head %h, its group's query heads loaded as %qv [GP, HD] (%qoff their offsets,
+// %gmaskb the real heads), at loaded as %atv, the online softmax's start %m0, %l0, %acc0, and
+// the constants the loops share.
+const attnHeader = `module {
+  tt.func public @{{NAME}}({{ARGS}}) attributes {noinline = false} {
     %r = tt.get_program_id x : i32
     %h = tt.get_program_id y : i32
     %c_kv = arith.constant {{KV}} : i32
@@ -77,83 +146,87 @@ const decodeAttentionIR = `module {
     %qp = tt.addptr %qs, %qoff : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>, tensor<{{GP}}x{{HD}}xi32>
     %zq = arith.constant dense<0.000000e+00> : tensor<{{GP}}x{{HD}}xbf16>
     %qv = tt.load %qp, %gmaskb, %zq : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
-    %padp = tt.addptr %pad, %r : !tt.ptr<i32>, i32
-    %padv = tt.load %padp : !tt.ptr<i32>
     %atv = tt.load %at : !tt.ptr<i32>
-    %rkv64 = arith.extsi %rkv : i32 to i64
-    %shd = arith.constant {{SHD}} : i64
-    %base = arith.muli %rkv64, %shd : i64
-    %kb = tt.addptr %k, %base : !tt.ptr<bf16>, i64
-    %vb = tt.addptr %v, %base : !tt.ptr<bf16>, i64
-    %lb0 = arith.divsi %padv, %c_block : i32
-    %lb = arith.muli %lb0, %c_block : i32
-    %ub = arith.addi %atv, %c_one : i32
     %m0 = arith.constant dense<-1.000000e+30> : tensor<{{GP}}xf32>
     %l0 = arith.constant dense<0.000000e+00> : tensor<{{GP}}xf32>
     %acc0 = arith.constant dense<0.000000e+00> : tensor<{{GP}}x{{HD}}xf32>
     %sr = tt.make_range {end = {{BLOCK}} : i32, start = 0 : i32} : tensor<{{BLOCK}}xi32>
-    %pads = tt.splat %padv : i32 -> tensor<{{BLOCK}}xi32>
-    %ats = tt.splat %atv : i32 -> tensor<{{BLOCK}}xi32>
     %hd_s = arith.constant dense<{{HD}}> : tensor<{{BLOCK}}xi32>
     %dcolk = tt.broadcast %dcol : tensor<1x{{HD}}xi32> -> tensor<{{BLOCK}}x{{HD}}xi32>
     %zkv = arith.constant dense<0.000000e+00> : tensor<{{BLOCK}}x{{HD}}xbf16>
-    %kbs = tt.splat %kb : !tt.ptr<bf16> -> tensor<{{BLOCK}}x{{HD}}x!tt.ptr<bf16>>
-    %vbs = tt.splat %vb : !tt.ptr<bf16> -> tensor<{{BLOCK}}x{{HD}}x!tt.ptr<bf16>>
     %zs = arith.constant dense<0.000000e+00> : tensor<{{GP}}x{{BLOCK}}xf32>
     %scale = arith.constant dense<{{SCALE}}> : tensor<{{GP}}x{{BLOCK}}xf32>
-    %neg = arith.constant dense<-1.000000e+30> : tensor<{{GP}}x{{BLOCK}}xf32>
-    %res:3 = scf.for %s0 = %lb to %ub step %c_block iter_args(%m = %m0, %l = %l0, %acc = %acc0) -> (tensor<{{GP}}xf32>, tensor<{{GP}}xf32>, tensor<{{GP}}x{{HD}}xf32>)  : i32 {
-      %s0s = tt.splat %s0 : i32 -> tensor<{{BLOCK}}xi32>
-      %s = arith.addi %s0s, %sr : tensor<{{BLOCK}}xi32>
-      %after = arith.cmpi sge, %s, %pads : tensor<{{BLOCK}}xi32>
-      %upto = arith.cmpi sle, %s, %ats : tensor<{{BLOCK}}xi32>
-      %valid = arith.andi %after, %upto : tensor<{{BLOCK}}xi1>
-      %srow = arith.muli %s, %hd_s : tensor<{{BLOCK}}xi32>
-      %srow2 = tt.expand_dims %srow {axis = 1 : i32} : tensor<{{BLOCK}}xi32> -> tensor<{{BLOCK}}x1xi32>
-      %srowb = tt.broadcast %srow2 : tensor<{{BLOCK}}x1xi32> -> tensor<{{BLOCK}}x{{HD}}xi32>
-      %kvoff = arith.addi %srowb, %dcolk : tensor<{{BLOCK}}x{{HD}}xi32>
-      %valid2 = tt.expand_dims %valid {axis = 1 : i32} : tensor<{{BLOCK}}xi1> -> tensor<{{BLOCK}}x1xi1>
-      %validkv = tt.broadcast %valid2 : tensor<{{BLOCK}}x1xi1> -> tensor<{{BLOCK}}x{{HD}}xi1>
-      %kp = tt.addptr %kbs, %kvoff : tensor<{{BLOCK}}x{{HD}}x!tt.ptr<bf16>>, tensor<{{BLOCK}}x{{HD}}xi32>
-      %kblk = tt.load %kp, %validkv, %zkv : tensor<{{BLOCK}}x{{HD}}x!tt.ptr<bf16>>
-      %kt = tt.trans %kblk {order = array<i32: 1, 0>} : tensor<{{BLOCK}}x{{HD}}xbf16> -> tensor<{{HD}}x{{BLOCK}}xbf16>
-      %qk0 = tt.dot %qv, %kt, %zs : tensor<{{GP}}x{{HD}}xbf16> * tensor<{{HD}}x{{BLOCK}}xbf16> -> tensor<{{GP}}x{{BLOCK}}xf32>
-      %qk1 = arith.mulf %qk0, %scale : tensor<{{GP}}x{{BLOCK}}xf32>
-      %validr = tt.expand_dims %valid {axis = 0 : i32} : tensor<{{BLOCK}}xi1> -> tensor<1x{{BLOCK}}xi1>
-      %validq = tt.broadcast %validr : tensor<1x{{BLOCK}}xi1> -> tensor<{{GP}}x{{BLOCK}}xi1>
-      %qk = arith.select %validq, %qk1, %neg : tensor<{{GP}}x{{BLOCK}}xi1>, tensor<{{GP}}x{{BLOCK}}xf32>
-      %rowmax = "tt.reduce"(%qk) <{axis = 1 : i32}> ({
-      ^bb0(%ma: f32, %mb: f32):
-        %mx = arith.maxnumf %ma, %mb : f32
-        tt.reduce.return %mx : f32
+    %neg = arith.constant dense<-1.000000e+30> : tensor<{{GP}}x{{BLOCK}}xf32>`
+
+// attnLoop is one pass of the online softmax over cache blocks lb, lb + BLOCK, ... < ub of the
+// cache at kb, vb (a row's [slots, HD], bf16), slot s counting when lo ≤ s ≤ hi, carrying
+// (m, l, acc) from the given start; its results are %res<x>#0..2. x keeps the names of two
+// passes apart.
+func attnLoop(x, lo, hi, kb, vb, lb, ub, m, l, acc string) string {
+	return strings.NewReplacer("{{X}}", x, "{{LO}}", lo, "{{HI}}", hi, "{{KB}}", kb, "{{VB}}", vb,
+		"{{LB}}", lb, "{{UB}}", ub, "{{M}}", m, "{{L}}", l, "{{ACC}}", acc).Replace(`
+    %los{{X}} = tt.splat {{LO}} : i32 -> tensor<{{BLOCK}}xi32>
+    %his{{X}} = tt.splat {{HI}} : i32 -> tensor<{{BLOCK}}xi32>
+    %kbs{{X}} = tt.splat {{KB}} : !tt.ptr<bf16> -> tensor<{{BLOCK}}x{{HD}}x!tt.ptr<bf16>>
+    %vbs{{X}} = tt.splat {{VB}} : !tt.ptr<bf16> -> tensor<{{BLOCK}}x{{HD}}x!tt.ptr<bf16>>
+    %res{{X}}:3 = scf.for %s0{{X}} = {{LB}} to {{UB}} step %c_block iter_args(%m{{X}} = {{M}}, %l{{X}} = {{L}}, %acc{{X}} = {{ACC}}) -> (tensor<{{GP}}xf32>, tensor<{{GP}}xf32>, tensor<{{GP}}x{{HD}}xf32>)  : i32 {
+      %s0s{{X}} = tt.splat %s0{{X}} : i32 -> tensor<{{BLOCK}}xi32>
+      %s{{X}} = arith.addi %s0s{{X}}, %sr : tensor<{{BLOCK}}xi32>
+      %after{{X}} = arith.cmpi sge, %s{{X}}, %los{{X}} : tensor<{{BLOCK}}xi32>
+      %upto{{X}} = arith.cmpi sle, %s{{X}}, %his{{X}} : tensor<{{BLOCK}}xi32>
+      %valid{{X}} = arith.andi %after{{X}}, %upto{{X}} : tensor<{{BLOCK}}xi1>
+      %srow{{X}} = arith.muli %s{{X}}, %hd_s : tensor<{{BLOCK}}xi32>
+      %srow2{{X}} = tt.expand_dims %srow{{X}} {axis = 1 : i32} : tensor<{{BLOCK}}xi32> -> tensor<{{BLOCK}}x1xi32>
+      %srowb{{X}} = tt.broadcast %srow2{{X}} : tensor<{{BLOCK}}x1xi32> -> tensor<{{BLOCK}}x{{HD}}xi32>
+      %kvoff{{X}} = arith.addi %srowb{{X}}, %dcolk : tensor<{{BLOCK}}x{{HD}}xi32>
+      %valid2{{X}} = tt.expand_dims %valid{{X}} {axis = 1 : i32} : tensor<{{BLOCK}}xi1> -> tensor<{{BLOCK}}x1xi1>
+      %validkv{{X}} = tt.broadcast %valid2{{X}} : tensor<{{BLOCK}}x1xi1> -> tensor<{{BLOCK}}x{{HD}}xi1>
+      %kp{{X}} = tt.addptr %kbs{{X}}, %kvoff{{X}} : tensor<{{BLOCK}}x{{HD}}x!tt.ptr<bf16>>, tensor<{{BLOCK}}x{{HD}}xi32>
+      %kblk{{X}} = tt.load %kp{{X}}, %validkv{{X}}, %zkv : tensor<{{BLOCK}}x{{HD}}x!tt.ptr<bf16>>
+      %kt{{X}} = tt.trans %kblk{{X}} {order = array<i32: 1, 0>} : tensor<{{BLOCK}}x{{HD}}xbf16> -> tensor<{{HD}}x{{BLOCK}}xbf16>
+      %qk0{{X}} = tt.dot %qv, %kt{{X}}, %zs : tensor<{{GP}}x{{HD}}xbf16> * tensor<{{HD}}x{{BLOCK}}xbf16> -> tensor<{{GP}}x{{BLOCK}}xf32>
+      %qk1{{X}} = arith.mulf %qk0{{X}}, %scale : tensor<{{GP}}x{{BLOCK}}xf32>
+      %validr{{X}} = tt.expand_dims %valid{{X}} {axis = 0 : i32} : tensor<{{BLOCK}}xi1> -> tensor<1x{{BLOCK}}xi1>
+      %validq{{X}} = tt.broadcast %validr{{X}} : tensor<1x{{BLOCK}}xi1> -> tensor<{{GP}}x{{BLOCK}}xi1>
+      %qk{{X}} = arith.select %validq{{X}}, %qk1{{X}}, %neg : tensor<{{GP}}x{{BLOCK}}xi1>, tensor<{{GP}}x{{BLOCK}}xf32>
+      %rowmax{{X}} = "tt.reduce"(%qk{{X}}) <{axis = 1 : i32}> ({
+      ^bb0(%ma{{X}}: f32, %mb{{X}}: f32):
+        %mx{{X}} = arith.maxnumf %ma{{X}}, %mb{{X}} : f32
+        tt.reduce.return %mx{{X}} : f32
       }) : (tensor<{{GP}}x{{BLOCK}}xf32>) -> tensor<{{GP}}xf32>
-      %mnew = arith.maxnumf %m, %rowmax : tensor<{{GP}}xf32>
-      %mnew2 = tt.expand_dims %mnew {axis = 1 : i32} : tensor<{{GP}}xf32> -> tensor<{{GP}}x1xf32>
-      %mnewb = tt.broadcast %mnew2 : tensor<{{GP}}x1xf32> -> tensor<{{GP}}x{{BLOCK}}xf32>
-      %qkm = arith.subf %qk, %mnewb : tensor<{{GP}}x{{BLOCK}}xf32>
-      %e = math.exp %qkm : tensor<{{GP}}x{{BLOCK}}xf32>
-      %p = arith.select %validq, %e, %zs : tensor<{{GP}}x{{BLOCK}}xi1>, tensor<{{GP}}x{{BLOCK}}xf32>
-      %dm = arith.subf %m, %mnew : tensor<{{GP}}xf32>
-      %alpha = math.exp %dm : tensor<{{GP}}xf32>
-      %psum = "tt.reduce"(%p) <{axis = 1 : i32}> ({
-      ^bb0(%sa: f32, %sb: f32):
-        %sm = arith.addf %sa, %sb : f32
-        tt.reduce.return %sm : f32
+      %mnew{{X}} = arith.maxnumf %m{{X}}, %rowmax{{X}} : tensor<{{GP}}xf32>
+      %mnew2{{X}} = tt.expand_dims %mnew{{X}} {axis = 1 : i32} : tensor<{{GP}}xf32> -> tensor<{{GP}}x1xf32>
+      %mnewb{{X}} = tt.broadcast %mnew2{{X}} : tensor<{{GP}}x1xf32> -> tensor<{{GP}}x{{BLOCK}}xf32>
+      %qkm{{X}} = arith.subf %qk{{X}}, %mnewb{{X}} : tensor<{{GP}}x{{BLOCK}}xf32>
+      %e{{X}} = math.exp %qkm{{X}} : tensor<{{GP}}x{{BLOCK}}xf32>
+      %p{{X}} = arith.select %validq{{X}}, %e{{X}}, %zs : tensor<{{GP}}x{{BLOCK}}xi1>, tensor<{{GP}}x{{BLOCK}}xf32>
+      %dm{{X}} = arith.subf %m{{X}}, %mnew{{X}} : tensor<{{GP}}xf32>
+      %alpha{{X}} = math.exp %dm{{X}} : tensor<{{GP}}xf32>
+      %psum{{X}} = "tt.reduce"(%p{{X}}) <{axis = 1 : i32}> ({
+      ^bb0(%sa{{X}}: f32, %sb{{X}}: f32):
+        %sm{{X}} = arith.addf %sa{{X}}, %sb{{X}} : f32
+        tt.reduce.return %sm{{X}} : f32
       }) : (tensor<{{GP}}x{{BLOCK}}xf32>) -> tensor<{{GP}}xf32>
-      %la = arith.mulf %l, %alpha : tensor<{{GP}}xf32>
-      %lnew = arith.addf %la, %psum : tensor<{{GP}}xf32>
-      %vp = tt.addptr %vbs, %kvoff : tensor<{{BLOCK}}x{{HD}}x!tt.ptr<bf16>>, tensor<{{BLOCK}}x{{HD}}xi32>
-      %vblk = tt.load %vp, %validkv, %zkv : tensor<{{BLOCK}}x{{HD}}x!tt.ptr<bf16>>
-      %pb = arith.truncf %p : tensor<{{GP}}x{{BLOCK}}xf32> to tensor<{{GP}}x{{BLOCK}}xbf16>
-      %alpha2 = tt.expand_dims %alpha {axis = 1 : i32} : tensor<{{GP}}xf32> -> tensor<{{GP}}x1xf32>
-      %alphab = tt.broadcast %alpha2 : tensor<{{GP}}x1xf32> -> tensor<{{GP}}x{{HD}}xf32>
-      %acca = arith.mulf %acc, %alphab : tensor<{{GP}}x{{HD}}xf32>
-      %accn = tt.dot %pb, %vblk, %acca : tensor<{{GP}}x{{BLOCK}}xbf16> * tensor<{{BLOCK}}x{{HD}}xbf16> -> tensor<{{GP}}x{{HD}}xf32>
-      scf.yield %mnew, %lnew, %accn : tensor<{{GP}}xf32>, tensor<{{GP}}xf32>, tensor<{{GP}}x{{HD}}xf32>
-    }
-    %lfin2 = tt.expand_dims %res#1 {axis = 1 : i32} : tensor<{{GP}}xf32> -> tensor<{{GP}}x1xf32>
+      %la{{X}} = arith.mulf %l{{X}}, %alpha{{X}} : tensor<{{GP}}xf32>
+      %lnew{{X}} = arith.addf %la{{X}}, %psum{{X}} : tensor<{{GP}}xf32>
+      %vp{{X}} = tt.addptr %vbs{{X}}, %kvoff{{X}} : tensor<{{BLOCK}}x{{HD}}x!tt.ptr<bf16>>, tensor<{{BLOCK}}x{{HD}}xi32>
+      %vblk{{X}} = tt.load %vp{{X}}, %validkv{{X}}, %zkv : tensor<{{BLOCK}}x{{HD}}x!tt.ptr<bf16>>
+      %pb{{X}} = arith.truncf %p{{X}} : tensor<{{GP}}x{{BLOCK}}xf32> to tensor<{{GP}}x{{BLOCK}}xbf16>
+      %alpha2{{X}} = tt.expand_dims %alpha{{X}} {axis = 1 : i32} : tensor<{{GP}}xf32> -> tensor<{{GP}}x1xf32>
+      %alphab{{X}} = tt.broadcast %alpha2{{X}} : tensor<{{GP}}x1xf32> -> tensor<{{GP}}x{{HD}}xf32>
+      %acca{{X}} = arith.mulf %acc{{X}}, %alphab{{X}} : tensor<{{GP}}x{{HD}}xf32>
+      %accn{{X}} = tt.dot %pb{{X}}, %vblk{{X}}, %acca{{X}} : tensor<{{GP}}x{{BLOCK}}xbf16> * tensor<{{BLOCK}}x{{HD}}xbf16> -> tensor<{{GP}}x{{HD}}xf32>
+      scf.yield %mnew{{X}}, %lnew{{X}}, %accn{{X}} : tensor<{{GP}}xf32>, tensor<{{GP}}xf32>, tensor<{{GP}}x{{HD}}xf32>
+    }`)
+}
+
+// attnFooter divides the accumulated values by the softmax's sum (res#1, res#2) and stores
+// the real heads' rows.
+func attnFooter(res string) string {
+	return strings.ReplaceAll(`
+    %lfin2 = tt.expand_dims {{RES}}#1 {axis = 1 : i32} : tensor<{{GP}}xf32> -> tensor<{{GP}}x1xf32>
     %lfinb = tt.broadcast %lfin2 : tensor<{{GP}}x1xf32> -> tensor<{{GP}}x{{HD}}xf32>
-    %out = arith.divf %res#2, %lfinb : tensor<{{GP}}x{{HD}}xf32>
+    %out = arith.divf {{RES}}#2, %lfinb : tensor<{{GP}}x{{HD}}xf32>
     %outb = arith.truncf %out : tensor<{{GP}}x{{HD}}xf32> to tensor<{{GP}}x{{HD}}xbf16>
     %os = tt.splat %o : !tt.ptr<bf16> -> tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
     %op = tt.addptr %os, %qoff : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>, tensor<{{GP}}x{{HD}}xi32>
@@ -161,4 +234,5 @@ const decodeAttentionIR = `module {
     tt.return
   }
 }
-`
+`, "{{RES}}", res)
+}

@@ -34,6 +34,27 @@ func TestDecodeAttentionIR(t *testing.T) {
 	if strings.Contains(k.IR, "{{") {
 		t.Error("IR has unreplaced placeholders")
 	}
+	sk, err := DecodeAttention{Rows: 512, KVHeads: 2, Group: 7, HeadDim: 64, Slots: 256, Scale: 0.125}.SharedKernel(16, 512)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"tt.func public @decode_attention_shared(",
+		"arith.constant 16 : i32",                                  // samples per prompt: the row's prompt is r / 16
+		"arith.constant 32768 : i64",                               // a prompt's cache: 512 slots × 64
+		"arith.constant 16384 : i64",                               // a row's own cache: 256 slots × 64
+		"iter_args(%mo = %resp#0, %lo = %resp#1, %acco = %resp#2)", // the second pass goes on from the first
+	} {
+		if !strings.Contains(sk.IR, want) {
+			t.Errorf("shared IR lacks %q", want)
+		}
+	}
+	if strings.Contains(sk.IR, "{{") {
+		t.Error("shared IR has unreplaced placeholders")
+	}
+	if _, err := (DecodeAttention{Rows: 10, KVHeads: 2, Group: 7, HeadDim: 64, Slots: 8}).SharedKernel(4, 16); err == nil {
+		t.Error("10 rows in groups of 4 accepted")
+	}
 	for _, bad := range []DecodeAttention{
 		{Rows: 1, KVHeads: 1, Group: 17, HeadDim: 64, Slots: 8},
 		{Rows: 1, KVHeads: 1, Group: 7, HeadDim: 80, Slots: 8},
@@ -106,5 +127,72 @@ func TestDecodeAttentionOnGPU(t *testing.T) {
 	t.Logf("max |kernel - XLA| = %.4f", worst)
 	if worst > 0.05 {
 		t.Errorf("max |kernel - XLA| = %.4f, want ≤ 0.05 (bf16 products)", worst)
+	}
+}
+
+// TestDecodeAttentionSharedOnGPU compares the shared-prompt kernel with XLA's attention over
+// each row's prompt cache followed by its own, on a CUDA GPU; skipped elsewhere.
+func TestDecodeAttentionSharedOnGPU(t *testing.T) {
+	b, err := backend.New("cuda")
+	if err != nil || !backend.IsCUDA(b) {
+		t.Skip("no CUDA GPU:", err)
+	}
+	const P, N, KV, G, HD, TP, S, at = 3, 4, 2, 7, 64, 192, 128, 70
+	R, H := P*N, KV*G
+	r := rand.New(rand.NewPCG(3, 4))
+	fill := func(n int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(r.NormFloat64())
+		}
+		return x
+	}
+	ppad := []int32{0, 37, 150}
+	q := tensors.FromFlatDataAndDimensions(fill(R*H*HD), R, H, HD)
+	pk := tensors.FromFlatDataAndDimensions(fill(P*KV*TP*HD), P, KV, TP, HD)
+	pv := tensors.FromFlatDataAndDimensions(fill(P*KV*TP*HD), P, KV, TP, HD)
+	kc := tensors.FromFlatDataAndDimensions(fill(R*KV*S*HD), R, KV, S, HD)
+	vc := tensors.FromFlatDataAndDimensions(fill(R*KV*S*HD), R, KV, S, HD)
+	ppadT, atT := tensors.FromFlatDataAndDimensions(ppad, P), tensors.FromScalar(int32(at))
+	scale := 1 / math.Sqrt(HD)
+	kernel, err := DecodeAttention{Rows: R, KVHeads: KV, Group: G, HeadDim: HD, Slots: S, Scale: scale}.SharedKernel(N, TP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bf := func(x *Node) *Node { return ConvertDType(x, dtypes.BFloat16) }
+	got := MustExecOnce(b, func(in []*Node) *Node {
+		o, err := Call(kernel, []*Node{bf(in[0]), bf(in[1]), bf(in[2]), in[3], bf(in[4]), bf(in[5]), in[6]}, shapes.Make(dtypes.BFloat16, R, H, HD))
+		if err != nil {
+			panic(err)
+		}
+		return ConvertDType(o[0], dtypes.Float32)
+	}, q, pk, pv, ppadT, kc, vc, atT).Value().([][][]float32)
+	want := MustExecOnce(b, func(in []*Node) *Node {
+		g := in[0].Graph()
+		ofRow := Iota(g, shapes.Make(dtypes.Int32, R), 0)
+		ofRow = Div(ofRow, Scalar(g, dtypes.Int32, N))                                    // each row's prompt
+		k := Concatenate([]*Node{Gather(bf(in[1]), InsertAxes(ofRow, -1)), bf(in[4])}, 2) // [R, KV, TP+S, HD]
+		v := Concatenate([]*Node{Gather(bf(in[2]), InsertAxes(ofRow, -1)), bf(in[5])}, 2)
+		pad := Gather(in[3], InsertAxes(ofRow, -1))
+		qg := Reshape(bf(in[0]), R, KV, G, HD)
+		scores := MulScalar(ConvertDType(DotGeneral(qg, []int{3}, []int{0, 1}, k, []int{3}, []int{0, 1}), dtypes.Float32), scale)
+		s := Iota(g, shapes.Make(dtypes.Int32, R, TP+S), 1)
+		valid := LogicalAnd(GreaterOrEqual(s, InsertAxes(pad, -1)), LessOrEqual(s, AddScalar(in[6], TP)))
+		valid = BroadcastToDims(Reshape(valid, R, 1, 1, TP+S), R, KV, G, TP+S)
+		scores = Where(valid, scores, BroadcastToShape(Scalar(g, dtypes.Float32, -1e30), scores.Shape()))
+		o := DotGeneral(bf(Softmax(scores, -1)), []int{3}, []int{0, 1}, v, []int{2}, []int{0, 1})
+		return ConvertDType(Reshape(o, R, H, HD), dtypes.Float32)
+	}, q, pk, pv, ppadT, kc, vc, atT).Value().([][][]float32)
+	worst := 0.0
+	for i := range got {
+		for h := range got[i] {
+			for d := range got[i][h] {
+				worst = math.Max(worst, math.Abs(float64(got[i][h][d]-want[i][h][d])))
+			}
+		}
+	}
+	t.Logf("max |shared kernel - XLA| = %.4f", worst)
+	if worst > 0.05 {
+		t.Errorf("max |shared kernel - XLA| = %.4f, want ≤ 0.05 (bf16 products)", worst)
 	}
 }
