@@ -151,7 +151,7 @@ func runBenchGenerate(fs *flag.FlagSet, args []string) error {
 	growth := fs.Int("cache-growth", 0, "KV-cache slots added each time the sequences reach its end (0: the engine's default, 256)")
 	noShare := fs.Bool("no-prompt-sharing", false, "give each of the n samples of a prompt its own copy of the prompt's keys and values from the start (by default they read one shared copy until the first compaction)")
 	noAhead := fs.Bool("no-compile-ahead", false, "compile each decode program when it is first needed (by default the programs of every cache length a run will reach start compiling when it starts)")
-	tritonAttn := fs.Bool("triton-attention", false, "decode attention as r1go's Triton kernel (internal/triton; CUDA, bf16) instead of XLA's three kernels; rows that share their prompt's cache keep XLA's")
+	tritonAttn := fs.Bool("triton-attention", false, "decode attention as r1go's Triton kernels (internal/triton; CUDA, bf16) instead of XLA's three kernels")
 	profile := fs.Int("cuda-profile-calls", 0, "start the CUDA profiler API before this many decode calls in the middle of the last timed run and stop it after them, for `ncu --profile-from-start off` (bench/profile.sh PROFILE_CALLS=N); needs an NVIDIA GPU")
 	if err := parseFlags(fs, args); err != nil {
 		return err
