@@ -43,7 +43,7 @@ func (a DecodeAttention) Kernel() (Kernel, error) {
     %lb = arith.muli %lb0, %c_block : i32
     %ub = arith.addi %atv, %c_one : i32
 ` + attnLoop("", "%padv", "%atv", "%kb", "%vb", "%lb", "%ub", "%m0", "%l0", "%acc0") + attnFooter("%res")
-	args := "%q: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %k: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %v: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %pad: !tt.ptr<i32> {tt.divisibility = 16 : i32}, %at: !tt.ptr<i32> {tt.divisibility = 16 : i32}, %o: !tt.ptr<bf16> {tt.divisibility = 16 : i32}"
+	args := "%q: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %k: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %v: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %pad: !tt.ptr<i32>, %at: !tt.ptr<i32>, %o: !tt.ptr<bf16> {tt.divisibility = 16 : i32}"
 	return Kernel{Name: "decode_attention", IR: a.fill(ir, args, 0, 0), Grid: [3]int{a.Rows, a.KVHeads, 1}, NumWarps: 4, NumStages: 2}, nil
 }
 
@@ -84,7 +84,7 @@ func (a DecodeAttention) SharedKernel(samples, promptSlots int) (Kernel, error) 
     %vb = tt.addptr %v, %base : !tt.ptr<bf16>, i64
     %ub = arith.addi %atv, %c_one : i32
 ` + attnLoop("o", "%c_zero", "%atv", "%kb", "%vb", "%c_zero", "%ub", "%resp#0", "%resp#1", "%resp#2") + attnFooter("%reso")
-	args := "%q: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %pk: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %pv: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %ppad: !tt.ptr<i32> {tt.divisibility = 16 : i32}, %k: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %v: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %at: !tt.ptr<i32> {tt.divisibility = 16 : i32}, %o: !tt.ptr<bf16> {tt.divisibility = 16 : i32}"
+	args := "%q: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %pk: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %pv: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %ppad: !tt.ptr<i32>, %k: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %v: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %at: !tt.ptr<i32>, %o: !tt.ptr<bf16> {tt.divisibility = 16 : i32}"
 	return Kernel{Name: "decode_attention_shared", IR: a.fill(ir, args, samples, promptSlots), Grid: [3]int{a.Rows, a.KVHeads, 1}, NumWarps: 4, NumStages: 2}, nil
 }
 
