@@ -384,39 +384,7 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 
 	padPT, rowPromptT := tensors.FromFlatDataAndDimensions(padP, Pb), tensors.FromFlatDataAndDimensions(rowPrompt, R)
 	nc := 2 * c.NumHiddenLayers
-	// Prefill Pc prompts per call, then make the decode caches of all the chunks' outputs.
-	Pc := o.PrefillPrompts
-	if Pc <= 0 {
-		Pc = PrefillPrompts(c, Tp, r1backend.IsCPU(e.Backend))
-	}
-	Pc = min(Pc, Pb)
-	rc := make([]int32, Pc*N) // the prompt in the chunk of each of the chunk's rows
-	for r := range rc {
-		rc[r] = int32(r / N)
-	}
-	rowsInChunk := tensors.FromFlatDataAndDimensions(rc, len(rc))
-	var kvs, firsts []any
-	for p0 := 0; p0 < Pb; p0 += Pc {
-		p1 := min(Pb, p0+Pc)
-		if p1-p0 < Pc { // a last, partial chunk: its rows only
-			rowsInChunk = tensors.FromFlatDataAndDimensions(rc[:(p1-p0)*N], (p1-p0)*N)
-		}
-		out := e.prefillExec(mode).MustExec(append(params, tensors.FromFlatDataAndDimensions(tokens[p0*Tp:p1*Tp], p1-p0, Tp),
-			tensors.FromFlatDataAndDimensions(padP[p0:p1], p1-p0), rowsInChunk, rng, temp, topP, topK)...)
-		for _, t := range out[:nc] {
-			kvs = append(kvs, t)
-		}
-		firsts, rng = append(firsts, out[nc]), out[nc+1]
-	}
-	out := e.assembleExec(shared).MustExec(append(append(kvs, firsts...), rowPromptT, slotsT)...)
-	for _, t := range kvs {
-		t.(*tensors.Tensor).FinalizeAll()
-	}
-	var promptCache []*tensors.Tensor // shared: the prompts' caches
-	if shared {
-		promptCache, out = out[:nc], out[nc:]
-	}
-	cache, next := out[:nc], out[nc]
+	promptCache, cache, next, rng := e.prefillWave(mode, shared, params, tokens, padP, Tp, N, o.PrefillPrompts, rng, temp, topP, topK, rowPromptT, slotsT)
 	active := make([]int, R) // device row → rows index
 	for r := range active {
 		active[r] = r
@@ -573,6 +541,46 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		res = append(res, Result{Prompt: r.prompt, Sample: r.sample, IDs: r.ids, FinishReason: r.reason})
 	}
 	return res
+}
+
+// prefillWave runs the prefill programs on the Pb prompts (tokens [Pb·Tp], left-padded by padP),
+// Pc at a time (Options.PrefillPrompts, else PrefillPrompts), and assembles the decode caches
+// of their outputs (assembleExec): the prompts' caches when shared, the rows' caches, the rows'
+// first tokens and the random state after them.
+func (e *Engine) prefillWave(mode Mode, shared bool, params []any, tokens, padP []int32, Tp, N, Pc int, rng, temp, topP, topK, rowPrompt, slots *tensors.Tensor) (promptCache, cache []*tensors.Tensor, next, newRNG *tensors.Tensor) {
+	c := e.Params.Config
+	nc := 2 * c.NumHiddenLayers
+	Pb := len(padP)
+	if Pc <= 0 {
+		Pc = PrefillPrompts(c, Tp, r1backend.IsCPU(e.Backend))
+	}
+	Pc = min(Pc, Pb)
+	rc := make([]int32, Pc*N) // the prompt in the chunk of each of the chunk's rows
+	for r := range rc {
+		rc[r] = int32(r / N)
+	}
+	rowsInChunk := tensors.FromFlatDataAndDimensions(rc, len(rc))
+	var kvs, firsts []any
+	for p0 := 0; p0 < Pb; p0 += Pc {
+		p1 := min(Pb, p0+Pc)
+		if p1-p0 < Pc { // a last, partial chunk: its rows only
+			rowsInChunk = tensors.FromFlatDataAndDimensions(rc[:(p1-p0)*N], (p1-p0)*N)
+		}
+		out := e.prefillExec(mode).MustExec(append(params, tensors.FromFlatDataAndDimensions(tokens[p0*Tp:p1*Tp], p1-p0, Tp),
+			tensors.FromFlatDataAndDimensions(padP[p0:p1], p1-p0), rowsInChunk, rng, temp, topP, topK)...)
+		for _, t := range out[:nc] {
+			kvs = append(kvs, t)
+		}
+		firsts, rng = append(firsts, out[nc]), out[nc+1]
+	}
+	out := e.assembleExec(shared).MustExec(append(append(kvs, firsts...), rowPrompt, slots)...)
+	for _, t := range kvs {
+		t.(*tensors.Tensor).FinalizeAll()
+	}
+	if shared {
+		promptCache, out = out[:nc], out[nc:]
+	}
+	return promptCache, out[:nc], out[nc], rng
 }
 
 // decodeArgShapes lists the shapes of a decode call's arguments, in decodeGraph's order, for R
