@@ -343,6 +343,11 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		growth = cacheGrowth
 	}
 	S, K := cacheSlots(Tp, o)
+	if e.TritonAttention && o.CacheGrowth == 0 {
+		// The Triton kernels read only the valid slots, however long the cache: one cache
+		// length, so one decode program per rows bucket.
+		growth = S
+	}
 	Sc := min(S, roundUp(Tp+1, growth))
 	// With several samples per prompt the rows share their prompt's cache (model.
 	// DecodeStepShared) until the first compaction, which gives each row its own copy: then
