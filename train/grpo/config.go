@@ -65,6 +65,7 @@ type Config struct {
 	Temperature         float64 `yaml:"temperature" help:"rollout sampling temperature"`
 	TopP                float64 `yaml:"top_p" help:"nucleus sampling threshold in (0, 1]; 1 turns it off"`
 	TopK                int     `yaml:"top_k" help:"sample among the k most likely tokens; 0 turns it off"`
+	RolloutAttention    string  `yaml:"rollout_attention" help:"attention of the rollouts' decode steps: auto (XLA's, until r1go's Triton kernels are measured), xla, triton (r1go's kernels, which read only the valid cache slots: cuda backend, bf16)"`
 	RolloutKVCacheGiB   float64 `yaml:"rollout_kv_cache_gib" help:"KV-cache budget of the rollouts in GiB: the step's samples are decoded together in as many rows as a full-length cache of this size holds (0: 32 on a GPU, at most 1024 rows; 2 on the CPU, at most 64); lower it when the model and optimizer leave less memory"`
 
 	// Rewards and advantages.
@@ -106,10 +107,11 @@ type Config struct {
 
 // Allowed values of the enumerated settings.
 var (
-	LossTypes         = []string{"grpo", "dapo", "dr_grpo"}
-	ScaleRewardsModes = []string{"group", "batch", "none"}
-	DynamicModes      = []string{"off", "drop", "resample"}
-	TruncatedModes    = []string{"keep", "mask", "penalty"}
+	RolloutAttentionModes = []string{"auto", "xla", "triton"}
+	LossTypes             = []string{"grpo", "dapo", "dr_grpo"}
+	ScaleRewardsModes     = []string{"group", "batch", "none"}
+	DynamicModes          = []string{"off", "drop", "resample"}
+	TruncatedModes        = []string{"keep", "mask", "penalty"}
 )
 
 // R1ZeroTemplate is the DeepSeek-R1-Zero prompt template, verbatim from the paper;
@@ -147,6 +149,7 @@ func DefaultConfig() Config {
 		Temperature:         1.0,
 		TopP:                1.0,
 		TopK:                0,
+		RolloutAttention:    "auto",
 
 		Rewards:         []RewardSpec{{Name: "accuracy", Weight: 1}, {Name: "format", Weight: 1}},
 		ScaleRewards:    "group",
@@ -300,6 +303,7 @@ func (c Config) Validate() error {
 	}
 	oneOf("loss_type", c.LossType, LossTypes)
 	oneOf("fused_attention", c.FusedAttention, train.FusedAttentionModes)
+	oneOf("rollout_attention", c.RolloutAttention, RolloutAttentionModes)
 	if c.LossType == "dr_grpo" && c.ScaleRewards != "none" {
 		bad("scale_rewards", "%q with loss_type dr_grpo: Dr. GRPO removes the std scaling; set scale_rewards: none", c.ScaleRewards)
 	}

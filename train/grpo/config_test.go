@@ -42,7 +42,7 @@ func TestLoadConfigComplete(t *testing.T) {
 		LR: 1e-5, LRSchedule: "cosine", LRFloor: 1e-6, WarmupSteps: 10, AdamBeta1: 0.9, AdamBeta2: 0.95, AdamEps: 1e-8,
 		WeightDecay: 0.01, MaxGradNorm: 0.5, MaxNaNInARow: 5,
 		SaveEvery: 20, KeepCheckpoints: 3, LogSamples: 1, ReflectionPhrases: []string{"wait", "hmm"},
-		FusedAttention: "auto", // the default: the file does not set it
+		FusedAttention: "auto", RolloutAttention: "auto", // the defaults: the file does not set them
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("LoadConfig:\n got %+v\nwant %+v", c, want)
@@ -134,6 +134,7 @@ func TestValidateRejects(t *testing.T) {
 		{"bad adam beta", map[string]string{"adam_beta2": "1"}, "beta2"},
 		{"negative log samples", map[string]string{"log_samples": "-1"}, "log_samples"},
 		{"negative rollout cache budget", map[string]string{"rollout_kv_cache_gib": "-2"}, "rollout_kv_cache_gib: -2"},
+		{"unknown rollout attention", map[string]string{"rollout_attention": "flash"}, "rollout_attention"},
 	}
 	for _, tc := range tests {
 		c := DefaultConfig()

@@ -124,3 +124,18 @@ func TestFusedAttentionOnCPU(t *testing.T) {
 		t.Errorf("fused_attention yes: err %v", err)
 	}
 }
+
+// rollout_attention triton is r1go's Triton kernels: on the CPU backend it is refused before
+// any work, naming the setting and the backend it needs.
+func TestRolloutAttentionTritonOnCPU(t *testing.T) {
+	b, err := r1backend.New("cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := TinyConfig()
+	cfg.Model, cfg.Out, cfg.RolloutAttention = tinyModelDir(t, 1), t.TempDir(), "triton"
+	_, err = NewTrainer(cfg, b, dtypes.Float32, false)
+	if err == nil || !strings.Contains(err.Error(), "rollout_attention") || !strings.Contains(err.Error(), "cuda") {
+		t.Fatalf("triton on the CPU: got %v, want a rollout_attention error naming the cuda backend", err)
+	}
+}
