@@ -54,13 +54,12 @@ type Engine struct {
 	convert  *Exec
 	prefill  map[Mode]*Exec
 	assemble map[bool]*Exec
-	decode   map[string]*program // decode programs by kind and argument shapes (decodeProgram)
+	decode   map[decodeShape]*program // decode programs (decodeProgram)
 	// compileSlots bounds the programs compiling at once.
 	compileSlots chan struct{}
 	compact      *Exec
 	grow         *Exec
 	unshare      *Exec
-	compiled     map[decodeShape]bool // decode programs compiled so far
 	// attention, when set, gives the decode programs' model.Weights.DecodeAttention for rows
 	// that see slots pad[r] .. at of caches of S slots (rows with their own caches only).
 	attention func(pad, at *Node, S int) func(q, k, v *Node) *Node
@@ -69,10 +68,12 @@ type Engine struct {
 	sharedAttention func(padP, at *Node) func(q *Node, p, c model.KV) *Node
 }
 
-// decodeShape names one compiled decode program: its kind, rows and cache length.
+// decodeShape names one decode program: its kind, rows and cache length (the rows' own
+// caches) and, for rows sharing their prompt's cache, the prompts' rows and slots.
 type decodeShape struct {
 	decodeKey
-	rows, slots int
+	rows, slots             int
+	promptRows, promptSlots int
 }
 
 // Stats split the decode loop's wall time: Dispatch is spent in the decode program calls (on
@@ -93,7 +94,7 @@ func NewEngine(b backends.Backend, p *model.Params, compute dtypes.DType) *Engin
 	return &Engine{
 		Backend: b, Params: p, Compute: compute,
 		hasDUS:  b.Capabilities().Operations[backends.OpTypeDynamicUpdateSlice],
-		prefill: map[Mode]*Exec{}, assemble: map[bool]*Exec{}, compiled: map[decodeShape]bool{}, decode: map[string]*program{}, compileSlots: make(chan struct{}, 2),
+		prefill: map[Mode]*Exec{}, assemble: map[bool]*Exec{}, decode: map[decodeShape]*program{}, compileSlots: make(chan struct{}, 2),
 	}
 }
 
@@ -453,9 +454,9 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 	}
 	padT := tensors.FromFlatDataAndDimensions(pad, len(pad))
 	if shared {
-		e.compileAhead(decodeKey{mode, K, true}, R, Sg, S-Tp, growth, Pb, Tp, rng)
+		e.compileAhead(decodeShape{decodeKey{mode, K, true}, R, Sg, Pb, Tp}, S-Tp, growth)
 	} else {
-		e.compileAhead(decodeKey{mode, K, false}, R, Sc, S, growth, Pb, Tp, rng)
+		e.compileAhead(decodeShape{decodeKey{mode, K, false}, R, Sc, 0, 0}, S, growth)
 	}
 	var slotT *tensors.Tensor // the next call's slot on the device (an output of the call before)
 	slotOn := -1              // its value
@@ -475,7 +476,7 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 			if shared { // the rows now have their own caches: prompt, then generated tokens
 				promptCache, shared, Sc, slotsT = nil, false, Tp+Sg, slotIndices(Tp+Sg)
 			}
-			e.compileAhead(decodeKey{mode, K, false}, nb, Sc, S, growth, Pb, Tp, rng)
+			e.compileAhead(decodeShape{decodeKey{mode, K, false}, nb, Sc, 0, 0}, S, growth)
 			padT = tensors.FromFlatDataAndDimensions(pad, len(pad))
 		}
 		slot := Tp + step - 1 // where the call writes its first token, in the rows' caches
@@ -508,16 +509,16 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		if e.BeforeDecode != nil {
 			e.BeforeDecode(e.Stats.Calls)
 		}
-		shape := decodeShape{decodeKey{mode, K, shared}, len(active), Sc}
+		shape := decodeShape{decodeKey{mode, K, shared}, len(active), Sc, 0, 0}
 		if shared {
-			shape.slots = Sg
+			shape.slots, shape.promptRows, shape.promptSlots = Sg, Pb, Tp
 		}
-		prog := e.decodeProgram(shape.decodeKey, e.decodeArgShapes(shared, len(active), shape.slots, Pb, Tp, rng))
+		prog := e.decodeProgram(shape)
 		t1 := time.Now()
 		out := prog.run(args...)
 		t2 := time.Now()
-		if !e.compiled[shape] {
-			e.compiled[shape] = true
+		if !prog.ran {
+			prog.ran = true
 			e.Stats.Compiled++
 			e.Stats.Compile += t2.Sub(t1)
 		}
@@ -588,10 +589,9 @@ func (e *Engine) prefillWave(mode Mode, shared bool, params []any, tokens, padP 
 	return promptCache, out[:nc], out[nc], rng
 }
 
-// decodeArgShapes lists the shapes of a decode call's arguments, in decodeGraph's order, for R
-// rows whose own caches have S slots and, shared, Pb prompts of Tp tokens; rng is the
-// random state the call gets.
-func (e *Engine) decodeArgShapes(shared bool, R, S, Pb, Tp int, rng *tensors.Tensor) []shapes.Shape {
+// decodeArgShapes lists the shapes of the arguments of decode program s, in decodeGraph's
+// order.
+func (e *Engine) decodeArgShapes(s decodeShape) []shapes.Shape {
 	c := e.Params.Config
 	var out []shapes.Shape
 	for _, t := range e.weights {
@@ -601,30 +601,30 @@ func (e *Engine) decodeArgShapes(shared bool, R, S, Pb, Tp int, rng *tensors.Ten
 		return shapes.Make(e.Compute, rows, c.NumKeyValueHeads, slots, c.HeadDim)
 	}
 	nc := 2 * c.NumHiddenLayers
-	if shared { // the prompts' caches come first
-		out = append(out, slices.Repeat([]shapes.Shape{kv(Pb, Tp)}, nc)...)
+	if s.Shared { // the prompts' caches come first
+		out = append(out, slices.Repeat([]shapes.Shape{kv(s.promptRows, s.promptSlots)}, nc)...)
 	}
-	out = append(out, slices.Repeat([]shapes.Shape{kv(R, S)}, nc)...)
+	out = append(out, slices.Repeat([]shapes.Shape{kv(s.rows, s.slots)}, nc)...)
 	i32 := func(dims ...int) shapes.Shape { return shapes.Make(dtypes.Int32, dims...) }
-	out = append(out, i32(R), i32(R))
-	if shared {
-		out = append(out, i32(Pb))
+	out = append(out, i32(s.rows), i32(s.rows))
+	if s.Shared {
+		out = append(out, i32(s.promptRows))
 	}
 	f32 := shapes.Make(dtypes.Float32)
-	return append(out, i32(), i32(S), rng.Shape(), f32, f32, i32())
+	return append(out, i32(), i32(s.slots), RNGStateShape, f32, f32, i32())
 }
 
-// compileAhead starts compiling the decode programs of every cache length R rows will reach
-// from cur slots (grownSlots, up to limit), so that later lengths compile while the first run:
-// one program for 0.5B took about 11 s on an H200 (session 4, call 20: 4 of them were most of
-// the first run's 72 s). Engine.NoCompileAhead turns it off.
-func (e *Engine) compileAhead(key decodeKey, R, cur, limit, growth, Pb, Tp int, rng *tensors.Tensor) {
-	if e.NoCompileAhead || growth < key.K { // with growth < K the lengths depend on the calls' slots
+// compileAhead starts compiling the decode programs of every cache length from program s's
+// that its rows will reach (grownSlots, up to limit), so that later lengths compile while the
+// first run: one program for 0.5B took about 11 s on an H200 (session 4, call 20: 4 of them
+// were most of the first run's 72 s). Engine.NoCompileAhead turns it off.
+func (e *Engine) compileAhead(s decodeShape, limit, growth int) {
+	if e.NoCompileAhead || growth < s.K { // with growth < K the lengths depend on the calls' slots
 		return
 	}
-	for S := cur; ; S = grownSlots(S, S+1, growth, limit) {
-		e.decodeProgram(key, e.decodeArgShapes(key.Shared, R, S, Pb, Tp, rng))
-		if S >= limit {
+	for ; ; s.slots = grownSlots(s.slots, s.slots+1, growth, limit) {
+		e.decodeProgram(s)
+		if s.slots >= limit {
 			return
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -545,14 +546,13 @@ func TestDecodeAttentionHook(t *testing.T) {
 			return Reshape(o, R, 1, H*HD)
 		}
 	}
-	calls := 0
+	var calls, sharedCalls atomic.Int32 // the programs are built on goroutines
 	e.attention = func(pad, at *Node, S int) func(q, k, v *Node) *Node {
-		calls++
+		calls.Add(1)
 		return ref(pad, at, S)
 	}
-	sharedCalls := 0
 	e.sharedAttention = func(padP, at *Node) func(q *Node, pr, c model.KV) *Node {
-		sharedCalls++
+		sharedCalls.Add(1)
 		return func(q *Node, pr, c model.KV) *Node { // each row's prompt cache, then its own, as one cache
 			R, Pb := q.Shape().Dimensions[0], pr.K.Shape().Dimensions[0]
 			Tp, S := pr.K.Shape().Dimensions[2], c.K.Shape().Dimensions[2]
@@ -584,8 +584,8 @@ func TestDecodeAttentionHook(t *testing.T) {
 			}
 		}
 	}
-	if calls == 0 || sharedCalls == 0 {
-		t.Fatalf("the decode programs asked for the attention hooks %d and %d times", calls, sharedCalls)
+	if calls.Load() == 0 || sharedCalls.Load() == 0 {
+		t.Fatalf("the decode programs asked for the attention hooks %d and %d times", calls.Load(), sharedCalls.Load())
 	}
 }
 

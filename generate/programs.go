@@ -215,18 +215,16 @@ func (e *Engine) decodeGraph(mode Mode, K int, shared bool) func(in []*Node) []*
 	}
 }
 
-// decodeProgram returns the decode program for arguments of these shapes (decodeArgShapes),
-// starting its compilation on another goroutine the first time it is asked for: the engine
-// asks for the programs of the cache lengths a wave will reach when it starts (compileAhead),
-// so that they compile while the first ones run.
-func (e *Engine) decodeProgram(key decodeKey, args []shapes.Shape) *program {
-	id := fmt.Sprint(key, args)
-	if p := e.decode[id]; p != nil {
+// decodeProgram returns decode program s, starting its compilation on another goroutine the
+// first time it is asked for: the engine asks for the programs of the cache lengths a wave
+// will reach when it starts (compileAhead), so that they compile while the first ones run.
+func (e *Engine) decodeProgram(s decodeShape) *program {
+	if p := e.decode[s]; p != nil {
 		return p
 	}
-	name := fmt.Sprintf("decode_greedy%v_topp%v_topk%v_K%d_shared%v", key.Greedy, key.TopP, key.TopK, key.K, key.Shared)
-	p := compileProgram(e.Backend, e.compileSlots, name, args, e.decodeGraph(key.Mode, key.K, key.Shared))
-	e.decode[id] = p
+	name := fmt.Sprintf("decode_greedy%v_topp%v_topk%v_K%d_shared%v", s.Greedy, s.TopP, s.TopK, s.K, s.Shared)
+	p := compileProgram(e.Backend, e.compileSlots, name, e.decodeArgShapes(s), e.decodeGraph(s.Mode, s.K, s.Shared))
+	e.decode[s] = p
 	return p
 }
 
@@ -238,6 +236,7 @@ type program struct {
 	once   sync.Once
 	g      *Graph
 	err    error
+	ran    bool // the engine has run it (Stats.Compiled counts first runs)
 }
 
 // compileProgram builds build's graph for arguments of the given shapes and compiles it on a
