@@ -279,42 +279,43 @@ func (p *program) run(args ...any) []*tensors.Tensor {
 // tritonAttention is model.Weights.DecodeAttention as internal/triton's kernel: row r attends
 // to its cache slots pad[r] .. at (the new token's), reading only those.
 func (e *Engine) tritonAttention(pad, at *Node, S int) func(q, k, v *Node) *Node {
-	c := e.Params.Config
 	return func(q, k, v *Node) *Node {
-		d := q.Shape().Dimensions // [R, 1, H, HD]
-		R, H, HD := d[0], d[2], d[3]
-		kernel, err := triton.DecodeAttention{Rows: R, KVHeads: c.NumKeyValueHeads, Group: H / c.NumKeyValueHeads,
-			HeadDim: HD, Slots: S, Scale: 1 / math.Sqrt(float64(HD))}.Kernel()
-		if err != nil {
-			panic(err)
-		}
-		o, err := triton.Call(kernel, []*Node{Reshape(q, R, H, HD), k, v, pad, ConvertDType(at, dtypes.Int32)}, shapes.Make(q.DType(), R, H, HD))
-		if err != nil {
-			panic(err)
-		}
-		return Reshape(o[0], R, 1, H*HD)
+		return e.tritonCall(q, func(a triton.DecodeAttention) (triton.Kernel, error) {
+			a.Slots = S
+			return a.Kernel()
+		}, k, v, pad, at)
 	}
 }
 
 // tritonSharedAttention is model.Weights.DecodeAttentionShared as internal/triton's kernel:
 // row r attends to its prompt's cache from padP[r / N] on, then to its own slots 0 .. at.
 func (e *Engine) tritonSharedAttention(padP, at *Node) func(q *Node, p, c model.KV) *Node {
-	cfg := e.Params.Config
 	return func(q *Node, p, c model.KV) *Node {
-		d := q.Shape().Dimensions // [R, 1, H, HD]
-		R, H, HD := d[0], d[2], d[3]
-		Pb, Tp, S := p.K.Shape().Dimensions[0], p.K.Shape().Dimensions[2], c.K.Shape().Dimensions[2]
-		kernel, err := triton.DecodeAttention{Rows: R, KVHeads: cfg.NumKeyValueHeads, Group: H / cfg.NumKeyValueHeads,
-			HeadDim: HD, Slots: S, Scale: 1 / math.Sqrt(float64(HD))}.SharedKernel(R/Pb, Tp)
-		if err != nil {
-			panic(err)
-		}
-		o, err := triton.Call(kernel, []*Node{Reshape(q, R, H, HD), p.K, p.V, padP, c.K, c.V, ConvertDType(at, dtypes.Int32)}, shapes.Make(q.DType(), R, H, HD))
-		if err != nil {
-			panic(err)
-		}
-		return Reshape(o[0], R, 1, H*HD)
+		return e.tritonCall(q, func(a triton.DecodeAttention) (triton.Kernel, error) {
+			a.Slots = c.K.Shape().Dimensions[2]
+			return a.SharedKernel(a.Rows/p.K.Shape().Dimensions[0], p.K.Shape().Dimensions[2])
+		}, p.K, p.V, padP, c.K, c.V, at)
 	}
+}
+
+// tritonCall runs a decode attention kernel (made by kernel from q's shapes) on q [R, 1, H,
+// HD] and the operands after it (the last one the slot at, as int32): [R, 1, H·HD].
+func (e *Engine) tritonCall(q *Node, kernel func(triton.DecodeAttention) (triton.Kernel, error), operands ...*Node) *Node {
+	c := e.Params.Config
+	d := q.Shape().Dimensions
+	R, H, HD := d[0], d[2], d[3]
+	k, err := kernel(triton.DecodeAttention{Rows: R, KVHeads: c.NumKeyValueHeads, Group: H / c.NumKeyValueHeads,
+		HeadDim: HD, Scale: 1 / math.Sqrt(float64(HD))})
+	if err != nil {
+		panic(err)
+	}
+	last := len(operands) - 1
+	operands[last] = ConvertDType(operands[last], dtypes.Int32)
+	o, err := triton.Call(k, append([]*Node{Reshape(q, R, H, HD)}, operands...), shapes.Make(q.DType(), R, H, HD))
+	if err != nil {
+		panic(err)
+	}
+	return Reshape(o[0], R, 1, H*HD)
 }
 
 // writeSlot writes x [R, KV, 1, HD] into cache [R, KV, S, HD] at slot: DynamicUpdateSlice

@@ -34,17 +34,10 @@ func (a DecodeAttention) Kernel() (Kernel, error) {
 	ir := attnHeader + `
     %padp = tt.addptr %pad, %r : !tt.ptr<i32>, i32
     %padv = tt.load %padp : !tt.ptr<i32>
-    %rkv64 = arith.extsi %rkv : i32 to i64
-    %shd = arith.constant {{SHD}} : i64
-    %base = arith.muli %rkv64, %shd : i64
-    %kb = tt.addptr %k, %base : !tt.ptr<bf16>, i64
-    %vb = tt.addptr %v, %base : !tt.ptr<bf16>, i64
     %lb0 = arith.divsi %padv, %c_block : i32
     %lb = arith.muli %lb0, %c_block : i32
-    %ub = arith.addi %atv, %c_one : i32
-` + attnLoop("", "%padv", "%atv", "%kb", "%vb", "%lb", "%ub", "%m0", "%l0", "%acc0") + attnFooter("%res")
-	args := "%q: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %k: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %v: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %pad: !tt.ptr<i32>, %at: !tt.ptr<i32>, %o: !tt.ptr<bf16> {tt.divisibility = 16 : i32}"
-	return Kernel{Name: "decode_attention", IR: a.fill(ir, args, 0, 0), Grid: [3]int{a.Rows, a.KVHeads, 1}, NumWarps: 4, NumStages: 2}, nil
+` + attnOwnCache + attnLoop("", "%padv", "%atv", "%kb", "%vb", "%lb", "%ub", "%m0", "%l0", "%acc0") + attnFooter("%res")
+	return a.kernel("decode_attention", ir, attnArgs("q", "k", "v", "pad", "at", "o"), 0, 0), nil
 }
 
 // SharedKernel is the kernel for rows that share their prompt's cache (model.DecodeStepShared):
@@ -77,15 +70,48 @@ func (a DecodeAttention) SharedKernel(samples, promptSlots int) (Kernel, error) 
     %tplast = arith.subi %c_tp, %c_one : i32
 ` + attnLoop("p", "%ppadv", "%tplast", "%pkb", "%pvb", "%plb", "%c_tp", "%m0", "%l0", "%acc0") + `
     %c_zero = arith.constant 0 : i32
+` + attnOwnCache + attnLoop("o", "%c_zero", "%atv", "%kb", "%vb", "%c_zero", "%ub", "%resp#0", "%resp#1", "%resp#2") + attnFooter("%reso")
+	return a.kernel("decode_attention_shared", ir, attnArgs("q", "pk", "pv", "ppad", "k", "v", "at", "o"), samples, promptSlots), nil
+}
+
+// attnOwnCache points %kb and %vb at the program's row and KV head in the caches k and v
+// [Rows, KVHeads, Slots, HeadDim] (the offset in int64: the caches may pass 2³¹ elements),
+// and sets the loop's end %ub past slot at.
+const attnOwnCache = `
     %rkv64 = arith.extsi %rkv : i32 to i64
     %shd = arith.constant {{SHD}} : i64
     %base = arith.muli %rkv64, %shd : i64
     %kb = tt.addptr %k, %base : !tt.ptr<bf16>, i64
     %vb = tt.addptr %v, %base : !tt.ptr<bf16>, i64
     %ub = arith.addi %atv, %c_one : i32
-` + attnLoop("o", "%c_zero", "%atv", "%kb", "%vb", "%c_zero", "%ub", "%resp#0", "%resp#1", "%resp#2") + attnFooter("%reso")
-	args := "%q: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %pk: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %pv: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %ppad: !tt.ptr<i32>, %k: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %v: !tt.ptr<bf16> {tt.divisibility = 16 : i32}, %at: !tt.ptr<i32>, %o: !tt.ptr<bf16> {tt.divisibility = 16 : i32}"
-	return Kernel{Name: "decode_attention_shared", IR: a.fill(ir, args, samples, promptSlots), Grid: [3]int{a.Rows, a.KVHeads, 1}, NumWarps: 4, NumStages: 2}, nil
+`
+
+// attnArgs declares the kernel's pointer arguments: the int32 ones (pad, ppad, at), loaded one
+// at a time, promise no alignment; the bf16 tensors 16-byte alignment.
+func attnArgs(names ...string) string {
+	var args []string
+	for _, n := range names {
+		switch n {
+		case "pad", "ppad", "at":
+			args = append(args, "%"+n+": !tt.ptr<i32>")
+		default:
+			args = append(args, "%"+n+": !tt.ptr<bf16> {tt.divisibility = 16 : i32}")
+		}
+	}
+	return strings.Join(args, ", ")
+}
+
+// kernel is the Kernel of IR with this kernel's constants written in: one program per (row,
+// KV head).
+func (a DecodeAttention) kernel(name, ir, args string, samples, promptSlots int) Kernel {
+	ir = strings.NewReplacer(
+		"{{ARGS}}", args, "{{NAME}}", name,
+		"{{GP}}", fmt.Sprint(attnGroupRows), "{{G}}", fmt.Sprint(a.Group), "{{HD}}", fmt.Sprint(a.HeadDim),
+		"{{KV}}", fmt.Sprint(a.KVHeads), "{{BLOCK}}", fmt.Sprint(attnBlock), "{{SHD}}", fmt.Sprint(a.Slots*a.HeadDim),
+		"{{N}}", fmt.Sprint(samples), "{{TP}}", fmt.Sprint(promptSlots), "{{PSHD}}", fmt.Sprint(promptSlots*a.HeadDim),
+		"{{SCALE}}", fmt.Sprintf("%.9e", a.Scale),
+	).Replace(ir)
+	return Kernel{Name: name, IR: ir, Grid: [3]int{a.Rows, a.KVHeads, 1}, NumWarps: 4, NumStages: 2}
 }
 
 func (a DecodeAttention) check() error {
@@ -99,17 +125,6 @@ func (a DecodeAttention) check() error {
 		return fmt.Errorf("triton: decode attention with %d rows, %d KV heads, %d slots", a.Rows, a.KVHeads, a.Slots)
 	}
 	return nil
-}
-
-// fill writes the kernel's constants (and arguments) into its IR.
-func (a DecodeAttention) fill(ir, args string, samples, promptSlots int) string {
-	return strings.NewReplacer(
-		"{{ARGS}}", args, "{{NAME}}", map[bool]string{false: "decode_attention", true: "decode_attention_shared"}[samples > 0],
-		"{{GP}}", fmt.Sprint(attnGroupRows), "{{G}}", fmt.Sprint(a.Group), "{{HD}}", fmt.Sprint(a.HeadDim),
-		"{{KV}}", fmt.Sprint(a.KVHeads), "{{BLOCK}}", fmt.Sprint(attnBlock), "{{SHD}}", fmt.Sprint(a.Slots*a.HeadDim),
-		"{{N}}", fmt.Sprint(samples), "{{TP}}", fmt.Sprint(promptSlots), "{{PSHD}}", fmt.Sprint(promptSlots*a.HeadDim),
-		"{{SCALE}}", fmt.Sprintf("%.9e", a.Scale),
-	).Replace(ir)
 }
 
 // attnHeader opens the kernel (the Triton IR of bench/triton_decode_attention.py): the program's

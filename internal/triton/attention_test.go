@@ -76,13 +76,7 @@ func TestDecodeAttentionOnGPU(t *testing.T) {
 	const R, KV, G, HD, S, at = 8, 2, 7, 64, 320, 250
 	H := KV * G
 	r := rand.New(rand.NewPCG(1, 2))
-	fill := func(n int) []float32 {
-		x := make([]float32, n)
-		for i := range x {
-			x[i] = float32(r.NormFloat64())
-		}
-		return x
-	}
+	fill := func(n int) []float32 { return normals(r, n) }
 	pad := make([]int32, R)
 	for i := range pad {
 		pad[i] = int32(r.IntN(200))
@@ -116,14 +110,7 @@ func TestDecodeAttentionOnGPU(t *testing.T) {
 		o := DotGeneral(p, []int{3}, []int{0, 1}, v, []int{2}, []int{0, 1}) // [R, KV, G, HD]
 		return ConvertDType(Reshape(o, R, H, HD), dtypes.Float32)
 	}, q, kc, vc, padT, atT).Value().([][][]float32)
-	worst := 0.0
-	for i := range got {
-		for h := range got[i] {
-			for d := range got[i][h] {
-				worst = math.Max(worst, math.Abs(float64(got[i][h][d]-want[i][h][d])))
-			}
-		}
-	}
+	worst := maxAbsDiff(got, want)
 	t.Logf("max |kernel - XLA| = %.4f", worst)
 	if worst > 0.05 {
 		t.Errorf("max |kernel - XLA| = %.4f, want ≤ 0.05 (bf16 products)", worst)
@@ -140,13 +127,7 @@ func TestDecodeAttentionSharedOnGPU(t *testing.T) {
 	const P, N, KV, G, HD, TP, S, at = 3, 4, 2, 7, 64, 192, 128, 70
 	R, H := P*N, KV*G
 	r := rand.New(rand.NewPCG(3, 4))
-	fill := func(n int) []float32 {
-		x := make([]float32, n)
-		for i := range x {
-			x[i] = float32(r.NormFloat64())
-		}
-		return x
-	}
+	fill := func(n int) []float32 { return normals(r, n) }
 	ppad := []int32{0, 37, 150}
 	q := tensors.FromFlatDataAndDimensions(fill(R*H*HD), R, H, HD)
 	pk := tensors.FromFlatDataAndDimensions(fill(P*KV*TP*HD), P, KV, TP, HD)
@@ -183,16 +164,31 @@ func TestDecodeAttentionSharedOnGPU(t *testing.T) {
 		o := DotGeneral(bf(Softmax(scores, -1)), []int{3}, []int{0, 1}, v, []int{2}, []int{0, 1})
 		return ConvertDType(Reshape(o, R, H, HD), dtypes.Float32)
 	}, q, pk, pv, ppadT, kc, vc, atT).Value().([][][]float32)
-	worst := 0.0
-	for i := range got {
-		for h := range got[i] {
-			for d := range got[i][h] {
-				worst = math.Max(worst, math.Abs(float64(got[i][h][d]-want[i][h][d])))
-			}
-		}
-	}
+	worst := maxAbsDiff(got, want)
 	t.Logf("max |shared kernel - XLA| = %.4f", worst)
 	if worst > 0.05 {
 		t.Errorf("max |shared kernel - XLA| = %.4f, want ≤ 0.05 (bf16 products)", worst)
 	}
+}
+
+// normals is n standard normal numbers.
+func normals(r *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+	}
+	return x
+}
+
+// maxAbsDiff is the largest |a - b| over arrays of one shape.
+func maxAbsDiff(a, b [][][]float32) float64 {
+	worst := 0.0
+	for i := range a {
+		for j := range a[i] {
+			for k := range a[i][j] {
+				worst = math.Max(worst, math.Abs(float64(a[i][j][k]-b[i][j][k])))
+			}
+		}
+	}
+	return worst
 }
