@@ -32,7 +32,7 @@ type GenerateOptions struct {
 	TokensPerCall, CacheGrowth int
 	NoPromptSharing            bool // generate.Options.NoPromptSharing
 	NoCompileAhead             bool // generate.Engine.NoCompileAhead
-	TritonAttention            bool // generate.Engine.TritonAttention
+	Attention                  generate.Attention // generate.Engine.Attention
 	// ProfileCalls > 0 brackets that many decode calls in the middle of the last timed run with
 	// the CUDA profiler API (internal/cuprof), for `ncu --profile-from-start off`.
 	ProfileCalls int
@@ -75,6 +75,7 @@ type GenerateResult struct {
 	RunSec       []float64 // each timed run
 	NewTokens    int       // tokens one run generates (Prompts × N × MaxNew)
 	PeakMemBytes int64     // -1 when unknown
+	Attention    string    // the decode attention the engine used: xla or triton
 }
 
 // MeanRunSec is the mean of the timed runs.
@@ -96,8 +97,8 @@ func (r *GenerateResult) Line() string {
 	if r.PeakMemBytes >= 0 {
 		mem = fmt.Sprintf("%.2f", float64(r.PeakMemBytes)/(1<<30))
 	}
-	return fmt.Sprintf("bench=generate impl=r1go shape=%s params=%d prompts=%d n=%d prompt_len=%d max_new=%d temperature=%g dtype=%s first_s=%.2f run_s=%.4f tokens_per_s=%.0f peak_mem_gib=%s",
-		o.Shape, r.Params, o.Prompts, o.N, o.PromptLen, o.MaxNew, o.Temperature, dtypeName(o.Compute), r.FirstSec, r.MeanRunSec(), r.TokensPerSec(), mem)
+	return fmt.Sprintf("bench=generate impl=r1go shape=%s params=%d prompts=%d n=%d prompt_len=%d max_new=%d temperature=%g dtype=%s attention=%s first_s=%.2f run_s=%.4f tokens_per_s=%.0f peak_mem_gib=%s",
+		o.Shape, r.Params, o.Prompts, o.N, o.PromptLen, o.MaxNew, o.Temperature, dtypeName(o.Compute), r.Attention, r.FirstSec, r.MeanRunSec(), r.TokensPerSec(), mem)
 }
 
 // profileStretch returns the decode hook that starts the CUDA profiler before the decode call
@@ -146,7 +147,7 @@ func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*Generate
 	res := &GenerateResult{Options: opt, Params: c.NumParams(), NewTokens: opt.Prompts * opt.N * opt.MaxNew, PeakMemBytes: -1}
 	t0 := time.Now()
 	e := generate.NewEngine(b, model.InitParams(c, opt.Seed), opt.Compute)
-	e.NoCompileAhead, e.TritonAttention = opt.NoCompileAhead, opt.TritonAttention
+	e.NoCompileAhead, e.Attention = opt.NoCompileAhead, opt.Attention
 	fmt.Fprintf(log, "init %.1fs (%d parameters)\n", time.Since(t0).Seconds(), res.Params)
 	prompts := BenchPrompts(c.VocabSize, opt.Prompts, opt.PromptLen)
 	g := generate.DefaultOptions()
@@ -166,6 +167,7 @@ func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*Generate
 			return nil, fmt.Errorf("generation run %d of %s: %w", i, opt.Shape, err)
 		}
 		el := time.Since(s0).Seconds()
+		res.Attention = string(e.AttentionUsed())
 		if profErr != nil {
 			return nil, profErr
 		}

@@ -39,9 +39,10 @@ type Engine struct {
 
 	// Stats add up where the decode loop's time went, over every Generate call (for benchmarks).
 	Stats Stats
-	// TritonAttention computes the decode steps' attention with internal/triton's kernels
-	// (XLA on CUDA, bf16 only): not yet measured on a GPU, so off by default.
-	TritonAttention bool
+	// Attention picks the decode steps' attention: AttentionAuto (the zero value) is
+	// internal/triton's kernels wherever they can run (XLA on CUDA, bf16, a model whose
+	// heads fit them), XLA's otherwise.
+	Attention Attention
 	// NoCompileAhead compiles each decode program when it is first needed, instead of
 	// compiling those of the cache lengths a wave will reach while the first ones run.
 	NoCompileAhead bool
@@ -50,6 +51,7 @@ type Engine struct {
 	BeforeDecode func(calls int)
 
 	hasDUS   bool              // backend implements DynamicUpdateSlice
+	triton   bool              // decode attention as internal/triton's kernels (Attention resolved)
 	weights  []*tensors.Tensor // Params in Compute dtype, converted once per Generate call
 	convert  *Exec
 	prefill  map[Mode]*Exec
@@ -139,11 +141,8 @@ func (e *Engine) Generate(prompts [][]int32, opts Options, progress Progress) ([
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return len(prompts[a]) - len(prompts[b]) })
-	if e.TritonAttention {
-		if !r1backend.IsCUDA(e.Backend) || e.Compute != dtypes.BFloat16 {
-			return nil, fmt.Errorf("generation: Triton attention needs XLA on a CUDA GPU and bf16 products (backend %s, %s)", e.Backend.Name(), e.Compute)
-		}
-		e.attention, e.sharedAttention = e.tritonAttention, e.tritonSharedAttention
+	if err := e.pickAttention(); err != nil {
+		return nil, err
 	}
 	if err := guard.Run(e.convertWeights); err != nil {
 		return nil, fmt.Errorf("generation: %w", err)
@@ -344,7 +343,7 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		growth = cacheGrowth
 	}
 	S, K := cacheSlots(Tp, o)
-	if e.TritonAttention && o.CacheGrowth == 0 {
+	if e.triton && o.CacheGrowth == 0 {
 		// The Triton kernels read only the valid slots, however long the cache: one cache
 		// length, so one decode program per rows bucket.
 		growth = S

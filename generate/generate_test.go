@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -589,11 +590,30 @@ func TestDecodeAttentionHook(t *testing.T) {
 	}
 }
 
+// Triton attention asked for on the pure Go backend is refused, naming what it needs; auto
+// falls back to XLA's there.
 func TestTritonAttentionNeedsCUDA(t *testing.T) {
 	b, p := setup(t)
 	e := NewEngine(b, p, dtypes.Float32)
-	e.TritonAttention = true
-	if _, err := e.Generate([][]int32{{1, 2}}, DefaultOptions(), nil); err == nil {
-		t.Error("Triton attention accepted on the pure Go backend")
+	e.Attention = AttentionTriton
+	if _, err := e.Generate([][]int32{{1, 2}}, DefaultOptions(), nil); err == nil || !strings.Contains(err.Error(), "CUDA") {
+		t.Errorf("Triton attention on the pure Go backend: got %v, want an error naming CUDA", err)
+	}
+	e.Attention = AttentionAuto
+	o := DefaultOptions()
+	o.MaxNewTokens = 2
+	if _, err := e.Generate([][]int32{{1, 2}}, o, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.AttentionUsed(); got != AttentionXLA {
+		t.Errorf("auto on the pure Go backend used %q, want xla", got)
+	}
+	for in, want := range map[string]Attention{"auto": AttentionAuto, "": AttentionAuto, "xla": AttentionXLA, "triton": AttentionTriton} {
+		if got, err := ParseAttention(in); err != nil || got != want {
+			t.Errorf("ParseAttention(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := ParseAttention("flash"); err == nil {
+		t.Error(`ParseAttention("flash") accepted`)
 	}
 }

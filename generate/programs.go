@@ -10,6 +10,7 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	r1backend "github.com/r1go/r1go/backend"
 	"github.com/r1go/r1go/internal/donate"
 	"github.com/r1go/r1go/internal/guard"
 	"github.com/r1go/r1go/internal/triton"
@@ -274,6 +275,60 @@ func (p *program) run(args ...any) []*tensors.Tensor {
 		panic(p.err)
 	}
 	return p.g.Run(args...)
+}
+
+// Attention is the decode steps' attention (Engine.Attention).
+type Attention string
+
+const (
+	AttentionAuto   Attention = ""       // Triton's where it can run, else XLA's
+	AttentionXLA    Attention = "xla"    // XLA's: two products and a softmax over every cache slot
+	AttentionTriton Attention = "triton" // internal/triton's kernels, which read only the valid slots
+)
+
+// ParseAttention reads auto, xla or triton (flags and config files).
+func ParseAttention(s string) (Attention, error) {
+	switch s {
+	case "auto", "":
+		return AttentionAuto, nil
+	case "xla", "triton":
+		return Attention(s), nil
+	}
+	return "", fmt.Errorf("attention %q: want auto, xla or triton", s)
+}
+
+// pickAttention resolves e.Attention for this call: AttentionTriton is refused with the reason
+// where the kernels cannot run, AttentionAuto falls back to XLA's there.
+func (e *Engine) pickAttention() error {
+	why := TritonUnusable(e.Backend, e.Params.Config, e.Compute)
+	switch {
+	case e.Attention == AttentionTriton && why != nil:
+		return fmt.Errorf("generation: Triton attention: %w", why)
+	case e.Attention == AttentionXLA || why != nil:
+		e.triton = false
+	default:
+		e.triton = true
+		e.attention, e.sharedAttention = e.tritonAttention, e.tritonSharedAttention
+	}
+	return nil
+}
+
+// AttentionUsed is the decode attention the last Generate call used: xla or triton.
+func (e *Engine) AttentionUsed() Attention {
+	if e.triton {
+		return AttentionTriton
+	}
+	return AttentionXLA
+}
+
+// TritonUnusable says why internal/triton's decode attention cannot run for model c on
+// backend b with products in compute, or nil.
+func TritonUnusable(b backends.Backend, c *model.Config, compute dtypes.DType) error {
+	if !r1backend.IsCUDA(b) || compute != dtypes.BFloat16 {
+		return fmt.Errorf("needs XLA on a CUDA GPU and bf16 products (backend %s, %s)", b.Name(), compute)
+	}
+	return triton.DecodeAttention{Rows: 1, KVHeads: c.NumKeyValueHeads, Group: c.NumAttentionHeads / c.NumKeyValueHeads,
+		HeadDim: c.HeadDim, Slots: 1}.Check()
 }
 
 // tritonAttention is model.Weights.DecodeAttention as internal/triton's kernel: row r attends

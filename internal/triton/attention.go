@@ -28,7 +28,7 @@ const attnBlock, attnGroupRows = 64, 16
 // Kernel returns the kernel for these shapes. The group must fit attnGroupRows and the head
 // dimension be a power of two of at least 16.
 func (a DecodeAttention) Kernel() (Kernel, error) {
-	if err := a.check(); err != nil {
+	if err := a.Check(); err != nil {
 		return Kernel{}, err
 	}
 	ir := attnHeader + `
@@ -46,7 +46,7 @@ func (a DecodeAttention) Kernel() (Kernel, error) {
 // tokens only) up to slot at, with one softmax over both. Operands: q, the prompts' k and v,
 // their padding [Rows/Samples] (int32), the rows' own k and v, at; result as Kernel's.
 func (a DecodeAttention) SharedKernel(samples, promptSlots int) (Kernel, error) {
-	if err := a.check(); err != nil {
+	if err := a.Check(); err != nil {
 		return Kernel{}, err
 	}
 	if samples < 1 || a.Rows%samples != 0 || promptSlots < 1 {
@@ -114,7 +114,8 @@ func (a DecodeAttention) kernel(name, ir, args string, samples, promptSlots int)
 	return Kernel{Name: name, IR: ir, Grid: [3]int{a.Rows, a.KVHeads, 1}, NumWarps: 4, NumStages: 2}
 }
 
-func (a DecodeAttention) check() error {
+// Check says why these shapes do not fit the kernels, or nil.
+func (a DecodeAttention) Check() error {
 	if a.Group < 1 || a.Group > attnGroupRows {
 		return fmt.Errorf("triton: decode attention with %d query heads per KV head (at most %d)", a.Group, attnGroupRows)
 	}

@@ -1,6 +1,8 @@
 package triton
 
 import (
+	"fmt"
+	"github.com/gomlx/gomlx/backends"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -10,7 +12,6 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"github.com/r1go/r1go/backend"
 )
 
 func TestDecodeAttentionIR(t *testing.T) {
@@ -69,11 +70,14 @@ func TestDecodeAttentionIR(t *testing.T) {
 // TestDecodeAttentionOnGPU compares the kernel with the same attention written as XLA
 // operations (what model.Weights.DecodeStep does), on a CUDA GPU; skipped elsewhere.
 func TestDecodeAttentionOnGPU(t *testing.T) {
-	b, err := backend.New("cuda")
-	if err != nil || !backend.IsCUDA(b) {
-		t.Skip("no CUDA GPU:", err)
+	b := cudaBackend(t)
+	for _, c := range []struct{ KV, G, HD int }{{2, 7, 64}, {2, 6, 128}} { // Qwen2.5's 0.5B and 1.5B heads
+		t.Run(fmt.Sprintf("group%d_dim%d", c.G, c.HD), func(t *testing.T) { decodeAttentionOnGPU(t, b, c.KV, c.G, c.HD) })
 	}
-	const R, KV, G, HD, S, at = 8, 2, 7, 64, 320, 250
+}
+
+func decodeAttentionOnGPU(t *testing.T, b backends.Backend, KV, G, HD int) {
+	const R, S, at = 8, 320, 250
 	H := KV * G
 	r := rand.New(rand.NewPCG(1, 2))
 	fill := func(n int) []float32 { return normals(r, n) }
@@ -85,7 +89,7 @@ func TestDecodeAttentionOnGPU(t *testing.T) {
 	kc := tensors.FromFlatDataAndDimensions(fill(R*KV*S*HD), R, KV, S, HD)
 	vc := tensors.FromFlatDataAndDimensions(fill(R*KV*S*HD), R, KV, S, HD)
 	padT, atT := tensors.FromFlatDataAndDimensions(pad, R), tensors.FromScalar(int32(at))
-	scale := 1 / math.Sqrt(HD)
+	scale := 1 / math.Sqrt(float64(HD))
 	kernel, err := DecodeAttention{Rows: R, KVHeads: KV, Group: G, HeadDim: HD, Slots: S, Scale: scale}.Kernel()
 	if err != nil {
 		t.Fatal(err)
@@ -120,10 +124,7 @@ func TestDecodeAttentionOnGPU(t *testing.T) {
 // TestDecodeAttentionSharedOnGPU compares the shared-prompt kernel with XLA's attention over
 // each row's prompt cache followed by its own, on a CUDA GPU; skipped elsewhere.
 func TestDecodeAttentionSharedOnGPU(t *testing.T) {
-	b, err := backend.New("cuda")
-	if err != nil || !backend.IsCUDA(b) {
-		t.Skip("no CUDA GPU:", err)
-	}
+	b := cudaBackend(t)
 	const P, N, KV, G, HD, TP, S, at = 3, 4, 2, 7, 64, 192, 128, 70
 	R, H := P*N, KV*G
 	r := rand.New(rand.NewPCG(3, 4))

@@ -2,7 +2,9 @@ package triton
 
 import (
 	"errors"
+	"github.com/gomlx/gomlx/backends"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -70,10 +72,7 @@ func TestCallOffXLA(t *testing.T) {
 // TestAddOneOnGPU runs a Triton kernel written here through XLA on a CUDA GPU (skipped
 // elsewhere): 1,000 elements, a partial last block.
 func TestAddOneOnGPU(t *testing.T) {
-	b, err := backend.New("cuda")
-	if err != nil || !backend.IsCUDA(b) {
-		t.Skip("no CUDA GPU:", err)
-	}
+	b := cudaBackend(t)
 	const n = 1000
 	x := make([]float32, n)
 	for i := range x {
@@ -91,4 +90,21 @@ func TestAddOneOnGPU(t *testing.T) {
 			t.Fatalf("y[%d] = %v, want %v", i, got[i], x[i]+1)
 		}
 	}
+}
+
+// cudaBackend is one CUDA backend for every GPU test of the package (each client would reserve
+// most of the GPU's memory); the test is skipped without a CUDA GPU.
+func cudaBackend(t *testing.T) backends.Backend {
+	t.Helper()
+	gpu.once.Do(func() { gpu.b, gpu.err = backend.New("cuda") })
+	if gpu.err != nil || !backend.IsCUDA(gpu.b) {
+		t.Skip("no CUDA GPU:", gpu.err)
+	}
+	return gpu.b
+}
+
+var gpu struct {
+	once sync.Once
+	b    backends.Backend
+	err  error
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
-	r1backend "github.com/r1go/r1go/backend"
 	"github.com/r1go/r1go/data"
 	"github.com/r1go/r1go/generate"
 	"github.com/r1go/r1go/model"
@@ -61,9 +60,6 @@ type Trainer struct {
 func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume bool) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
-	}
-	if cfg.RolloutAttention == "triton" && (!r1backend.IsCUDA(b) || compute != dtypes.BFloat16) {
-		return nil, fmt.Errorf("rollout_attention: triton needs the cuda backend and bf16 (backend %s, %s)", b.Name(), compute)
 	}
 	t := &Trainer{Cfg: cfg, Backend: b, Compute: compute, modelDir: cfg.Model, guard: train.NaNGuard{MaxInARow: cfg.MaxNaNInARow}}
 	var err error
@@ -120,7 +116,14 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 		return nil, err
 	}
 	t.engine = generate.NewEngine(b, params, compute)
-	t.engine.TritonAttention = cfg.RolloutAttention == "triton"
+	if t.engine.Attention, err = generate.ParseAttention(cfg.RolloutAttention); err != nil {
+		return nil, fmt.Errorf("rollout_attention: %w", err)
+	}
+	if t.engine.Attention == generate.AttentionTriton {
+		if err := generate.TritonUnusable(b, params.Config, compute); err != nil {
+			return nil, fmt.Errorf("rollout_attention: triton %w", err)
+		}
+	}
 	return t, nil
 }
 

@@ -111,7 +111,7 @@ func TestFusedAttentionOnCPU(t *testing.T) {
 	cfg := TinyConfig()
 	cfg.Model, cfg.Out, cfg.FusedAttention = tinyModelDir(t, 1), t.TempDir(), "on"
 	_, err = NewTrainer(cfg, b, dtypes.Float32, false)
-	if err == nil || !strings.Contains(err.Error(), "fused_attention") || !strings.Contains(err.Error(), "cuda") {
+	if err == nil || !strings.Contains(err.Error(), "fused_attention") || !strings.Contains(strings.ToLower(err.Error()), "cuda") {
 		t.Fatalf("on: got %v, want a fused_attention error naming the cuda backend", err)
 	}
 	cfg.FusedAttention, cfg.Out = "auto", t.TempDir()
@@ -135,7 +135,7 @@ func TestRolloutAttentionTritonOnCPU(t *testing.T) {
 	cfg := TinyConfig()
 	cfg.Model, cfg.Out, cfg.RolloutAttention = tinyModelDir(t, 1), t.TempDir(), "triton"
 	_, err = NewTrainer(cfg, b, dtypes.Float32, false)
-	if err == nil || !strings.Contains(err.Error(), "rollout_attention") || !strings.Contains(err.Error(), "cuda") {
+	if err == nil || !strings.Contains(err.Error(), "rollout_attention") || !strings.Contains(strings.ToLower(err.Error()), "cuda") {
 		t.Fatalf("triton on the CPU: got %v, want a rollout_attention error naming the cuda backend", err)
 	}
 }
