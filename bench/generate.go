@@ -36,6 +36,9 @@ type GenerateOptions struct {
 	// ProfileCalls > 0 brackets that many decode calls in the middle of the last timed run with
 	// the CUDA profiler API (internal/cuprof), for `ncu --profile-from-start off`.
 	ProfileCalls int
+	// KernelTraceCalls > 0 records the kernels of that many decode calls in the middle of the
+	// last timed run with CUPTI (cuprof.StartTrace) and reports the time per kernel family.
+	KernelTraceCalls int
 }
 
 // Validate reports options the benchmark cannot run with, naming the field.
@@ -55,8 +58,10 @@ func (o *GenerateOptions) Validate() error {
 		return fmt.Errorf("prompt length %d + max new tokens %d exceed the model's max_position_embeddings %d", o.PromptLen, o.MaxNew, o.Config.MaxPositionEmbeddings)
 	case !(o.Temperature >= 0) || math.IsInf(o.Temperature, 0):
 		return fmt.Errorf("temperature %v: must be >= 0", o.Temperature)
-	case o.ProfileCalls < 0:
-		return fmt.Errorf("profile calls %d: must be ≥ 0", o.ProfileCalls)
+	case o.ProfileCalls < 0 || o.KernelTraceCalls < 0:
+		return fmt.Errorf("profile calls %d, kernel trace calls %d: must be ≥ 0", o.ProfileCalls, o.KernelTraceCalls)
+	case o.ProfileCalls > 0 && o.KernelTraceCalls > 0:
+		return fmt.Errorf("profile calls and kernel trace calls: one at a time (the kernel trace would be timed under the profiler)")
 	case o.TokensPerCall < 0 || o.CacheGrowth < 0:
 		return fmt.Errorf("tokens per call %d, cache growth %d: must be ≥ 0 (0: the default)", o.TokensPerCall, o.CacheGrowth)
 	case o.Runs <= 0:
@@ -101,20 +106,21 @@ func (r *GenerateResult) Line() string {
 		o.Shape, r.Params, o.Prompts, o.N, o.PromptLen, o.MaxNew, o.Temperature, dtypeName(o.Compute), r.Attention, r.FirstSec, r.MeanRunSec(), r.TokensPerSec(), mem)
 }
 
-// profileStretch returns the decode hook that starts the CUDA profiler before the decode call
-// in the middle of a run and stops it opt.ProfileCalls calls later; the first error is kept
-// in *err.
-func profileStretch(opt GenerateOptions, err *error) func(calls int) {
+// stretch returns the decode hook that calls start before the decode call in the middle of a
+// run and stop n calls later (unless start failed); the first error is kept in *err.
+func stretch(opt GenerateOptions, n int, start, stop func() error, err *error) func(calls int) {
 	K := max(1, opt.TokensPerCall)
 	calls := (opt.MaxNew - 1 + K - 1) / K // the first token comes from the prefill
-	from := max(0, calls/2-opt.ProfileCalls/2)
+	from := max(0, calls/2-n/2)
 	return func(calls int) {
 		var e error
 		switch calls {
 		case from:
-			e = cuprof.Start()
-		case from + opt.ProfileCalls:
-			e = cuprof.Stop()
+			e = start()
+		case from + n:
+			if *err == nil {
+				e = stop()
+			}
 		}
 		if e != nil && *err == nil {
 			*err = e
@@ -158,8 +164,16 @@ func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*Generate
 	for i := range 1 + opt.Runs {
 		g.Seed = opt.Seed + uint64(i)
 		e.Stats = generate.Stats{}
-		if opt.ProfileCalls > 0 && i == opt.Runs {
-			e.BeforeDecode = profileStretch(opt, &profErr)
+		var trace []cuprof.Kernel
+		switch {
+		case i < opt.Runs:
+		case opt.ProfileCalls > 0:
+			e.BeforeDecode = stretch(opt, opt.ProfileCalls, cuprof.Start, cuprof.Stop, &profErr)
+		case opt.KernelTraceCalls > 0:
+			e.BeforeDecode = stretch(opt, opt.KernelTraceCalls, cuprof.StartTrace, func() (err error) {
+				trace, err = cuprof.StopTrace()
+				return err
+			}, &profErr)
 		}
 		s0 := time.Now()
 		out, err := e.Generate(prompts, g, nil)
@@ -192,6 +206,10 @@ func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*Generate
 			fmt.Fprintf(log, "; %d decode programs compiled in %.1fs", st.Compiled, st.Compile.Seconds())
 		}
 		fmt.Fprintln(log)
+		if len(trace) > 0 {
+			fmt.Fprint(log, cuprof.Summarize(trace).Report(opt.KernelTraceCalls))
+			fmt.Fprintf(log, "the first %d kernels traced:\n%s", min(len(trace), 40), cuprof.Timeline(trace, 40))
+		}
 	}
 	return res, nil
 }

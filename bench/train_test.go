@@ -2,15 +2,17 @@ package bench
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/r1go/r1go/backend"
-	"github.com/r1go/r1go/internal/cuprof"
 	"github.com/r1go/r1go/model"
 )
 
@@ -295,27 +297,32 @@ func TestTrainBF16Gradients(t *testing.T) {
 	}
 }
 
-// TestProfileStretch: the CUDA profiler is started before the decode call in the middle of the
-// run (on this machine, without a GPU, that first call to the driver is what fails).
+// TestProfileStretch: the profiler (or the kernel trace) starts before the decode call in the
+// middle of the run and stops n calls later.
 func TestProfileStretch(t *testing.T) {
-	if cuprof.Start() == nil {
-		cuprof.Stop()
-		t.Skip("this machine has a CUDA driver: starting the profiler does not fail")
-	}
 	for _, tc := range []struct{ maxNew, perCall, calls, want int }{
 		{1024, 0, 3, 510}, // 1,023 decode calls: the 3 around the middle start at 510
 		{1024, 4, 2, 127}, // 256 calls of 4 tokens
 		{4, 0, 10, 0},     // more calls asked than the run has: from the start
 	} {
 		var err error
-		hook := profileStretch(GenerateOptions{MaxNew: tc.maxNew, TokensPerCall: tc.perCall, ProfileCalls: tc.calls}, &err)
-		for c := range tc.want {
-			if hook(c); err != nil {
-				t.Fatalf("%+v: the profiler was called at decode call %d, want %d", tc, c, tc.want)
-			}
+		var events []string
+		cur := 0 // the decode call about to run
+		at := func(what string) func() error {
+			return func() error { events = append(events, fmt.Sprint(what, " ", cur)); return nil }
 		}
-		if hook(tc.want); err == nil {
-			t.Errorf("%+v: the profiler was not started at decode call %d", tc, tc.want)
+		hook := stretch(GenerateOptions{MaxNew: tc.maxNew, TokensPerCall: tc.perCall}, tc.calls, at("start"), at("stop"), &err)
+		for cur = range tc.want + tc.calls + 5 {
+			hook(cur)
 		}
+		want := []string{fmt.Sprint("start ", tc.want), fmt.Sprint("stop ", tc.want+tc.calls)}
+		if !slices.Equal(events, want) || err != nil {
+			t.Errorf("%+v: events %q, want %q (err %v)", tc, events, want, err)
+		}
+	}
+	var err error
+	stretch(GenerateOptions{MaxNew: 8}, 2, func() error { return errors.New("no GPU") }, nil, &err)(2)
+	if err == nil || err.Error() != "no GPU" {
+		t.Errorf("the start's error was not kept: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package cuprof
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -19,5 +20,54 @@ func TestWithoutDriver(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "libcuda.so.1") {
 			t.Errorf("%s without a driver: %v, want an error naming libcuda.so.1", name, err)
 		}
+	}
+}
+
+// Summarize: the busy time is the union of the kernels' intervals (two overlapping kernels
+// count once), the span runs from the first start to the last end, and families merge XLA's
+// numbered instances.
+func TestSummarize(t *testing.T) {
+	ks := []Kernel{
+		{Name: "gemm_fusion_dot_24", Start: 1000, End: 3000},
+		{Name: "gemm_fusion_dot.25", Start: 2500, End: 4000}, // overlaps the first by 500
+		{Name: "custom-call", Start: 6000, End: 6500},        // 2000 idle before it
+		{Name: "loop_add_fusion", Start: 7000, End: 9000},
+		{Name: "gemm_fusion_dot", Start: 8000, End: 8500}, // inside the previous one
+	}
+	s := Summarize(ks)
+	if s.Kernels != 5 || s.Span != 8000 || s.Busy != 3000+500+2000 {
+		t.Fatalf("kernels %d, span %d, busy %d; want 5, 8000, 5500", s.Kernels, s.Span, s.Busy)
+	}
+	want := []FamilyTime{{"gemm_fusion_dot", 3, 2000 + 1500 + 500}, {"loop_add_fusion", 1, 2000}, {"custom-call", 1, 500}}
+	if !slices.Equal(s.Families, want) {
+		t.Errorf("families %v, want %v", s.Families, want)
+	}
+	if r := s.Report(2); !strings.Contains(r, "per call 4 µs") || !strings.Contains(r, "3 µs with a kernel running") || !strings.Contains(r, "1.5× gemm_fusion_dot") {
+		t.Errorf("report per 2 calls:\n%s", r)
+	}
+	if tl := Timeline(ks, 3); !strings.Contains(tl, "(idle   2.0 µs before)  custom-call") {
+		t.Errorf("timeline:\n%s", tl)
+	}
+	for name, want := range map[string]string{"fusion.794": "fusion", "gemm_fusion_dot": "gemm_fusion_dot", "custom-call.24": "custom-call", "sm90_xmma_gemm_bf16": "sm90_xmma_gemm_bf16", "kernel2": "kernel2"} {
+		if got := Family(name); got != want {
+			t.Errorf("Family(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// Without CUPTI the trace says where it looked.
+func TestTraceWithoutCUPTI(t *testing.T) {
+	t.Setenv("R1GO_CUPTI", "/nonexistent/libcupti.so")
+	if err := StartTrace(); err == nil || !strings.Contains(err.Error(), "/nonexistent/libcupti.so") {
+		t.Errorf("StartTrace with a missing library: %v, want an error naming it", err)
+	}
+}
+
+// Stopping a trace that never started is an error, not a crash.
+func TestStopTraceNotStarted(t *testing.T) {
+	t.Setenv("R1GO_CUPTI", "/nonexistent/libcupti.so")
+	StartTrace()
+	if _, err := StopTrace(); err == nil || !strings.Contains(err.Error(), "not started") {
+		t.Errorf("StopTrace without a started trace: %v", err)
 	}
 }
