@@ -23,7 +23,7 @@ func (w *Weights) DecodeStepShared(tokens, positions *Node, prompt []KV, promptV
 			return w.DecodeAttentionShared(q, prompt[l], c)
 		}
 		return w.attendShared(q, prompt[l], promptValid, c, keyValid)
-	})
+	}, prompt)
 }
 
 // attendShared is grouped-query attention of one new token per row, q [R, 1, H, HD], over its

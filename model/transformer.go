@@ -39,6 +39,13 @@ type Weights struct {
 	// DecodeAttentionShared, when set, replaces DecodeStepShared's attention: q [R, 1, H, HD]
 	// over its prompt's cache p and its own cache c (updated) → [R, 1, H·HD].
 	DecodeAttentionShared func(q *Node, p, c KV) *Node
+	// DecodeAttentionFused, when set, replaces the rotary embedding, the cache write and the
+	// attention of DecodeStep and DecodeStepShared: it maps the layer's q [B, 1, H, HD], k
+	// and v [B, 1, KV, HD] (not rotated), cos and sin [B, 1, HD/2] (f32), the shared prompt
+	// cache (nil outside DecodeStepShared) and the layer's cache to the attention [B, 1, H·HD]
+	// and the cache with the new keys and values written at the step's slot, knowing itself
+	// the slot and which slots each row may see (internal/triton's fused kernel).
+	DecodeAttentionFused func(q, k, v, cos, sin *Node, prompt *KV, cache KV) (o *Node, updated KV)
 }
 
 // LayerWeights are one decoder layer's parameters; biases are nil when the model has none.
@@ -92,7 +99,7 @@ func (w *Weights) forward(tokens, positions *Node, attend func(q, k, v *Node) *N
 	cos, sin := w.rope(positions)
 	for l := range w.Layers {
 		var k, v *Node
-		x, k, v = w.layer(l, x, cos, sin, attend)
+		x, k, v = w.layer(l, x, w.roped(cos, sin, attend))
 		kv = append(kv, KV{k, v})
 	}
 	return w.finalNorm(x), kv
@@ -111,19 +118,31 @@ func (w *Weights) DecodeStep(tokens, positions *Node, cache []KV, slot, keyValid
 			return w.DecodeAttention(q, c.K, c.V)
 		}
 		return w.attend(q, c.K, c.V, mask)
-	})
+	}, nil)
 }
 
 // decodeLayers runs one new token per row through every layer, writing its keys and values
 // into each layer's cache at slot before attend(layer, q, updated cache) looks at them.
-func (w *Weights) decodeLayers(tokens, positions *Node, cache []KV, slot *Node, update func(cache, x, slot *Node) *Node, attend func(l int, q *Node, c KV) *Node) (hidden *Node, newCache []KV) {
+// With w.DecodeAttentionFused set, that hook does the rotary embedding, the cache write and the
+// attention instead (prompt, when not nil, gives each layer's shared prompt cache).
+func (w *Weights) decodeLayers(tokens, positions *Node, cache []KV, slot *Node, update func(cache, x, slot *Node) *Node, attend func(l int, q *Node, c KV) *Node, prompt []KV) (hidden *Node, newCache []KV) {
 	x := w.embed(InsertAxes(tokens, 1))          // [B, 1, D]
 	cos, sin := w.rope(InsertAxes(positions, 1)) // [B, 1, HD/2]
 	for l := range w.Layers {
 		var c KV
-		x, _, _ = w.layer(l, x, cos, sin, func(q, k, v *Node) *Node {
-			c = KV{update(cache[l].K, k, slot), update(cache[l].V, v, slot)}
-			return attend(l, q, c)
+		x, _, _ = w.layer(l, x, func(q, k, v *Node) (o, _, _ *Node) {
+			if w.DecodeAttentionFused != nil {
+				var p *KV
+				if prompt != nil {
+					p = &prompt[l]
+				}
+				o, c = w.DecodeAttentionFused(q, k, v, cos, sin, p, cache[l])
+				return o, nil, nil
+			}
+			return w.roped(cos, sin, func(q, k, v *Node) *Node {
+				c = KV{update(cache[l].K, k, slot), update(cache[l].V, v, slot)}
+				return attend(l, q, c)
+			})(q, k, v)
 		})
 		newCache = append(newCache, c)
 	}
@@ -187,9 +206,10 @@ func (w *Weights) linear(x, weight, bias *Node) *Node {
 	return y
 }
 
-// layer is one pre-norm decoder block. attend maps q [B,T,H,HD], k, v [B,KV,T,HD] (rotated) to
-// the attention output [B, T, H·HD]. It returns the block's output and its k, v.
-func (w *Weights) layer(l int, x, cos, sin *Node, attend func(q, k, v *Node) *Node) (out, k, v *Node) {
+// layer is one pre-norm decoder block. attention maps the projections q [B, T, H, HD], k and v
+// [B, T, KV, HD] (not rotated: see roped) to the attention output [B, T, H·HD] and the keys
+// and values the block returns with its output.
+func (w *Weights) layer(l int, x *Node, attention func(q, k, v *Node) (o, kOut, vOut *Node)) (out, k, v *Node) {
 	c, lw := w.Config, w.Layers[l]
 	d := x.Shape().Dimensions
 	B, T := d[0], d[1]
@@ -206,14 +226,23 @@ func (w *Weights) layer(l int, x, cos, sin *Node, attend func(q, k, v *Node) *No
 	q = Reshape(q, B, T, c.NumAttentionHeads, c.HeadDim)
 	k = Reshape(k, B, T, c.NumKeyValueHeads, c.HeadDim)
 	v = Reshape(v, B, T, c.NumKeyValueHeads, c.HeadDim)
-	q, k = w.applyRope(q, cos, sin), w.applyRope(k, cos, sin)
-	k, v = TransposeAllAxes(k, 0, 2, 1, 3), TransposeAllAxes(v, 0, 2, 1, 3) // [B, KV, T, HD]
-	x = Add(x, w.linear(attend(q, k, v), lw.O, lw.OB))
+	o, k, v := attention(q, k, v)
+	x = Add(x, w.linear(o, lw.O, lw.OB))
 	h = w.rmsNorm(x, lw.PostNorm)
 	gate := w.linear(h, lw.Gate, nil)
 	up := w.linear(h, lw.Up, nil)
 	x = Add(x, w.linear(Mul(Mul(gate, Sigmoid(gate)), up), lw.Down, nil))
 	return x, k, v
+}
+
+// roped is a layer's attention as training and prefill compute it: q and k rotated, k and v
+// moved to [B, KV, T, HD] (returned as the layer's cache), then attend(q, k, v) → [B, T, H·HD].
+func (w *Weights) roped(cos, sin *Node, attend func(q, k, v *Node) *Node) func(q, k, v *Node) (o, k2, v2 *Node) {
+	return func(q, k, v *Node) (o, k2, v2 *Node) {
+		q, k = w.applyRope(q, cos, sin), w.applyRope(k, cos, sin)
+		k, v = TransposeAllAxes(k, 0, 2, 1, 3), TransposeAllAxes(v, 0, 2, 1, 3) // [B, KV, T, HD]
+		return attend(q, k, v), k, v
+	}
 }
 
 // attend is grouped-query attention: q [B, T, H, HD], k and v [B, KV, S, HD], mask [B or 1, T, S]
