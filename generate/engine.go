@@ -50,13 +50,14 @@ type Engine struct {
 	// calls made so far (Stats.Calls): e.g. to profile a stretch of decoding (bench generate).
 	BeforeDecode func(calls int)
 
-	hasDUS   bool              // backend implements DynamicUpdateSlice
-	triton   bool              // decode attention as internal/triton's kernels (Attention resolved)
-	weights  []*tensors.Tensor // Params in Compute dtype, converted once per Generate call
-	convert  *Exec
-	prefill  map[Mode]*Exec
-	assemble map[bool]*Exec
-	decode   map[decodeShape]*program // decode programs (decodeProgram)
+	hasDUS    bool              // backend implements DynamicUpdateSlice
+	triton    bool              // decode attention as internal/triton's kernels (Attention resolved)
+	fusedUsed bool              // ... the fused ones
+	weights   []*tensors.Tensor // Params in Compute dtype, converted once per Generate call
+	convert   *Exec
+	prefill   map[Mode]*Exec
+	assemble  map[bool]*Exec
+	decode    map[decodeShape]*program // decode programs (decodeProgram)
 	// compileSlots bounds the programs compiling at once.
 	compileSlots chan struct{}
 	compact      *Exec
@@ -68,6 +69,10 @@ type Engine struct {
 	// sharedAttention is the same for rows that share their prompt's cache: the prompts'
 	// padding padP and the new token's slot at in the rows' own caches.
 	sharedAttention func(padP, at *Node) func(q *Node, p, c model.KV) *Node
+	// fused, when set, gives the decode programs' model.Weights.DecodeAttentionFused (rotary
+	// embedding, cache write and attention in one) for rows with padding pad (padP: their
+	// prompts', when they share them; else nil) writing slot at.
+	fused func(pad, padP, at *Node) func(q, k, v, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV)
 }
 
 // decodeShape names one decode program: its kind, rows and cache length (the rows' own

@@ -590,6 +590,79 @@ func TestDecodeAttentionHook(t *testing.T) {
 	}
 }
 
+// TestDecodeAttentionFusedHook: with model.Weights.DecodeAttentionFused the decode programs
+// hand the hook the projections before the rotary embedding, cos and sin of each row's
+// position, the caches and the slot, and use the caches it returns. A hook that rotates,
+// writes and attends with ordinary operations from exactly those keeps greedy decoding equal
+// to the recomputing reference, with and without shared prompt caches, compaction and growth.
+func TestDecodeAttentionFusedHook(t *testing.T) {
+	b, p := setup(t)
+	c := p.Config
+	e := NewEngine(b, p, dtypes.Float32)
+	rope := func(x, cos, sin *Node) *Node { // x [R, 1, N, HD]; cos, sin [R, 1, HD/2]
+		HD := x.Shape().Dimensions[3]
+		all := AxisRange()
+		x1, x2 := Slice(x, all, all, all, AxisRange(0, HD/2)), Slice(x, all, all, all, AxisRange(HD/2, HD))
+		cs, sn := InsertAxes(cos, 2), InsertAxes(sin, 2)
+		return Concatenate([]*Node{Sub(Mul(x1, cs), Mul(x2, sn)), Add(Mul(x2, cs), Mul(x1, sn))}, 3)
+	}
+	attend := func(q, k, v, valid *Node) *Node { // valid [R, S]
+		d := q.Shape().Dimensions
+		R, H, HD, S := d[0], d[2], d[3], k.Shape().Dimensions[2]
+		KV, G := c.NumKeyValueHeads, H/c.NumKeyValueHeads
+		scores := MulScalar(DotGeneral(Reshape(q, R, KV, G, HD), []int{3}, []int{0, 1}, k, []int{3}, []int{0, 1}), 1/math.Sqrt(float64(HD)))
+		valid = BroadcastToDims(Reshape(valid, R, 1, 1, S), R, KV, G, S)
+		scores = Where(valid, scores, BroadcastToShape(Scalar(q.Graph(), dtypes.Float32, -1e30), scores.Shape()))
+		return Reshape(DotGeneral(Softmax(scores, -1), []int{3}, []int{0, 1}, v, []int{2}, []int{0, 1}), R, 1, H*HD)
+	}
+	var calls, sharedCalls atomic.Int32
+	e.fused = func(pad, padP, at *Node) func(q, k, v, cos, sin *Node, pr *model.KV, cc model.KV) (*Node, model.KV) {
+		return func(q, k, v, cos, sin *Node, pr *model.KV, cc model.KV) (*Node, model.KV) {
+			g := q.Graph()
+			q, k = rope(q, cos, sin), rope(k, cos, sin)
+			cc = model.KV{K: e.writeSlot(cc.K, TransposeAllAxes(k, 0, 2, 1, 3), at), V: e.writeSlot(cc.V, TransposeAllAxes(v, 0, 2, 1, 3), at)}
+			R, S := q.Shape().Dimensions[0], cc.K.Shape().Dimensions[2]
+			slots := Iota(g, shapes.Make(dtypes.Int32, R, S), 1)
+			if pr == nil {
+				calls.Add(1)
+				return attend(q, cc.K, cc.V, LogicalAnd(GreaterOrEqual(slots, InsertAxes(pad, -1)), LessOrEqual(slots, at))), cc
+			}
+			sharedCalls.Add(1)
+			Pb, Tp := pr.K.Shape().Dimensions[0], pr.K.Shape().Dimensions[2]
+			ofRow := InsertAxes(Div(Iota(g, shapes.Make(dtypes.Int32, R), 0), Scalar(g, dtypes.Int32, R/Pb)), -1)
+			k2 := Concatenate([]*Node{Gather(pr.K, ofRow), cc.K}, 2)
+			v2 := Concatenate([]*Node{Gather(pr.V, ofRow), cc.V}, 2)
+			all := Iota(g, shapes.Make(dtypes.Int32, R, Tp+S), 1)
+			valid := LogicalAnd(GreaterOrEqual(all, InsertAxes(Gather(padP, ofRow), -1)), LessOrEqual(all, AddScalar(at, float64(Tp))))
+			return attend(q, k2, v2, valid), cc
+		}
+	}
+	prompts := [][]int32{{5, 17, 200, 3}, {9}, {44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61}}
+	o := DefaultOptions()
+	o.Temperature, o.N, o.MaxNewTokens, o.CacheGrowth = 0, 2, 10, 5
+	full, err := e.Generate(prompts, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.EOS = []int32{full[0].IDs[3]} // some rows stop early: compaction
+	for _, noShare := range []bool{false, true} {
+		o.NoPromptSharing = noShare
+		res, err := e.Generate(prompts, o, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			want := greedyReference(t, b, p, prompts[r.Prompt], o.MaxNewTokens, o.EOS)
+			if !slices.Equal(r.IDs, want) {
+				t.Errorf("sharing %v, prompt %d sample %d: %v, want %v", !noShare, r.Prompt, r.Sample, r.IDs, want)
+			}
+		}
+	}
+	if calls.Load() == 0 || sharedCalls.Load() == 0 {
+		t.Fatalf("the decode programs asked for the fused hook %d and %d times (own, shared caches)", calls.Load(), sharedCalls.Load())
+	}
+}
+
 // Triton attention asked for on the pure Go backend is refused, naming what it needs; auto
 // falls back to XLA's there.
 func TestTritonAttentionNeedsCUDA(t *testing.T) {

@@ -189,6 +189,9 @@ func (e *Engine) decodeGraph(mode Mode, K int, shared bool) func(in []*Node) []*
 		sl := InsertAxes(slots, 0)              // [1, S]
 		step := func(at *Node) (hidden *Node) { // one decode step of every layer
 			valid := BroadcastToDims(LessOrEqual(sl, at), R, S) // [R, S]
+			if e.fused != nil {
+				w.DecodeAttentionFused = e.fused(pad, padP, at)
+			}
 			if shared {
 				if e.sharedAttention != nil {
 					w.DecodeAttentionShared = e.sharedAttention(padP, at)
@@ -284,28 +287,36 @@ const (
 	AttentionAuto   Attention = ""       // Triton's where it can run, else XLA's
 	AttentionXLA    Attention = "xla"    // XLA's: two products and a softmax over every cache slot
 	AttentionTriton Attention = "triton" // internal/triton's kernels, which read only the valid slots
+	// AttentionTritonFused is internal/triton's kernels that also apply the rotary embedding
+	// and write the new keys and values (three kernels fewer per layer); not yet measured on a
+	// GPU, so auto does not pick it.
+	AttentionTritonFused Attention = "triton-fused"
 )
 
-// ParseAttention reads auto, xla or triton (flags and config files).
+// ParseAttention reads auto, xla, triton or triton-fused (flags and config files).
 func ParseAttention(s string) (Attention, error) {
 	switch s {
 	case "auto", "":
 		return AttentionAuto, nil
-	case "xla", "triton":
+	case "xla", "triton", "triton-fused":
 		return Attention(s), nil
 	}
-	return "", fmt.Errorf("attention %q: want auto, xla or triton", s)
+	return "", fmt.Errorf("attention %q: want auto, xla, triton or triton-fused", s)
 }
 
 // pickAttention resolves e.Attention for this call: AttentionTriton is refused with the reason
 // where the kernels cannot run, AttentionAuto falls back to XLA's there.
 func (e *Engine) pickAttention() error {
 	why := TritonUnusable(e.Backend, e.Params.Config, e.Compute)
+	e.fusedUsed = false
 	switch {
-	case e.Attention == AttentionTriton && why != nil:
+	case (e.Attention == AttentionTriton || e.Attention == AttentionTritonFused) && why != nil:
 		return fmt.Errorf("generation: Triton attention: %w", why)
 	case e.Attention == AttentionXLA || why != nil:
 		e.triton = false
+	case e.Attention == AttentionTritonFused:
+		e.triton, e.fusedUsed = true, true
+		e.fused = e.tritonFused
 	default:
 		e.triton = true
 		e.attention, e.sharedAttention = e.tritonAttention, e.tritonSharedAttention
@@ -315,7 +326,10 @@ func (e *Engine) pickAttention() error {
 
 // AttentionUsed is the decode attention the last Generate call used: xla or triton.
 func (e *Engine) AttentionUsed() Attention {
-	if e.triton {
+	switch {
+	case e.fusedUsed:
+		return AttentionTritonFused
+	case e.triton:
 		return AttentionTriton
 	}
 	return AttentionXLA
@@ -350,6 +364,36 @@ func (e *Engine) tritonSharedAttention(padP, at *Node) func(q *Node, p, c model.
 			a.Slots = c.K.Shape().Dimensions[2]
 			return a.SharedKernel(a.Rows/p.K.Shape().Dimensions[0], p.K.Shape().Dimensions[2])
 		}, p.K, p.V, padP, c.K, c.V, at)
+	}
+}
+
+// tritonFused is model.Weights.DecodeAttentionFused as internal/triton's fused kernels: rows
+// with their own caches see slots pad[r] .. at; rows sharing their prompt's cache (padP not
+// nil) see it from padP[r / N] on, then their own slots 0 .. at.
+func (e *Engine) tritonFused(pad, padP, at *Node) func(q, k, v, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV) {
+	return func(q, k, v, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV) {
+		KV := e.Params.Config.NumKeyValueHeads
+		d := q.Shape().Dimensions // [R, 1, H, HD]
+		R, H, HD := d[0], d[2], d[3]
+		a := triton.DecodeAttention{Rows: R, KVHeads: KV, Group: H / KV, HeadDim: HD, Slots: c.K.Shape().Dimensions[2], Scale: 1 / math.Sqrt(float64(HD))}
+		ops := []*Node{Reshape(q, R, H, HD), Reshape(k, R, KV, HD), Reshape(v, R, KV, HD), Reshape(cos, R, HD/2), Reshape(sin, R, HD/2)}
+		var kernel triton.Kernel
+		var err error
+		if p == nil {
+			kernel, err = a.FusedKernel()
+			ops = append(ops, c.K, c.V, pad)
+		} else {
+			kernel, err = a.FusedSharedKernel(R/p.K.Shape().Dimensions[0], p.K.Shape().Dimensions[2])
+			ops = append(ops, p.K, p.V, padP, c.K, c.V)
+		}
+		if err != nil {
+			panic(err)
+		}
+		res, err := triton.Call(kernel, append(ops, ConvertDType(at, dtypes.Int32)), shapes.Make(q.DType(), R, H, HD), c.K.Shape(), c.V.Shape())
+		if err != nil {
+			panic(err)
+		}
+		return Reshape(res[0], R, 1, H*HD), model.KV{K: res[1], V: res[2]}
 	}
 }
 

@@ -31,12 +31,12 @@ func (a DecodeAttention) Kernel() (Kernel, error) {
 	if err := a.Check(); err != nil {
 		return Kernel{}, err
 	}
-	ir := attnHeader + `
+	ir := header(qLoad) + `
     %padp = tt.addptr %pad, %r : !tt.ptr<i32>, i32
     %padv = tt.load %padp : !tt.ptr<i32>
     %lb0 = arith.divsi %padv, %c_block : i32
     %lb = arith.muli %lb0, %c_block : i32
-` + attnOwnCache + attnLoop("", "%padv", "%atv", "%kb", "%vb", "%lb", "%ub", "%m0", "%l0", "%acc0") + attnFooter("%res")
+` + attnOwnCache + attnLoop("", "%padv", "%atv", "%kb", "%vb", "%lb", "%ub", "%m0", "%l0", "%acc0") + attnFooter("%res#1", "%res#2")
 	return a.kernel("decode_attention", ir, attnArgs("q", "k", "v", "pad", "at", "o"), 0, 0), nil
 }
 
@@ -52,7 +52,7 @@ func (a DecodeAttention) SharedKernel(samples, promptSlots int) (Kernel, error) 
 	if samples < 1 || a.Rows%samples != 0 || promptSlots < 1 {
 		return Kernel{}, fmt.Errorf("triton: shared decode attention with %d rows, %d samples per prompt, %d prompt slots", a.Rows, samples, promptSlots)
 	}
-	ir := attnHeader + `
+	ir := header(qLoad) + `
     %c_n = arith.constant {{N}} : i32
     %pr = arith.divsi %r, %c_n : i32
     %ppadp = tt.addptr %ppad, %pr : !tt.ptr<i32>, i32
@@ -70,7 +70,7 @@ func (a DecodeAttention) SharedKernel(samples, promptSlots int) (Kernel, error) 
     %tplast = arith.subi %c_tp, %c_one : i32
 ` + attnLoop("p", "%ppadv", "%tplast", "%pkb", "%pvb", "%plb", "%c_tp", "%m0", "%l0", "%acc0") + `
     %c_zero = arith.constant 0 : i32
-` + attnOwnCache + attnLoop("o", "%c_zero", "%atv", "%kb", "%vb", "%c_zero", "%ub", "%resp#0", "%resp#1", "%resp#2") + attnFooter("%reso")
+` + attnOwnCache + attnLoop("o", "%c_zero", "%atv", "%kb", "%vb", "%c_zero", "%ub", "%resp#0", "%resp#1", "%resp#2") + attnFooter("%reso#1", "%reso#2")
 	return a.kernel("decode_attention_shared", ir, attnArgs("q", "pk", "pv", "ppad", "k", "v", "at", "o"), samples, promptSlots), nil
 }
 
@@ -87,13 +87,16 @@ const attnOwnCache = `
 `
 
 // attnArgs declares the kernel's pointer arguments: the int32 ones (pad, ppad, at), loaded one
-// at a time, promise no alignment; the bf16 tensors 16-byte alignment.
+// at a time, promise no alignment; cos and sin are f32; the bf16 tensors promise 16-byte
+// alignment.
 func attnArgs(names ...string) string {
 	var args []string
 	for _, n := range names {
 		switch n {
 		case "pad", "ppad", "at":
 			args = append(args, "%"+n+": !tt.ptr<i32>")
+		case "cos", "sin":
+			args = append(args, "%"+n+": !tt.ptr<f32>")
 		default:
 			args = append(args, "%"+n+": !tt.ptr<bf16> {tt.divisibility = 16 : i32}")
 		}
@@ -109,7 +112,7 @@ func (a DecodeAttention) kernel(name, ir, args string, samples, promptSlots int)
 		"{{GP}}", fmt.Sprint(attnGroupRows), "{{G}}", fmt.Sprint(a.Group), "{{HD}}", fmt.Sprint(a.HeadDim),
 		"{{KV}}", fmt.Sprint(a.KVHeads), "{{BLOCK}}", fmt.Sprint(attnBlock), "{{SHD}}", fmt.Sprint(a.Slots*a.HeadDim),
 		"{{N}}", fmt.Sprint(samples), "{{TP}}", fmt.Sprint(promptSlots), "{{PSHD}}", fmt.Sprint(promptSlots*a.HeadDim),
-		"{{SCALE}}", fmt.Sprintf("%.9e", a.Scale),
+		"{{SCALE}}", fmt.Sprintf("%.9e", a.Scale), "{{HALF}}", fmt.Sprint(a.HeadDim/2),
 	).Replace(ir)
 	return Kernel{Name: name, IR: ir, Grid: [3]int{a.Rows, a.KVHeads, 1}, NumWarps: 4, NumStages: 2}
 }
@@ -129,9 +132,16 @@ func (a DecodeAttention) Check() error {
 }
 
 // attnHeader opens the kernel (the Triton IR of bench/triton_decode_attention.py): the program's
-// row %r and KV head %h, its group's query heads loaded as %qv [GP, HD] (%qoff their offsets,
-// %gmaskb the real heads), at loaded as %atv, the online softmax's start %m0, %l0, %acc0, and
-// the constants the loops share.
+// row %r and KV head %h, its group's query heads loaded as %qv [GP, HD] by {{QLOAD}} (qLoad or
+// qRoped; %qoff their offsets, %gmaskb the real heads), at loaded as %atv, the online softmax's
+// start %m0, %l0, %acc0, and the constants the loops share.
+// qLoad loads the group's query heads as they are.
+const qLoad = `    %qv = tt.load %qp, %gmaskb, %zq : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
+`
+
+// header is attnHeader with the query heads loaded by qload.
+func header(qload string) string { return strings.Replace(attnHeader, "{{QLOAD}}", qload, 1) }
+
 const attnHeader = `module {
   tt.func public @{{NAME}}({{ARGS}}) attributes {noinline = false} {
     %r = tt.get_program_id x : i32
@@ -161,8 +171,7 @@ const attnHeader = `module {
     %qs = tt.splat %q : !tt.ptr<bf16> -> tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
     %qp = tt.addptr %qs, %qoff : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>, tensor<{{GP}}x{{HD}}xi32>
     %zq = arith.constant dense<0.000000e+00> : tensor<{{GP}}x{{HD}}xbf16>
-    %qv = tt.load %qp, %gmaskb, %zq : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
-    %atv = tt.load %at : !tt.ptr<i32>
+{{QLOAD}}    %atv = tt.load %at : !tt.ptr<i32>
     %m0 = arith.constant dense<-1.000000e+30> : tensor<{{GP}}xf32>
     %l0 = arith.constant dense<0.000000e+00> : tensor<{{GP}}xf32>
     %acc0 = arith.constant dense<0.000000e+00> : tensor<{{GP}}x{{HD}}xf32>
@@ -236,13 +245,13 @@ func attnLoop(x, lo, hi, kb, vb, lb, ub, m, l, acc string) string {
     }`)
 }
 
-// attnFooter divides the accumulated values by the softmax's sum (res#1, res#2) and stores
-// the real heads' rows.
-func attnFooter(res string) string {
-	return strings.ReplaceAll(`
-    %lfin2 = tt.expand_dims {{RES}}#1 {axis = 1 : i32} : tensor<{{GP}}xf32> -> tensor<{{GP}}x1xf32>
+// attnFooter divides the accumulated values acc by the softmax's sum l and stores the real
+// heads' rows.
+func attnFooter(l, acc string) string {
+	return strings.NewReplacer("{{L}}", l, "{{ACC}}", acc).Replace(`
+    %lfin2 = tt.expand_dims {{L}} {axis = 1 : i32} : tensor<{{GP}}xf32> -> tensor<{{GP}}x1xf32>
     %lfinb = tt.broadcast %lfin2 : tensor<{{GP}}x1xf32> -> tensor<{{GP}}x{{HD}}xf32>
-    %out = arith.divf {{RES}}#2, %lfinb : tensor<{{GP}}x{{HD}}xf32>
+    %out = arith.divf {{ACC}}, %lfinb : tensor<{{GP}}x{{HD}}xf32>
     %outb = arith.truncf %out : tensor<{{GP}}x{{HD}}xf32> to tensor<{{GP}}x{{HD}}xbf16>
     %os = tt.splat %o : !tt.ptr<bf16> -> tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
     %op = tt.addptr %os, %qoff : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>, tensor<{{GP}}x{{HD}}xi32>
@@ -250,5 +259,5 @@ func attnFooter(res string) string {
     tt.return
   }
 }
-`, "{{RES}}", res)
+`)
 }

@@ -193,3 +193,126 @@ func maxAbsDiff(a, b [][][]float32) float64 {
 	}
 	return worst
 }
+
+// TestDecodeAttentionFusedOnGPU compares the fused kernels (rotary embedding, cache write,
+// attention) with the same steps as XLA operations, on a CUDA GPU (skipped elsewhere): the
+// attention and both caches after the write, for rows with their own caches and for rows
+// sharing their prompt's.
+func TestDecodeAttentionFusedOnGPU(t *testing.T) {
+	b := cudaBackend(t)
+	for _, shared := range []bool{false, true} {
+		for _, c := range []struct{ KV, G, HD int }{{2, 7, 64}, {2, 6, 128}} {
+			t.Run(fmt.Sprintf("shared%v_group%d_dim%d", shared, c.G, c.HD), func(t *testing.T) {
+				fusedOnGPU(t, b, shared, c.KV, c.G, c.HD)
+			})
+		}
+	}
+}
+
+func fusedOnGPU(t *testing.T, b backends.Backend, shared bool, KV, G, HD int) {
+	const P, N, TP, S, at = 2, 4, 192, 320, 250
+	R, H := P*N, KV*G
+	r := rand.New(rand.NewPCG(5, 6))
+	fill := func(n int) []float32 { return normals(r, n) }
+	pad := make([]int32, R) // rows with their own caches; prompts' padding when shared
+	for i := range pad {
+		pad[i] = int32(r.IntN(TP))
+	}
+	// cos and sin of each row's position (at − pad, or at + TP − the prompt's padding).
+	cos, sin := make([]float32, R*HD/2), make([]float32, R*HD/2)
+	for i := range R {
+		pos := float64(at - pad[i])
+		if shared {
+			pos = float64(at + TP - pad[i/N])
+		}
+		for j := range HD / 2 {
+			a := pos * math.Pow(1e6, -2*float64(j)/float64(HD))
+			cos[i*HD/2+j], sin[i*HD/2+j] = float32(math.Cos(a)), float32(math.Sin(a))
+		}
+	}
+	args := []any{
+		tensors.FromFlatDataAndDimensions(fill(R*H*HD), R, H, HD),
+		tensors.FromFlatDataAndDimensions(fill(R*KV*HD), R, KV, HD),
+		tensors.FromFlatDataAndDimensions(fill(R*KV*HD), R, KV, HD),
+		tensors.FromFlatDataAndDimensions(cos, R, HD/2),
+		tensors.FromFlatDataAndDimensions(sin, R, HD/2),
+		tensors.FromFlatDataAndDimensions(fill(P*KV*TP*HD), P, KV, TP, HD),
+		tensors.FromFlatDataAndDimensions(fill(P*KV*TP*HD), P, KV, TP, HD),
+		tensors.FromFlatDataAndDimensions(pad[:P], P),
+		tensors.FromFlatDataAndDimensions(fill(R*KV*S*HD), R, KV, S, HD),
+		tensors.FromFlatDataAndDimensions(fill(R*KV*S*HD), R, KV, S, HD),
+		tensors.FromFlatDataAndDimensions(pad, R),
+		tensors.FromScalar(int32(at)),
+	}
+	scale := 1 / math.Sqrt(float64(HD))
+	a := DecodeAttention{Rows: R, KVHeads: KV, Group: G, HeadDim: HD, Slots: S, Scale: scale}
+	kernel, err := a.FusedKernel()
+	if shared {
+		kernel, err = a.FusedSharedKernel(N, TP)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	bf := func(x *Node) *Node { return ConvertDType(x, dtypes.BFloat16) }
+	f32 := func(x *Node) *Node { return ConvertDType(x, dtypes.Float32) }
+	got := MustExecOnceN(b, func(in []*Node) []*Node {
+		ops := []*Node{bf(in[0]), bf(in[1]), bf(in[2]), in[3], in[4]}
+		if shared {
+			ops = append(ops, bf(in[5]), bf(in[6]), in[7], bf(in[8]), bf(in[9]), in[11])
+		} else {
+			ops = append(ops, bf(in[8]), bf(in[9]), in[10], in[11])
+		}
+		o, err := Call(kernel, ops, shapes.Make(dtypes.BFloat16, R, H, HD), shapes.Make(dtypes.BFloat16, R, KV, S, HD), shapes.Make(dtypes.BFloat16, R, KV, S, HD))
+		if err != nil {
+			panic(err)
+		}
+		return []*Node{f32(o[0]), f32(o[1]), f32(o[2])}
+	}, args...)
+	want := MustExecOnceN(b, func(in []*Node) []*Node {
+		g := in[0].Graph()
+		rope := func(x *Node) *Node { // x [R, N, HD] f32 → bf16
+			n := x.Shape().Dimensions[1]
+			x1, x2 := Slice(x, AxisRange(), AxisRange(), AxisRange(0, HD/2)), Slice(x, AxisRange(), AxisRange(), AxisRange(HD/2, HD))
+			c, s := InsertAxes(in[3], 1), InsertAxes(in[4], 1)
+			c, s = BroadcastToDims(c, R, n, HD/2), BroadcastToDims(s, R, n, HD/2)
+			return bf(Concatenate([]*Node{Sub(Mul(x1, c), Mul(x2, s)), Add(Mul(x2, c), Mul(x1, s))}, 2))
+		}
+		q := rope(f32(bf(in[0])))
+		kn, vn := rope(f32(bf(in[1]))), bf(in[2])
+		zero := ScalarZero(g, dtypes.Int32)
+		write := func(cache, x *Node) *Node {
+			return DynamicUpdateSlice(bf(cache), Reshape(x, R, KV, 1, HD), []*Node{zero, zero, in[11], zero})
+		}
+		kc, vc := write(in[8], kn), write(in[9], vn)
+		k, v, lo, hi, T := kc, vc, in[10], in[11], S
+		if shared {
+			ofRow := InsertAxes(Div(Iota(g, shapes.Make(dtypes.Int32, R), 0), Scalar(g, dtypes.Int32, N)), -1)
+			k = Concatenate([]*Node{Gather(bf(in[5]), ofRow), kc}, 2)
+			v = Concatenate([]*Node{Gather(bf(in[6]), ofRow), vc}, 2)
+			lo, hi, T = Gather(in[7], ofRow), AddScalar(in[11], TP), TP+S
+		}
+		scores := MulScalar(f32(DotGeneral(Reshape(q, R, KV, G, HD), []int{3}, []int{0, 1}, k, []int{3}, []int{0, 1})), scale)
+		s := Iota(g, shapes.Make(dtypes.Int32, R, T), 1)
+		valid := LogicalAnd(GreaterOrEqual(s, InsertAxes(lo, -1)), LessOrEqual(s, hi))
+		valid = BroadcastToDims(Reshape(valid, R, 1, 1, T), R, KV, G, T)
+		scores = Where(valid, scores, BroadcastToShape(Scalar(g, dtypes.Float32, -1e30), scores.Shape()))
+		o := DotGeneral(bf(Softmax(scores, -1)), []int{3}, []int{0, 1}, v, []int{2}, []int{0, 1})
+		return []*Node{f32(Reshape(o, R, H, HD)), f32(kc), f32(vc)}
+	}, args...)
+	worst := maxAbsDiff(got[0].Value().([][][]float32), want[0].Value().([][][]float32))
+	t.Logf("max |fused kernel - XLA| = %.4f", worst)
+	if worst > 0.05 {
+		t.Errorf("attention: max |fused kernel - XLA| = %.4f, want ≤ 0.05 (bf16 products)", worst)
+	}
+	for i, name := range []string{"keys", "values"} {
+		g, w := got[1+i].Value().([][][][]float32), want[1+i].Value().([][][][]float32)
+		var worst float64
+		for r := range g {
+			worst = math.Max(worst, maxAbsDiff(g[r], w[r]))
+		}
+		t.Logf("max |cache of %s - XLA's| = %.4f", name, worst)
+		if worst > 0.02 { // one bf16 rounding of the rotated key; the other slots unchanged
+			t.Errorf("cache of %s after the write: max |kernel - XLA| = %.4f", name, worst)
+		}
+	}
+}

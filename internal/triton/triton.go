@@ -30,6 +30,11 @@ type Kernel struct {
 	IR                  string
 	Grid                [3]int
 	NumWarps, NumStages int
+	// Aliases pairs {result, operand}: the result is written in the operand's buffer (XLA's
+	// output_operand_aliases), so a kernel can update a large operand in place, e.g. a KV
+	// cache; it reads the operand through the operand's pointer and writes through the
+	// result's, which are the same buffer.
+	Aliases [][2]int
 }
 
 // Attributes are the custom call's attributes for k with operands and results of the given
@@ -41,7 +46,7 @@ func (k Kernel) Attributes(operandRanks, resultRanks []int) map[string]any {
 	}
 	config := fmt.Sprintf("{debug = false, grid_x = %d : i32, grid_y = %d : i32, grid_z = %d : i32, ir = %s, name = %s, num_stages = %d : i32, num_warps = %d : i32}",
 		grid[0], grid[1], grid[2], mlirString(k.IR), mlirString(k.Name), max(1, k.NumStages), max(1, k.NumWarps))
-	return map[string]any{
+	attrs := map[string]any{
 		"call_target_name": Target,
 		"api_version":      int32(4),
 		"has_side_effect":  false,
@@ -49,6 +54,18 @@ func (k Kernel) Attributes(operandRanks, resultRanks []int) map[string]any {
 		"operand_layouts":  layouts(operandRanks),
 		"result_layouts":   layouts(resultRanks),
 	}
+	if len(k.Aliases) > 0 {
+		var parts []string
+		for _, a := range k.Aliases {
+			tuple := "[]" // a single result is not a tuple
+			if len(resultRanks) > 1 {
+				tuple = fmt.Sprintf("[%d]", a[0])
+			}
+			parts = append(parts, fmt.Sprintf("#stablehlo.output_operand_alias<output_tuple_indices = %s, operand_index = %d, operand_tuple_indices = []>", tuple, a[1]))
+		}
+		attrs["output_operand_aliases"] = hloedit.Raw("[" + strings.Join(parts, ", ") + "]")
+	}
+	return attrs
 }
 
 // Call runs k on the operands and returns its results, of the given shapes. It fails with

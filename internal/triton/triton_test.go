@@ -108,3 +108,22 @@ var gpu struct {
 	b    backends.Backend
 	err  error
 }
+
+// Aliased results render as XLA's output_operand_aliases, with tuple indices only when the
+// call has several results (as JAX writes pallas_call's input_output_aliases).
+func TestAliasAttributes(t *testing.T) {
+	k := Kernel{Name: "k", IR: "module {}", Aliases: [][2]int{{1, 5}, {2, 6}}}
+	got := k.Attributes([]int{3, 3}, []int{3, 4, 4})["output_operand_aliases"]
+	want := hloedit.Raw("[#stablehlo.output_operand_alias<output_tuple_indices = [1], operand_index = 5, operand_tuple_indices = []>, " +
+		"#stablehlo.output_operand_alias<output_tuple_indices = [2], operand_index = 6, operand_tuple_indices = []>]")
+	if got != want {
+		t.Errorf("aliases of three results:\n got %v\nwant %v", got, want)
+	}
+	k.Aliases = [][2]int{{0, 1}}
+	if got := k.Attributes([]int{1, 1}, []int{1})["output_operand_aliases"]; got != hloedit.Raw("[#stablehlo.output_operand_alias<output_tuple_indices = [], operand_index = 1, operand_tuple_indices = []>]") {
+		t.Errorf("alias of a single result: %v", got)
+	}
+	if _, ok := (Kernel{Name: "k"}).Attributes(nil, []int{1})["output_operand_aliases"]; ok {
+		t.Error("a kernel without aliases has output_operand_aliases")
+	}
+}

@@ -1,0 +1,188 @@
+package triton
+
+import (
+	"fmt"
+	"strings"
+)
+
+// FusedKernel is Kernel that also does what runs before the attention in a decode step: it
+// rotates the new token's query and key (rotary embedding, rotate-half form, as transformers),
+// writes the rotated key and the value at slot at of the caches, and attends to slots pad[r] ..
+// at. Each of those would otherwise be its own kernel, and a decode step's short kernels wait
+// for the host to launch them (BENCHMARKS.md, generation: about 10 µs each).
+//
+// Operands: q [Rows, KVHeads·Group, HeadDim], k and v [Rows, KVHeads, HeadDim] (bf16, not
+// rotated), cos and sin [Rows, HeadDim/2] (f32, of each row's position), the caches k, v [Rows,
+// KVHeads, Slots, HeadDim] (bf16), pad [Rows] and at [] (int32). Results: the attention [Rows,
+// KVHeads·Group, HeadDim] and the two caches, written in place (results 1 and 2 alias operands
+// 5 and 6). The new slot is not read back from the cache: its score and value come from the
+// program's registers, so no program reads what another writes.
+func (a DecodeAttention) FusedKernel() (Kernel, error) {
+	if err := a.Check(); err != nil {
+		return Kernel{}, err
+	}
+	ir := header(qRoped) + newKV + `
+    %padp = tt.addptr %pad, %r : !tt.ptr<i32>, i32
+    %padv = tt.load %padp : !tt.ptr<i32>
+    %lb0 = arith.divsi %padv, %c_block : i32
+    %lb = arith.muli %lb0, %c_block : i32
+` + attnOwnCache + writeNew + attnLoop("", "%padv", "%atm1", "%kb", "%vb", "%lb", "%atv", "%m0", "%l0", "%acc0") +
+		addNew("%res#0", "%res#1", "%res#2") + attnFooter("%lfin", "%accfin")
+	k := a.kernel("decode_attention_fused", ir, attnArgs("q", "kn", "vn", "cos", "sin", "k", "v", "pad", "at", "o", "ko", "vo"), 0, 0)
+	k.Aliases = [][2]int{{1, 5}, {2, 6}}
+	return k, nil
+}
+
+// FusedSharedKernel is SharedKernel with FusedKernel's rotary embedding and cache write: the
+// new token goes to slot at of the row's own cache. Operands: q, k, v, cos, sin (as
+// FusedKernel's), the prompts' caches pk, pv [Rows/samples, KVHeads, promptSlots, HeadDim],
+// their padding [Rows/samples], the rows' own caches k, v [Rows, KVHeads, Slots, HeadDim], at.
+// Results: the attention and the own caches, in place (aliasing operands 8 and 9).
+func (a DecodeAttention) FusedSharedKernel(samples, promptSlots int) (Kernel, error) {
+	if err := a.Check(); err != nil {
+		return Kernel{}, err
+	}
+	if samples < 1 || a.Rows%samples != 0 || promptSlots < 1 {
+		return Kernel{}, fmt.Errorf("triton: shared decode attention with %d rows, %d samples per prompt, %d prompt slots", a.Rows, samples, promptSlots)
+	}
+	ir := header(qRoped) + newKV + `
+    %c_n = arith.constant {{N}} : i32
+    %pr = arith.divsi %r, %c_n : i32
+    %ppadp = tt.addptr %ppad, %pr : !tt.ptr<i32>, i32
+    %ppadv = tt.load %ppadp : !tt.ptr<i32>
+    %prkv0 = arith.muli %pr, %c_kv : i32
+    %prkv = arith.addi %prkv0, %h : i32
+    %prkv64 = arith.extsi %prkv : i32 to i64
+    %pshd = arith.constant {{PSHD}} : i64
+    %pbase = arith.muli %prkv64, %pshd : i64
+    %pkb = tt.addptr %pk, %pbase : !tt.ptr<bf16>, i64
+    %pvb = tt.addptr %pv, %pbase : !tt.ptr<bf16>, i64
+    %plb0 = arith.divsi %ppadv, %c_block : i32
+    %plb = arith.muli %plb0, %c_block : i32
+    %c_tp = arith.constant {{TP}} : i32
+    %tplast = arith.subi %c_tp, %c_one : i32
+` + attnLoop("p", "%ppadv", "%tplast", "%pkb", "%pvb", "%plb", "%c_tp", "%m0", "%l0", "%acc0") + `
+    %c_zero = arith.constant 0 : i32
+` + attnOwnCache + writeNew + attnLoop("o", "%c_zero", "%atm1", "%kb", "%vb", "%c_zero", "%atv", "%resp#0", "%resp#1", "%resp#2") +
+		addNew("%reso#0", "%reso#1", "%reso#2") + attnFooter("%lfin", "%accfin")
+	k := a.kernel("decode_attention_fused_shared", ir, attnArgs("q", "kn", "vn", "cos", "sin", "pk", "pv", "ppad", "k", "v", "at", "o", "ko", "vo"), samples, promptSlots)
+	k.Aliases = [][2]int{{1, 8}, {2, 9}}
+	return k, nil
+}
+
+// qRoped loads the group's query heads rotated, as %qv [GP, HD] bf16: x·cos + rotate_half(x)·sin,
+// rotate_half(x)[d] = −x[d + HD/2] for d < HD/2 and x[d − HD/2] above, with cos and sin of the
+// row's position at d mod HD/2 (%cosv, %sinv [HD], the sign folded into %sinv). It also sets
+// %dsh = (d + HD/2) mod HD, which newKV uses.
+const qRoped = `    %c_half = arith.constant {{HALF}} : i32
+    %halfv = arith.constant dense<{{HALF}}> : tensor<{{HD}}xi32>
+    %hdv = arith.constant dense<{{HD}}> : tensor<{{HD}}xi32>
+    %dsh0 = arith.addi %d, %halfv : tensor<{{HD}}xi32>
+    %dsh = arith.remsi %dsh0, %hdv : tensor<{{HD}}xi32>
+    %dmod = arith.remsi %d, %halfv : tensor<{{HD}}xi32>
+    %lowhalf = arith.cmpi slt, %d, %halfv : tensor<{{HD}}xi32>
+    %rhalf = arith.muli %r, %c_half : i32
+    %cosr = tt.addptr %cos, %rhalf : !tt.ptr<f32>, i32
+    %sinr = tt.addptr %sin, %rhalf : !tt.ptr<f32>, i32
+    %coss = tt.splat %cosr : !tt.ptr<f32> -> tensor<{{HD}}x!tt.ptr<f32>>
+    %sins = tt.splat %sinr : !tt.ptr<f32> -> tensor<{{HD}}x!tt.ptr<f32>>
+    %cosp = tt.addptr %coss, %dmod : tensor<{{HD}}x!tt.ptr<f32>>, tensor<{{HD}}xi32>
+    %sinp = tt.addptr %sins, %dmod : tensor<{{HD}}x!tt.ptr<f32>>, tensor<{{HD}}xi32>
+    %cosv = tt.load %cosp : tensor<{{HD}}x!tt.ptr<f32>>
+    %sin0 = tt.load %sinp : tensor<{{HD}}x!tt.ptr<f32>>
+    %sinneg = arith.negf %sin0 : tensor<{{HD}}xf32>
+    %sinv = arith.select %lowhalf, %sinneg, %sin0 : tensor<{{HD}}xi1>, tensor<{{HD}}xf32>
+    %qraw = tt.load %qp, %gmaskb, %zq : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
+    %dsh2 = tt.expand_dims %dsh {axis = 0 : i32} : tensor<{{HD}}xi32> -> tensor<1x{{HD}}xi32>
+    %dshq = tt.broadcast %dsh2 : tensor<1x{{HD}}xi32> -> tensor<{{GP}}x{{HD}}xi32>
+    %qoffsh = arith.addi %hrowb, %dshq : tensor<{{GP}}x{{HD}}xi32>
+    %qpsh = tt.addptr %qs, %qoffsh : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>, tensor<{{GP}}x{{HD}}xi32>
+    %qsw = tt.load %qpsh, %gmaskb, %zq : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
+    %qf = arith.extf %qraw : tensor<{{GP}}x{{HD}}xbf16> to tensor<{{GP}}x{{HD}}xf32>
+    %qswf = arith.extf %qsw : tensor<{{GP}}x{{HD}}xbf16> to tensor<{{GP}}x{{HD}}xf32>
+    %cos2 = tt.expand_dims %cosv {axis = 0 : i32} : tensor<{{HD}}xf32> -> tensor<1x{{HD}}xf32>
+    %cosq = tt.broadcast %cos2 : tensor<1x{{HD}}xf32> -> tensor<{{GP}}x{{HD}}xf32>
+    %sin2 = tt.expand_dims %sinv {axis = 0 : i32} : tensor<{{HD}}xf32> -> tensor<1x{{HD}}xf32>
+    %sinq = tt.broadcast %sin2 : tensor<1x{{HD}}xf32> -> tensor<{{GP}}x{{HD}}xf32>
+    %qa = arith.mulf %qf, %cosq : tensor<{{GP}}x{{HD}}xf32>
+    %qb = arith.mulf %qswf, %sinq : tensor<{{GP}}x{{HD}}xf32>
+    %qrot = arith.addf %qa, %qb : tensor<{{GP}}x{{HD}}xf32>
+    %qv = arith.truncf %qrot : tensor<{{GP}}x{{HD}}xf32> to tensor<{{GP}}x{{HD}}xbf16>
+`
+
+// newKV loads the program's new key (rotated, as %knew [HD] bf16) and value (%vnew) from kn and
+// vn [Rows, KVHeads, HD].
+const newKV = `
+    %c_hd = arith.constant {{HD}} : i32
+    %nkoff = arith.muli %rkv, %c_hd : i32
+    %knr = tt.addptr %kn, %nkoff : !tt.ptr<bf16>, i32
+    %vnr = tt.addptr %vn, %nkoff : !tt.ptr<bf16>, i32
+    %kns = tt.splat %knr : !tt.ptr<bf16> -> tensor<{{HD}}x!tt.ptr<bf16>>
+    %vns = tt.splat %vnr : !tt.ptr<bf16> -> tensor<{{HD}}x!tt.ptr<bf16>>
+    %knp = tt.addptr %kns, %d : tensor<{{HD}}x!tt.ptr<bf16>>, tensor<{{HD}}xi32>
+    %knpsh = tt.addptr %kns, %dsh : tensor<{{HD}}x!tt.ptr<bf16>>, tensor<{{HD}}xi32>
+    %vnp = tt.addptr %vns, %d : tensor<{{HD}}x!tt.ptr<bf16>>, tensor<{{HD}}xi32>
+    %kraw = tt.load %knp : tensor<{{HD}}x!tt.ptr<bf16>>
+    %ksw = tt.load %knpsh : tensor<{{HD}}x!tt.ptr<bf16>>
+    %vnew = tt.load %vnp : tensor<{{HD}}x!tt.ptr<bf16>>
+    %kf = arith.extf %kraw : tensor<{{HD}}xbf16> to tensor<{{HD}}xf32>
+    %kswf = arith.extf %ksw : tensor<{{HD}}xbf16> to tensor<{{HD}}xf32>
+    %ka = arith.mulf %kf, %cosv : tensor<{{HD}}xf32>
+    %kb0 = arith.mulf %kswf, %sinv : tensor<{{HD}}xf32>
+    %krot = arith.addf %ka, %kb0 : tensor<{{HD}}xf32>
+    %knew = arith.truncf %krot : tensor<{{HD}}xf32> to tensor<{{HD}}xbf16>
+    %atm1 = arith.subi %atv, %c_one : i32
+`
+
+// writeNew stores the new key and value at slot at of the program's row and head in the
+// result caches ko, vo (the operand caches' buffers: Kernel.Aliases), %base being the row and
+// head's offset there (attnOwnCache).
+const writeNew = `
+    %atoff = arith.muli %atv, %c_hd : i32
+    %kob = tt.addptr %ko, %base : !tt.ptr<bf16>, i64
+    %vob = tt.addptr %vo, %base : !tt.ptr<bf16>, i64
+    %kos = tt.addptr %kob, %atoff : !tt.ptr<bf16>, i32
+    %vos = tt.addptr %vob, %atoff : !tt.ptr<bf16>, i32
+    %koss = tt.splat %kos : !tt.ptr<bf16> -> tensor<{{HD}}x!tt.ptr<bf16>>
+    %voss = tt.splat %vos : !tt.ptr<bf16> -> tensor<{{HD}}x!tt.ptr<bf16>>
+    %kop = tt.addptr %koss, %d : tensor<{{HD}}x!tt.ptr<bf16>>, tensor<{{HD}}xi32>
+    %vop = tt.addptr %voss, %d : tensor<{{HD}}x!tt.ptr<bf16>>, tensor<{{HD}}xi32>
+    tt.store %kop, %knew : tensor<{{HD}}x!tt.ptr<bf16>>
+    tt.store %vop, %vnew : tensor<{{HD}}x!tt.ptr<bf16>>
+`
+
+// addNew folds the new token into the online softmax (m, l, acc): its score q·k·scale per
+// query head and its value, from registers. Results %lfin and %accfin.
+func addNew(m, l, acc string) string {
+	return strings.NewReplacer("{{M}}", m, "{{L}}", l, "{{ACC}}", acc).Replace(`
+    %knf = arith.extf %knew : tensor<{{HD}}xbf16> to tensor<{{HD}}xf32>
+    %kn2 = tt.expand_dims %knf {axis = 0 : i32} : tensor<{{HD}}xf32> -> tensor<1x{{HD}}xf32>
+    %knq = tt.broadcast %kn2 : tensor<1x{{HD}}xf32> -> tensor<{{GP}}x{{HD}}xf32>
+    %qvf = arith.extf %qv : tensor<{{GP}}x{{HD}}xbf16> to tensor<{{GP}}x{{HD}}xf32>
+    %qkn = arith.mulf %qvf, %knq : tensor<{{GP}}x{{HD}}xf32>
+    %snew0 = "tt.reduce"(%qkn) <{axis = 1 : i32}> ({
+    ^bb0(%na: f32, %nb: f32):
+      %ns = arith.addf %na, %nb : f32
+      tt.reduce.return %ns : f32
+    }) : (tensor<{{GP}}x{{HD}}xf32>) -> tensor<{{GP}}xf32>
+    %scaleg = arith.constant dense<{{SCALE}}> : tensor<{{GP}}xf32>
+    %snew = arith.mulf %snew0, %scaleg : tensor<{{GP}}xf32>
+    %mfin = arith.maxnumf {{M}}, %snew : tensor<{{GP}}xf32>
+    %dold = arith.subf {{M}}, %mfin : tensor<{{GP}}xf32>
+    %aold = math.exp %dold : tensor<{{GP}}xf32>
+    %dnew = arith.subf %snew, %mfin : tensor<{{GP}}xf32>
+    %anew = math.exp %dnew : tensor<{{GP}}xf32>
+    %lold = arith.mulf {{L}}, %aold : tensor<{{GP}}xf32>
+    %lfin = arith.addf %lold, %anew : tensor<{{GP}}xf32>
+    %aold2 = tt.expand_dims %aold {axis = 1 : i32} : tensor<{{GP}}xf32> -> tensor<{{GP}}x1xf32>
+    %aoldb = tt.broadcast %aold2 : tensor<{{GP}}x1xf32> -> tensor<{{GP}}x{{HD}}xf32>
+    %anew2 = tt.expand_dims %anew {axis = 1 : i32} : tensor<{{GP}}xf32> -> tensor<{{GP}}x1xf32>
+    %anewb = tt.broadcast %anew2 : tensor<{{GP}}x1xf32> -> tensor<{{GP}}x{{HD}}xf32>
+    %vnf = arith.extf %vnew : tensor<{{HD}}xbf16> to tensor<{{HD}}xf32>
+    %vn2 = tt.expand_dims %vnf {axis = 0 : i32} : tensor<{{HD}}xf32> -> tensor<1x{{HD}}xf32>
+    %vnq = tt.broadcast %vn2 : tensor<1x{{HD}}xf32> -> tensor<{{GP}}x{{HD}}xf32>
+    %accold = arith.mulf {{ACC}}, %aoldb : tensor<{{GP}}x{{HD}}xf32>
+    %accnew = arith.mulf %vnq, %anewb : tensor<{{GP}}x{{HD}}xf32>
+    %accfin = arith.addf %accold, %accnew : tensor<{{GP}}x{{HD}}xf32>
+`)
+}
