@@ -311,7 +311,7 @@ func fusedOnGPU(t *testing.T, b backends.Backend, shared bool, KV, G, HD int) {
 			worst = math.Max(worst, maxAbsDiff(g[r], w[r]))
 		}
 		t.Logf("max |cache of %s - XLA's| = %.4f", name, worst)
-		if worst > 0.02 { // one bf16 rounding of the rotated key; the other slots unchanged
+		if worst > 0.0625 { // a bf16 step of the rotated key (|x| < 8) at most; the other slots unchanged
 			t.Errorf("cache of %s after the write: max |kernel - XLA| = %.4f", name, worst)
 		}
 	}
