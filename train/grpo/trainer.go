@@ -119,9 +119,9 @@ func NewTrainer(cfg Config, b backends.Backend, compute dtypes.DType, resume boo
 	if t.engine.Attention, err = generate.ParseAttention(cfg.RolloutAttention); err != nil {
 		return nil, fmt.Errorf("rollout_attention: %w", err)
 	}
-	if t.engine.Attention == generate.AttentionTriton {
+	if a := t.engine.Attention; a == generate.AttentionTriton || a == generate.AttentionTritonFused {
 		if err := generate.TritonUnusable(b, params.Config, compute); err != nil {
-			return nil, fmt.Errorf("rollout_attention: triton %w", err)
+			return nil, fmt.Errorf("rollout_attention: %s %w", a, err)
 		}
 	}
 	return t, nil
