@@ -1,7 +1,9 @@
 """Decode attention over a KV cache as one Triton kernel, on the GPU machine: checks it against
-a PyTorch reference, times it against the three-kernel form r1go's XLA graph has now (scores,
-softmax, weighted sum), and writes its Triton IR for the shapes asked, so that r1go can carry
-the kernel as IR text (internal/triton) without Python at run time.
+a PyTorch reference, times it against the three-kernel form r1go's XLA graph had (scores,
+softmax, weighted sum), and writes its Triton IR for the shapes asked, so that r1go's kernels,
+written as IR text (internal/triton), can be compared with what Triton makes of the same
+kernel. Also the shared-prompt form, and the fused form that rotates the new query and key and
+writes the cache before attending.
 
 One program per (row, KV head): the G query heads of the group (padded to 16 rows for tl.dot)
 attend to that head's cache slots pad[row] .. at, read once, in blocks of BLOCK_S slots with
@@ -98,6 +100,58 @@ def decode_attention_shared(q_ptr, pk_ptr, pv_ptr, ppad_ptr, k_ptr, v_ptr, at_pt
     tl.store(o_ptr + heads[:, None] * HD + d[None, :], o.to(o_ptr.dtype.element_ty), mask=gmask[:, None])
 
 
+@triton.jit
+def decode_attention_fused(q_ptr, kn_ptr, vn_ptr, cos_ptr, sin_ptr, k_ptr, v_ptr, pad_ptr, at_ptr, o_ptr,
+                           S: tl.constexpr, KV: tl.constexpr, G: tl.constexpr, GP: tl.constexpr,
+                           HD: tl.constexpr, BLOCK_S: tl.constexpr, SCALE: tl.constexpr):
+    """decode_attention that also rotates the new query and key (rotate-half rotary embedding,
+    cos and sin [R, HD/2] of each row's position), writes the new key and value at slot at of
+    the caches (in place) and attends to slots pad .. at, the new one from registers: what
+    r1go's internal/triton FusedKernel does."""
+    r = tl.program_id(0)
+    h = tl.program_id(1)
+    g = tl.arange(0, GP)
+    d = tl.arange(0, HD)
+    dsh = (d + HD // 2) % HD
+    gmask = g < G
+    heads = (r * KV + h) * G + g
+    cos = tl.load(cos_ptr + r * (HD // 2) + d % (HD // 2))
+    sin = tl.load(sin_ptr + r * (HD // 2) + d % (HD // 2))
+    sin = tl.where(d < HD // 2, -sin, sin)
+    qa = tl.load(q_ptr + heads[:, None] * HD + d[None, :], mask=gmask[:, None], other=0.0).to(tl.float32)
+    qb = tl.load(q_ptr + heads[:, None] * HD + dsh[None, :], mask=gmask[:, None], other=0.0).to(tl.float32)
+    q = (qa * cos[None, :] + qb * sin[None, :]).to(tl.bfloat16)
+    nk = (r * KV + h) * HD
+    kn = (tl.load(kn_ptr + nk + d).to(tl.float32) * cos + tl.load(kn_ptr + nk + dsh).to(tl.float32) * sin).to(tl.bfloat16)
+    vn = tl.load(vn_ptr + nk + d)
+    pad = tl.load(pad_ptr + r)
+    at = tl.load(at_ptr)
+    base = (r * KV + h) * S * HD
+    tl.store(k_ptr + base + at * HD + d, kn)
+    tl.store(v_ptr + base + at * HD + d, vn)
+    m = tl.full([GP], -1e30, tl.float32)
+    l = tl.zeros([GP], tl.float32)
+    acc = tl.zeros([GP, HD], tl.float32)
+    for s0 in range((pad // BLOCK_S) * BLOCK_S, at, BLOCK_S):
+        s = s0 + tl.arange(0, BLOCK_S)
+        m, l, acc = _attend_block(q, k_ptr, v_ptr, base, s, (s >= pad) & (s < at), m, l, acc, HD, SCALE)
+    s_new = tl.sum(q.to(tl.float32) * kn.to(tl.float32)[None, :], 1) * SCALE
+    m_fin = tl.maximum(m, s_new)
+    a_old, a_new = tl.exp(m - m_fin), tl.exp(s_new - m_fin)
+    l = l * a_old + a_new
+    acc = acc * a_old[:, None] + a_new[:, None] * vn.to(tl.float32)[None, :]
+    o = acc / l[:, None]
+    tl.store(o_ptr + heads[:, None] * HD + d[None, :], o.to(o_ptr.dtype.element_ty), mask=gmask[:, None])
+
+
+def rope(x, cos, sin):
+    """x [R, N, HD] rotated as transformers does, cos and sin [R, HD/2] (f32); bf16 out."""
+    half = x.shape[-1] // 2
+    x1, x2 = x[..., :half].float(), x[..., half:].float()
+    c, s = cos[:, None, :], sin[:, None, :]
+    return torch.cat([x1 * c - x2 * s, x2 * c + x1 * s], -1).to(x.dtype)
+
+
 def reference(q, k, v, pad, at, scale):
     """The three-kernel form: q [R, H, HD], k, v [R, KV, S, HD] → [R, H, HD]."""
     R, H, HD = q.shape
@@ -182,8 +236,41 @@ def main():
             os.makedirs(a.ttir_dir, exist_ok=True)
             with open(os.path.join(a.ttir_dir, f"decode_attention_shared_N{N}_H{H}_KV{KV}_HD{HD}.ttir"), "w") as f:
                 f.write(compiled2.asm["ttir"])
+    # Fused: rotary embedding and cache write in the kernel, against the same in PyTorch.
+    qn = torch.randn(R, H, HD, device=dev, dtype=dt)
+    kn = torch.randn(R, KV, HD, device=dev, dtype=dt)
+    vn = torch.randn(R, KV, HD, device=dev, dtype=dt)
+    pos = (a.at - pad).float()
+    inv = 1e6 ** (-torch.arange(0, HD, 2, device=dev).float() / HD)
+    ang = pos[:, None] * inv[None, :]
+    cos, sin = torch.cos(ang).contiguous(), torch.sin(ang).contiguous()
+    kf, vf = k.clone(), v.clone()
+    o3 = torch.empty_like(q)
+    run3 = lambda: decode_attention_fused[(R, KV)](qn, kn, vn, cos, sin, kf, vf, pad, at, o3, S=S, KV=KV, G=G,
+                                                   GP=max(16, triton.next_power_of_2(G)), HD=HD, BLOCK_S=a.block,
+                                                   SCALE=scale, num_warps=a.warps)
+    compiled3 = run3()
+    kw, vw = k.clone(), v.clone()
+    kw[:, :, a.at] = rope(kn, cos, sin)
+    vw[:, :, a.at] = vn
+    want3 = reference(rope(qn, cos, sin), kw, vw, pad, a.at, scale)
+    err3 = (o3.float() - want3.float()).abs().max().item()
+    errk = (kf.float() - kw.float()).abs().max().item()
+    errv = (vf.float() - vw.float()).abs().max().item()
+
+    def separate():  # what XLA runs before the plain kernel: rotate q and k, write k and v, attend
+        kk, vv = k, v
+        kk[:, :, a.at] = rope(kn, cos, sin)
+        vv[:, :, a.at] = vn
+        run_q = rope(qn, cos, sin)
+        decode_attention[(R, KV)](run_q, kk, vv, pad, at, o, S=S, KV=KV, G=G, GP=max(16, triton.next_power_of_2(G)),
+                                  HD=HD, BLOCK_S=a.block, SCALE=scale, num_warps=a.warps)
+    print(f"fused (rotary embedding and cache write in the kernel): max |triton - reference| = {err3:.4f}, "
+          f"caches {errk:.4f} / {errv:.4f}; fused {timeit(run3):.1f} µs, rotate + write + plain kernel in torch {timeit(separate):.1f} µs")
     if a.ttir_dir:
         os.makedirs(a.ttir_dir, exist_ok=True)
+        with open(os.path.join(a.ttir_dir, f"decode_attention_fused_R{R}_H{H}_KV{KV}_HD{HD}_S{S}.ttir"), "w") as f:
+            f.write(compiled3.asm["ttir"])
         path = os.path.join(a.ttir_dir, f"decode_attention_R{R}_H{H}_KV{KV}_HD{HD}_S{S}.ttir")
         with open(path, "w") as f:
             f.write(compiled.asm["ttir"])
