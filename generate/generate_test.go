@@ -564,6 +564,18 @@ func TestDecodeAttentionHook(t *testing.T) {
 			return ref(Gather(padP, ofRow), AddScalar(at, float64(Tp)), Tp+S)(q, k, v)
 		}
 	}
+	greedyWithHooks(t, e, b, p)
+	if calls.Load() == 0 || sharedCalls.Load() == 0 {
+		t.Fatalf("the decode programs asked for the attention hooks %d and %d times", calls.Load(), sharedCalls.Load())
+	}
+}
+
+// greedyWithHooks checks that e's greedy decoding of prompts of several lengths, two samples
+// each, equals the recomputing reference, with and without shared prompt caches, with
+// compaction (an EOS that some rows reach) and cache growth: the engine's attention hooks
+// are what is under test.
+func greedyWithHooks(t *testing.T, e *Engine, b backends.Backend, p *model.Params) {
+	t.Helper()
 	prompts := [][]int32{{5, 17, 200, 3}, {9}, {44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61}}
 	o := DefaultOptions()
 	o.Temperature, o.N, o.MaxNewTokens, o.CacheGrowth = 0, 2, 10, 5
@@ -584,9 +596,6 @@ func TestDecodeAttentionHook(t *testing.T) {
 				t.Errorf("sharing %v, prompt %d sample %d: %v, want %v", !noShare, r.Prompt, r.Sample, r.IDs, want)
 			}
 		}
-	}
-	if calls.Load() == 0 || sharedCalls.Load() == 0 {
-		t.Fatalf("the decode programs asked for the attention hooks %d and %d times", calls.Load(), sharedCalls.Load())
 	}
 }
 
@@ -637,27 +646,7 @@ func TestDecodeAttentionFusedHook(t *testing.T) {
 			return attend(q, k2, v2, valid), cc
 		}
 	}
-	prompts := [][]int32{{5, 17, 200, 3}, {9}, {44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61}}
-	o := DefaultOptions()
-	o.Temperature, o.N, o.MaxNewTokens, o.CacheGrowth = 0, 2, 10, 5
-	full, err := e.Generate(prompts, o, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.EOS = []int32{full[0].IDs[3]} // some rows stop early: compaction
-	for _, noShare := range []bool{false, true} {
-		o.NoPromptSharing = noShare
-		res, err := e.Generate(prompts, o, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range res {
-			want := greedyReference(t, b, p, prompts[r.Prompt], o.MaxNewTokens, o.EOS)
-			if !slices.Equal(r.IDs, want) {
-				t.Errorf("sharing %v, prompt %d sample %d: %v, want %v", !noShare, r.Prompt, r.Sample, r.IDs, want)
-			}
-		}
-	}
+	greedyWithHooks(t, e, b, p)
 	if calls.Load() == 0 || sharedCalls.Load() == 0 {
 		t.Fatalf("the decode programs asked for the fused hook %d and %d times (own, shared caches)", calls.Load(), sharedCalls.Load())
 	}

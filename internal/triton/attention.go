@@ -52,7 +52,16 @@ func (a DecodeAttention) SharedKernel(samples, promptSlots int) (Kernel, error) 
 	if samples < 1 || a.Rows%samples != 0 || promptSlots < 1 {
 		return Kernel{}, fmt.Errorf("triton: shared decode attention with %d rows, %d samples per prompt, %d prompt slots", a.Rows, samples, promptSlots)
 	}
-	ir := header(qLoad) + `
+	ir := header(qLoad) + attnPromptCache + attnLoop("p", "%ppadv", "%tplast", "%pkb", "%pvb", "%plb", "%c_tp", "%m0", "%l0", "%acc0") + `
+    %c_zero = arith.constant 0 : i32
+` + attnOwnCache + attnLoop("o", "%c_zero", "%atv", "%kb", "%vb", "%c_zero", "%ub", "%resp#0", "%resp#1", "%resp#2") + attnFooter("%reso#1", "%reso#2")
+	return a.kernel("decode_attention_shared", ir, attnArgs("q", "pk", "pv", "ppad", "k", "v", "at", "o"), samples, promptSlots), nil
+}
+
+// attnPromptCache points %pkb and %pvb at the program's prompt (row r / N) and KV head in the
+// prompts' caches pk and pv [Rows/N, KVHeads, TP, HeadDim], loads its padding as %ppadv and
+// sets the first block %plb and the last slot %tplast of the prompt pass.
+const attnPromptCache = `
     %c_n = arith.constant {{N}} : i32
     %pr = arith.divsi %r, %c_n : i32
     %ppadp = tt.addptr %ppad, %pr : !tt.ptr<i32>, i32
@@ -68,11 +77,7 @@ func (a DecodeAttention) SharedKernel(samples, promptSlots int) (Kernel, error) 
     %plb = arith.muli %plb0, %c_block : i32
     %c_tp = arith.constant {{TP}} : i32
     %tplast = arith.subi %c_tp, %c_one : i32
-` + attnLoop("p", "%ppadv", "%tplast", "%pkb", "%pvb", "%plb", "%c_tp", "%m0", "%l0", "%acc0") + `
-    %c_zero = arith.constant 0 : i32
-` + attnOwnCache + attnLoop("o", "%c_zero", "%atv", "%kb", "%vb", "%c_zero", "%ub", "%resp#0", "%resp#1", "%resp#2") + attnFooter("%reso#1", "%reso#2")
-	return a.kernel("decode_attention_shared", ir, attnArgs("q", "pk", "pv", "ppad", "k", "v", "at", "o"), samples, promptSlots), nil
-}
+`
 
 // attnOwnCache points %kb and %vb at the program's row and KV head in the caches k and v
 // [Rows, KVHeads, Slots, HeadDim] (the offset in int64: the caches may pass 2³¹ elements),

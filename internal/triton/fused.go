@@ -45,23 +45,7 @@ func (a DecodeAttention) FusedSharedKernel(samples, promptSlots int) (Kernel, er
 	if samples < 1 || a.Rows%samples != 0 || promptSlots < 1 {
 		return Kernel{}, fmt.Errorf("triton: shared decode attention with %d rows, %d samples per prompt, %d prompt slots", a.Rows, samples, promptSlots)
 	}
-	ir := header(qRoped) + newKV + `
-    %c_n = arith.constant {{N}} : i32
-    %pr = arith.divsi %r, %c_n : i32
-    %ppadp = tt.addptr %ppad, %pr : !tt.ptr<i32>, i32
-    %ppadv = tt.load %ppadp : !tt.ptr<i32>
-    %prkv0 = arith.muli %pr, %c_kv : i32
-    %prkv = arith.addi %prkv0, %h : i32
-    %prkv64 = arith.extsi %prkv : i32 to i64
-    %pshd = arith.constant {{PSHD}} : i64
-    %pbase = arith.muli %prkv64, %pshd : i64
-    %pkb = tt.addptr %pk, %pbase : !tt.ptr<bf16>, i64
-    %pvb = tt.addptr %pv, %pbase : !tt.ptr<bf16>, i64
-    %plb0 = arith.divsi %ppadv, %c_block : i32
-    %plb = arith.muli %plb0, %c_block : i32
-    %c_tp = arith.constant {{TP}} : i32
-    %tplast = arith.subi %c_tp, %c_one : i32
-` + attnLoop("p", "%ppadv", "%tplast", "%pkb", "%pvb", "%plb", "%c_tp", "%m0", "%l0", "%acc0") + `
+	ir := header(qRoped) + newKV + attnPromptCache + attnLoop("p", "%ppadv", "%tplast", "%pkb", "%pvb", "%plb", "%c_tp", "%m0", "%l0", "%acc0") + `
     %c_zero = arith.constant 0 : i32
 ` + attnOwnCache + writeNew + attnLoop("o", "%c_zero", "%atm1", "%kb", "%vb", "%c_zero", "%atv", "%resp#0", "%resp#1", "%resp#2") +
 		addNew("%reso#0", "%reso#1", "%reso#2") + attnFooter("%lfin", "%accfin")
