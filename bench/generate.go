@@ -80,7 +80,7 @@ type GenerateResult struct {
 	RunSec       []float64 // each timed run
 	NewTokens    int       // tokens one run generates (Prompts × N × MaxNew)
 	PeakMemBytes int64     // -1 when unknown
-	Attention    string    // the decode attention the engine used: xla or triton
+	Attention    string    // the decode attention the engine used: xla, triton or triton-fused
 }
 
 // MeanRunSec is the mean of the timed runs.

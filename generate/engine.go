@@ -50,14 +50,13 @@ type Engine struct {
 	// calls made so far (Stats.Calls): e.g. to profile a stretch of decoding (bench generate).
 	BeforeDecode func(calls int)
 
-	hasDUS    bool              // backend implements DynamicUpdateSlice
-	triton    bool              // decode attention as internal/triton's kernels (Attention resolved)
-	fusedUsed bool              // ... the fused ones
-	weights   []*tensors.Tensor // Params in Compute dtype, converted once per Generate call
-	convert   *Exec
-	prefill   map[Mode]*Exec
-	assemble  map[bool]*Exec
-	decode    map[decodeShape]*program // decode programs (decodeProgram)
+	hasDUS   bool              // backend implements DynamicUpdateSlice
+	used     Attention         // Attention resolved by the last Generate call (pickAttention)
+	weights  []*tensors.Tensor // Params in Compute dtype, converted once per Generate call
+	convert  *Exec
+	prefill  map[Mode]*Exec
+	assemble map[bool]*Exec
+	decode   map[decodeShape]*program // decode programs (decodeProgram)
 	// compileSlots bounds the programs compiling at once.
 	compileSlots chan struct{}
 	compact      *Exec
@@ -348,7 +347,7 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		growth = cacheGrowth
 	}
 	S, K := cacheSlots(Tp, o)
-	if e.triton && o.CacheGrowth == 0 {
+	if e.used != AttentionXLA && o.CacheGrowth == 0 {
 		// The Triton kernels read only the valid slots, however long the cache: one cache
 		// length, so one decode program per rows bucket.
 		growth = S

@@ -304,36 +304,27 @@ func ParseAttention(s string) (Attention, error) {
 	return "", fmt.Errorf("attention %q: want auto, xla, triton or triton-fused", s)
 }
 
-// pickAttention resolves e.Attention for this call: AttentionTriton is refused with the reason
-// where the kernels cannot run, AttentionAuto falls back to XLA's there.
+// pickAttention resolves e.Attention for this call: the Triton kinds are refused with the
+// reason where the kernels cannot run, AttentionAuto falls back to XLA's there.
 func (e *Engine) pickAttention() error {
 	why := TritonUnusable(e.Backend, e.Params.Config, e.Compute)
-	e.fusedUsed = false
 	switch {
 	case (e.Attention == AttentionTriton || e.Attention == AttentionTritonFused) && why != nil:
 		return fmt.Errorf("generation: Triton attention: %w", why)
 	case e.Attention == AttentionXLA || why != nil:
-		e.triton = false
+		e.used = AttentionXLA
 	case e.Attention == AttentionTritonFused:
-		e.triton, e.fusedUsed = true, true
-		e.fused = e.tritonFused
+		e.used, e.fused = AttentionTritonFused, e.tritonFused
 	default:
-		e.triton = true
+		e.used = AttentionTriton
 		e.attention, e.sharedAttention = e.tritonAttention, e.tritonSharedAttention
 	}
 	return nil
 }
 
-// AttentionUsed is the decode attention the last Generate call used: xla or triton.
-func (e *Engine) AttentionUsed() Attention {
-	switch {
-	case e.fusedUsed:
-		return AttentionTritonFused
-	case e.triton:
-		return AttentionTriton
-	}
-	return AttentionXLA
-}
+// AttentionUsed is the decode attention the last Generate call used: xla, triton or
+// triton-fused.
+func (e *Engine) AttentionUsed() Attention { return e.used }
 
 // TritonUnusable says why internal/triton's decode attention cannot run for model c on
 // backend b with products in compute, or nil.
