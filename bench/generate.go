@@ -30,8 +30,8 @@ type GenerateOptions struct {
 	// TokensPerCall and CacheGrowth set generate.Options.SyncEvery and CacheGrowth (0: the
 	// engine's defaults).
 	TokensPerCall, CacheGrowth int
-	NoPromptSharing            bool // generate.Options.NoPromptSharing
-	NoCompileAhead             bool // generate.Engine.NoCompileAhead
+	NoPromptSharing            bool               // generate.Options.NoPromptSharing
+	NoCompileAhead             bool               // generate.Engine.NoCompileAhead
 	Attention                  generate.Attention // generate.Engine.Attention
 	// ProfileCalls > 0 brackets that many decode calls in the middle of the last timed run with
 	// the CUDA profiler API (internal/cuprof), for `ncu --profile-from-start off`.
