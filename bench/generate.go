@@ -165,12 +165,18 @@ func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*Generate
 		g.Seed = opt.Seed + uint64(i)
 		e.Stats = generate.Stats{}
 		var trace []cuprof.Kernel
+		var traceStart time.Time
+		var traceWall time.Duration // from starting the trace to stopping it, host clock
 		switch {
 		case i < opt.Runs:
 		case opt.ProfileCalls > 0:
 			e.BeforeDecode = stretch(opt, opt.ProfileCalls, cuprof.Start, cuprof.Stop, &profErr)
 		case opt.KernelTraceCalls > 0:
-			e.BeforeDecode = stretch(opt, opt.KernelTraceCalls, cuprof.StartTrace, func() (err error) {
+			e.BeforeDecode = stretch(opt, opt.KernelTraceCalls, func() error {
+				traceStart = time.Now()
+				return cuprof.StartTrace()
+			}, func() (err error) {
+				traceWall = time.Since(traceStart)
 				trace, err = cuprof.StopTrace()
 				return err
 			}, &profErr)
@@ -207,6 +213,7 @@ func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*Generate
 		}
 		fmt.Fprintln(log)
 		if len(trace) > 0 {
+			fmt.Fprintf(log, "traced calls: %.0f µs each on the host's clock (tracing on)\n", perCall(traceWall, opt.KernelTraceCalls))
 			fmt.Fprint(log, cuprof.Summarize(trace).Report(opt.KernelTraceCalls))
 			fmt.Fprintf(log, "the first %d kernels traced:\n%s", min(len(trace), 40), cuprof.Timeline(trace, 40))
 		}
