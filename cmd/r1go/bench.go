@@ -10,7 +10,6 @@ import (
 
 	"github.com/r1go/r1go/backend"
 	"github.com/r1go/r1go/bench"
-	"github.com/r1go/r1go/generate"
 	"github.com/r1go/r1go/model"
 )
 
@@ -152,7 +151,7 @@ func runBenchGenerate(fs *flag.FlagSet, args []string) error {
 	growth := fs.Int("cache-growth", 0, "KV-cache slots added each time the sequences reach its end (0: the engine's default, 256)")
 	noShare := fs.Bool("no-prompt-sharing", false, "give each of the n samples of a prompt its own copy of the prompt's keys and values from the start (by default they read one shared copy until the first compaction)")
 	noAhead := fs.Bool("no-compile-ahead", false, "compile each decode program when it is first needed (by default the programs of every cache length a run will reach start compiling when it starts)")
-	attention := fs.String("attention", "auto", "decode attention: auto (triton wherever it can run, else xla), xla (XLA's two products and softmax over every cache slot), triton (r1go's kernels, internal/triton, reading only the valid slots; CUDA, bf16), triton-fused (the same kernels also applying the rotary embedding and writing the cache: three kernels fewer per layer; not yet measured)")
+	attention := attentionFlag(fs)
 	profile := fs.Int("cuda-profile-calls", 0, "start the CUDA profiler API before this many decode calls in the middle of the last timed run and stop it after them, for `ncu --profile-from-start off` (bench/profile.sh PROFILE_CALLS=N); needs an NVIDIA GPU")
 	trace := fs.Int("kernel-trace-calls", 0, "record the GPU kernels of this many decode calls in the middle of the last timed run with CUPTI (about 1 µs per kernel, unlike ncu) and print the time per kernel family and the first kernels with the idle gaps between them; needs an NVIDIA GPU and libcupti (found in the CUDA toolkit or PyTorch's wheels, or set R1GO_CUPTI)")
 	if err := parseFlags(fs, args); err != nil {
@@ -166,9 +165,9 @@ func runBenchGenerate(fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	attn, err := generate.ParseAttention(*attention)
+	attn, err := parseAttention(*attention)
 	if err != nil {
-		return fmt.Errorf("--attention: %w", err)
+		return err
 	}
 	opt := bench.GenerateOptions{Config: c, Shape: name, Prompts: *prompts, N: *n, PromptLen: *promptLen, MaxNew: *maxNew,
 		Temperature: *temperature, Compute: compute, Seed: *seed, Runs: *runs, TokensPerCall: *perCall, CacheGrowth: *growth, NoPromptSharing: *noShare, NoCompileAhead: *noAhead, Attention: attn, ProfileCalls: *profile, KernelTraceCalls: *trace}

@@ -73,7 +73,11 @@ func runEval(fs *flag.FlagSet, args []string) error {
 	maxRows := fs.Int("max-rows", 0, "sequences decoded together (problems × k per wave); 0: as many as a 32 GiB KV cache holds at full length on a GPU (at most 1024), at most 64 on the CPU")
 	backendFlag := fs.String("backend", "", backend.Flag)
 	dtype := fs.String("dtype", "", "compute precision: bf16 or f32; default bf16 on cuda, f32 on cpu")
+	attention := attentionFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if _, err := parseAttention(*attention); err != nil {
 		return err
 	}
 	ks, err := parseKList(*passK)
@@ -122,7 +126,7 @@ func runEval(fs *flag.FlagSet, args []string) error {
 		}
 		cfg := eval.SampleConfig{K: *k, MaxNewTokens: *maxNew, Temperature: *temperature, TopP: *topP, TopK: *topK, Seed: *seed, MaxRows: *maxRows, System: *system}
 		mo := modelEval{chunk: *chunk, model: *modelDir, data: *dataPath, task: *task, template: *template, limit: *limit, out: *out,
-			mapping: data.Mapping{Prompt: *promptField, Answer: *answerField, ID: *idField}, backend: *backendFlag, dtype: *dtype}
+			mapping: data.Mapping{Prompt: *promptField, Answer: *answerField, ID: *idField}, backend: *backendFlag, dtype: *dtype, attention: *attention}
 		if rep, err = mo.run(cfg, opts); err != nil {
 			return err
 		}
@@ -144,7 +148,7 @@ type modelEval struct {
 	limit, chunk                int
 	out                         string
 	mapping                     data.Mapping
-	backend, dtype              string
+	backend, dtype, attention   string
 }
 
 // run checks every setting and loads the problems and the tokenizer before the
@@ -245,7 +249,11 @@ func (m modelEval) run(cfg eval.SampleConfig, opts eval.Options) (*eval.Report, 
 	bar := progress.New(os.Stderr, "eval", 0, len(exs)*cfg.K*prompts.MaxNewTokens, progress.Options{Unit: "tok"})
 	start, total := time.Now(), 0
 	key := fmt.Sprintf("model %s\nbackend %s\ndtype %s", absPath(m.model), backend.Describe(b), compute)
-	ss, resumed, err := prompts.SampleToFile(generate.NewEngine(b, params, compute), filepath.Join(m.out, "samples.jsonl"), key, m.chunk, func(n int) {
+	engine := generate.NewEngine(b, params, compute)
+	if engine.Attention, err = parseAttention(m.attention); err != nil {
+		return nil, err
+	}
+	ss, resumed, err := prompts.SampleToFile(engine, filepath.Join(m.out, "samples.jsonl"), key, m.chunk, func(n int) {
 		total += n
 		bar.Add(n)
 	})

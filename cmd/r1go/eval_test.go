@@ -162,6 +162,7 @@ func TestEvalModelBadInput(t *testing.T) {
 		{"no data nor task", nil, "--data"},
 		{"negative limit", []string{"--task", "copy-digit", "--limit", "-1"}, "--limit"},
 		{"bad dtype", []string{"--task", "copy-digit", "--dtype", "f16"}, "--dtype"},
+		{"unknown attention", []string{"--task", "copy-digit", "--attention", "flash"}, "--attention"},
 		{"missing data file", []string{"--data", filepath.Join(dir, "x.jsonl")}, "x.jsonl"},
 	}
 	for _, tc := range tests {

@@ -58,7 +58,12 @@ func runGenerate(fs *flag.FlagSet, args []string) error {
 	cacheGiB := fs.Float64("kv-cache-gib", 0, "with --max-rows 0: the KV-cache budget the rows are sized by, in GiB (0: 32 on a GPU, 2 on the CPU)")
 	backendFlag := fs.String("backend", "", backend.Flag)
 	dtype := fs.String("dtype", "", "compute precision: bf16 or f32; default bf16 on cuda, f32 on cpu")
+	attention := attentionFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	attn, err := parseAttention(*attention)
+	if err != nil {
 		return err
 	}
 	if *modelDir == "" || *input == "" {
@@ -92,7 +97,9 @@ func runGenerate(fs *flag.FlagSet, args []string) error {
 	}
 	bar := progress.New(os.Stderr, "generate", 0, len(prompts)**n**maxNew, progress.Options{Unit: "tok"})
 	start, total := time.Now(), 0
-	res, err := generate.NewEngine(b, params, compute).Generate(prompts, opts, func(k int) {
+	engine := generate.NewEngine(b, params, compute)
+	engine.Attention = attn
+	res, err := engine.Generate(prompts, opts, func(k int) {
 		total += k
 		bar.Add(k)
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/r1go/r1go/backend"
+	"github.com/r1go/r1go/generate"
 	"github.com/r1go/r1go/model"
 	"github.com/r1go/r1go/tokenizer"
 )
@@ -167,6 +168,22 @@ func readLogprobsInput(path string, c *model.Config, enc model.Encoder) ([]model
 
 // openBackend creates the backend for a --backend value, says which on stderr (as "r1go
 // <command>: ..."), and resolves the --dtype value for it.
+// attentionFlag declares --attention, the decode steps' attention of the generation engine.
+func attentionFlag(fs *flag.FlagSet) *string {
+	return fs.String("attention", "auto", "decode attention: auto (triton wherever it can run, else xla), xla (XLA's two products and softmax over every cache slot), "+
+		"triton (r1go's kernels, internal/triton, reading only the valid slots; CUDA, bf16), "+
+		"triton-fused (the same kernels also applying the rotary embedding and writing the cache: three kernels fewer per layer; not yet measured)")
+}
+
+// parseAttention reads --attention's value.
+func parseAttention(s string) (generate.Attention, error) {
+	a, err := generate.ParseAttention(s)
+	if err != nil {
+		return "", fmt.Errorf("--attention: %w", err)
+	}
+	return a, nil
+}
+
 func openBackend(command, choice, dtype string) (backends.Backend, dtypes.DType, error) {
 	b, err := backend.New(choice)
 	if err != nil {
