@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	r1backend "github.com/r1go/r1go/backend"
+	"github.com/r1go/r1go/internal/cudadev"
 	"github.com/r1go/r1go/internal/donate"
 	"github.com/r1go/r1go/internal/guard"
 	"github.com/r1go/r1go/internal/triton"
@@ -327,10 +328,15 @@ func (e *Engine) pickAttention() error {
 func (e *Engine) AttentionUsed() Attention { return e.used }
 
 // TritonUnusable says why internal/triton's decode attention cannot run for model c on
-// backend b with products in compute, or nil.
+// backend b with products in compute, or nil. The kernels' bf16 tensor-core products need an
+// Ampere GPU or newer (compute capability 8.0); when the driver cannot be asked, the GPU is
+// assumed to have them.
 func TritonUnusable(b backends.Backend, c *model.Config, compute dtypes.DType) error {
 	if !r1backend.IsCUDA(b) || compute != dtypes.BFloat16 {
 		return fmt.Errorf("needs XLA on a CUDA GPU and bf16 products (backend %s, %s)", b.Name(), compute)
+	}
+	if major, minor, err := cudadev.ComputeCapability(0); err == nil && major < 8 {
+		return fmt.Errorf("needs a GPU of compute capability 8.0 or newer for bf16 tensor-core products (this one: %d.%d)", major, minor)
 	}
 	return triton.DecodeAttention{Rows: 1, KVHeads: c.NumKeyValueHeads, Group: c.NumAttentionHeads / c.NumKeyValueHeads,
 		HeadDim: c.HeadDim, Slots: 1}.Check()
