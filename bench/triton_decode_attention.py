@@ -101,13 +101,14 @@ def decode_attention_shared(q_ptr, pk_ptr, pv_ptr, ppad_ptr, k_ptr, v_ptr, at_pt
 
 
 @triton.jit
-def decode_attention_fused(q_ptr, kn_ptr, vn_ptr, cos_ptr, sin_ptr, k_ptr, v_ptr, pad_ptr, at_ptr, o_ptr,
+def decode_attention_fused(qkv_ptr, cos_ptr, sin_ptr, k_ptr, v_ptr, pad_ptr, at_ptr, o_ptr,
                            S: tl.constexpr, KV: tl.constexpr, G: tl.constexpr, GP: tl.constexpr,
                            HD: tl.constexpr, BLOCK_S: tl.constexpr, SCALE: tl.constexpr):
     """decode_attention that also rotates the new query and key (rotate-half rotary embedding,
     cos and sin [R, HD/2] of each row's position), writes the new key and value at slot at of
     the caches (in place) and attends to slots pad .. at, the new one from registers: what
-    r1go's internal/triton FusedKernel does."""
+    r1go's internal/triton FusedKernel does. q, k and v come stacked, qkv [R, (KV·G + 2·KV)·HD]
+    (each row's query heads, key heads, value heads), as the stacked product gives them."""
     r = tl.program_id(0)
     h = tl.program_id(1)
     g = tl.arange(0, GP)
@@ -115,15 +116,18 @@ def decode_attention_fused(q_ptr, kn_ptr, vn_ptr, cos_ptr, sin_ptr, k_ptr, v_ptr
     dsh = (d + HD // 2) % HD
     gmask = g < G
     heads = (r * KV + h) * G + g
+    row = r * (KV * G + 2 * KV) * HD
     cos = tl.load(cos_ptr + r * (HD // 2) + d % (HD // 2))
     sin = tl.load(sin_ptr + r * (HD // 2) + d % (HD // 2))
     sin = tl.where(d < HD // 2, -sin, sin)
-    qa = tl.load(q_ptr + heads[:, None] * HD + d[None, :], mask=gmask[:, None], other=0.0).to(tl.float32)
-    qb = tl.load(q_ptr + heads[:, None] * HD + dsh[None, :], mask=gmask[:, None], other=0.0).to(tl.float32)
+    qrow = row + (h * G + g) * HD
+    qa = tl.load(qkv_ptr + qrow[:, None] + d[None, :], mask=gmask[:, None], other=0.0).to(tl.float32)
+    qb = tl.load(qkv_ptr + qrow[:, None] + dsh[None, :], mask=gmask[:, None], other=0.0).to(tl.float32)
     q = (qa * cos[None, :] + qb * sin[None, :]).to(tl.bfloat16)
-    nk = (r * KV + h) * HD
-    kn = (tl.load(kn_ptr + nk + d).to(tl.float32) * cos + tl.load(kn_ptr + nk + dsh).to(tl.float32) * sin).to(tl.bfloat16)
-    vn = tl.load(vn_ptr + nk + d)
+    nk = row + (KV * G + h) * HD
+    nv = nk + KV * HD
+    kn = (tl.load(qkv_ptr + nk + d).to(tl.float32) * cos + tl.load(qkv_ptr + nk + dsh).to(tl.float32) * sin).to(tl.bfloat16)
+    vn = tl.load(qkv_ptr + nv + d)
     pad = tl.load(pad_ptr + r)
     at = tl.load(at_ptr)
     base = (r * KV + h) * S * HD
@@ -246,7 +250,8 @@ def main():
     cos, sin = torch.cos(ang).contiguous(), torch.sin(ang).contiguous()
     kf, vf = k.clone(), v.clone()
     o3 = torch.empty_like(q)
-    run3 = lambda: decode_attention_fused[(R, KV)](qn, kn, vn, cos, sin, kf, vf, pad, at, o3, S=S, KV=KV, G=G,
+    qkv = torch.cat([qn.reshape(R, -1), kn.reshape(R, -1), vn.reshape(R, -1)], 1).contiguous()
+    run3 = lambda: decode_attention_fused[(R, KV)](qkv, cos, sin, kf, vf, pad, at, o3, S=S, KV=KV, G=G,
                                                    GP=max(16, triton.next_power_of_2(G)), HD=HD, BLOCK_S=a.block,
                                                    SCALE=scale, num_warps=a.warps)
     compiled3 = run3()

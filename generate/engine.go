@@ -71,7 +71,7 @@ type Engine struct {
 	// fused, when set, gives the decode programs' model.Weights.DecodeAttentionFused (rotary
 	// embedding, cache write and attention in one) for rows with padding pad (padP: their
 	// prompts', when they share them; else nil) writing slot at.
-	fused func(pad, padP, at *Node) func(q, k, v, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV)
+	fused func(pad, padP, at *Node) func(qkv, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV)
 }
 
 // decodeShape names one decode program: its kind, rows and cache length (the rows' own

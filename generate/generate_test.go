@@ -600,7 +600,7 @@ func greedyWithHooks(t *testing.T, e *Engine, b backends.Backend, p *model.Param
 }
 
 // TestDecodeAttentionFusedHook: with model.Weights.DecodeAttentionFused the decode programs
-// hand the hook the projections before the rotary embedding, cos and sin of each row's
+// hand the hook the stacked projections before the rotary embedding, cos and sin of each row's
 // position, the caches and the slot, and use the caches it returns. A hook that rotates,
 // writes and attends with ordinary operations from exactly those keeps greedy decoding equal
 // to the recomputing reference, with and without shared prompt caches, compaction and growth.
@@ -625,12 +625,16 @@ func TestDecodeAttentionFusedHook(t *testing.T) {
 		return Reshape(DotGeneral(Softmax(scores, -1), []int{3}, []int{0, 1}, v, []int{2}, []int{0, 1}), R, 1, H*HD)
 	}
 	var calls, sharedCalls atomic.Int32
-	e.fused = func(pad, padP, at *Node) func(q, k, v, cos, sin *Node, pr *model.KV, cc model.KV) (*Node, model.KV) {
-		return func(q, k, v, cos, sin *Node, pr *model.KV, cc model.KV) (*Node, model.KV) {
-			g := q.Graph()
-			q, k = rope(q, cos, sin), rope(k, cos, sin)
+	e.fused = func(pad, padP, at *Node) func(qkv, cos, sin *Node, pr *model.KV, cc model.KV) (*Node, model.KV) {
+		return func(qkv, cos, sin *Node, pr *model.KV, cc model.KV) (*Node, model.KV) {
+			g := qkv.Graph()
+			R, H, KV, HD := qkv.Shape().Dimensions[0], c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim
+			part := func(from, heads int) *Node { // heads from..from+heads of qkv, [R, 1, heads, HD]
+				return Reshape(Slice(qkv, AxisRange(), AxisRange(), AxisRange(from*HD, (from+heads)*HD)), R, 1, heads, HD)
+			}
+			q, k, v := rope(part(0, H), cos, sin), rope(part(H, KV), cos, sin), part(H+KV, KV)
 			cc = model.KV{K: e.writeSlot(cc.K, TransposeAllAxes(k, 0, 2, 1, 3), at), V: e.writeSlot(cc.V, TransposeAllAxes(v, 0, 2, 1, 3), at)}
-			R, S := q.Shape().Dimensions[0], cc.K.Shape().Dimensions[2]
+			S := cc.K.Shape().Dimensions[2]
 			slots := Iota(g, shapes.Make(dtypes.Int32, R, S), 1)
 			if pr == nil {
 				calls.Add(1)

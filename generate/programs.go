@@ -367,13 +367,13 @@ func (e *Engine) tritonSharedAttention(padP, at *Node) func(q *Node, p, c model.
 // tritonFused is model.Weights.DecodeAttentionFused as internal/triton's fused kernels: rows
 // with their own caches see slots pad[r] .. at; rows sharing their prompt's cache (padP not
 // nil) see it from padP[r / N] on, then their own slots 0 .. at.
-func (e *Engine) tritonFused(pad, padP, at *Node) func(q, k, v, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV) {
-	return func(q, k, v, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV) {
-		KV := e.Params.Config.NumKeyValueHeads
-		d := q.Shape().Dimensions // [R, 1, H, HD]
-		R, H, HD := d[0], d[2], d[3]
+func (e *Engine) tritonFused(pad, padP, at *Node) func(qkv, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV) {
+	return func(qkv, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV) {
+		cfg := e.Params.Config
+		R, KV, HD := qkv.Shape().Dimensions[0], cfg.NumKeyValueHeads, cfg.HeadDim
+		H := cfg.NumAttentionHeads
 		a := triton.DecodeAttention{Rows: R, KVHeads: KV, Group: H / KV, HeadDim: HD, Slots: c.K.Shape().Dimensions[2], Scale: 1 / math.Sqrt(float64(HD))}
-		ops := []*Node{Reshape(q, R, H, HD), Reshape(k, R, KV, HD), Reshape(v, R, KV, HD), Reshape(cos, R, HD/2), Reshape(sin, R, HD/2)}
+		ops := []*Node{Reshape(qkv, R, (H+2*KV)*HD), Reshape(cos, R, HD/2), Reshape(sin, R, HD/2)}
 		var kernel triton.Kernel
 		var err error
 		if p == nil {
@@ -386,7 +386,7 @@ func (e *Engine) tritonFused(pad, padP, at *Node) func(q, k, v, cos, sin *Node, 
 		if err != nil {
 			panic(err)
 		}
-		res, err := triton.Call(kernel, append(ops, ConvertDType(at, dtypes.Int32)), shapes.Make(q.DType(), R, H, HD), c.K.Shape(), c.V.Shape())
+		res, err := triton.Call(kernel, append(ops, ConvertDType(at, dtypes.Int32)), shapes.Make(qkv.DType(), R, H, HD), c.K.Shape(), c.V.Shape())
 		if err != nil {
 			panic(err)
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/r1go/r1go/backend"
 )
@@ -77,4 +78,66 @@ func anySlice(ts []*tensors.Tensor) []any {
 		out[i] = t
 	}
 	return out
+}
+
+// DecodeAttentionFused is handed the stacked projections [B, 1, (H + 2·KV)·HD] whether the
+// layer's weights are stacked (BindFused) or separate (Bind, stacked for the hook): the same
+// values, first layer, with biases (Qwen2) and without (Llama).
+func TestDecodeAttentionFusedGetsStackedProjections(t *testing.T) {
+	b, err := backend.New("cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{"testdata/tiny-qwen2", "testdata/tiny-llama"} {
+		p, err := Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := p.Config
+		np := len(p.Tensors)
+		const B, S = 2, 8
+		projections := func(fused bool) []float32 {
+			out := MustExecOnceN(b, func(in []*Node) []*Node {
+				tokens := in[np]
+				g := tokens.Graph()
+				var w *Weights
+				if fused {
+					w = BindFused(c, FuseQKV(c, in[:np], func(x *Node) *Node { return x }), dtypes.Float32)
+				} else {
+					w = Bind(c, in[:np], dtypes.Float32)
+				}
+				var first *Node
+				w.DecodeAttentionFused = func(qkv, cos, sin *Node, prompt *KV, cache KV) (*Node, KV) {
+					if first == nil {
+						first = qkv
+					}
+					return Zeros(g, shapes.Make(dtypes.Float32, B, 1, c.NumAttentionHeads*c.HeadDim)), cache
+				}
+				var cache []KV
+				for range c.NumHiddenLayers {
+					z := Zeros(g, shapes.Make(dtypes.Float32, B, c.NumKeyValueHeads, S, c.HeadDim))
+					cache = append(cache, KV{z, z})
+				}
+				positions := Const(g, []int32{3, 5})
+				w.DecodeStep(tokens, positions, cache, Const(g, int32(5)), Const(g, [][]bool{make([]bool, S), make([]bool, S)}), nil)
+				return []*Node{first}
+			}, append(anySlice(p.Tensors), tensors.FromValue([]int32{7, 42}))...)
+			if d := out[0].Shape().Dimensions; d[0] != B || d[1] != 1 || d[2] != (c.NumAttentionHeads+2*c.NumKeyValueHeads)*c.HeadDim {
+				t.Fatalf("%s: the hook got projections of shape %v", dir, d)
+			}
+			flat, err := tensors.CopyFlatData[float32](out[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			return flat
+		}
+		sep, fus := projections(false), projections(true)
+		worst := 0.0
+		for i := range sep {
+			worst = math.Max(worst, math.Abs(float64(sep[i]-fus[i])))
+		}
+		if worst > 1e-5 {
+			t.Errorf("%s: the stacked and the separate projections differ by up to %g", dir, worst)
+		}
+	}
 }

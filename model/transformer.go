@@ -40,12 +40,13 @@ type Weights struct {
 	// over its prompt's cache p and its own cache c (updated) → [R, 1, H·HD].
 	DecodeAttentionShared func(q *Node, p, c KV) *Node
 	// DecodeAttentionFused, when set, replaces the rotary embedding, the cache write and the
-	// attention of DecodeStep and DecodeStepShared: it maps the layer's q [B, 1, H, HD], k
-	// and v [B, 1, KV, HD] (not rotated), cos and sin [B, 1, HD/2] (f32), the shared prompt
-	// cache (nil outside DecodeStepShared) and the layer's cache to the attention [B, 1, H·HD]
-	// and the cache with the new keys and values written at the step's slot, knowing itself
-	// the slot and which slots each row may see (internal/triton's fused kernel).
-	DecodeAttentionFused func(q, k, v, cos, sin *Node, prompt *KV, cache KV) (o *Node, updated KV)
+	// attention of DecodeStep and DecodeStepShared: it maps the layer's projections qkv [B, 1,
+	// (H + 2·KV)·HD] (the query heads, then the key heads, then the value heads; not rotated),
+	// cos and sin [B, 1, HD/2] (f32), the shared prompt cache (nil outside DecodeStepShared)
+	// and the layer's cache to the attention [B, 1, H·HD] and the cache with the new keys and
+	// values written at the step's slot, knowing itself the slot and which slots each row may
+	// see (internal/triton's fused kernel, which reads the stacked projections as one operand).
+	DecodeAttentionFused func(qkv, cos, sin *Node, prompt *KV, cache KV) (o *Node, updated KV)
 }
 
 // LayerWeights are one decoder layer's parameters; biases are nil when the model has none.
@@ -130,19 +131,24 @@ func (w *Weights) decodeLayers(tokens, positions *Node, cache []KV, slot *Node, 
 	cos, sin := w.rope(InsertAxes(positions, 1)) // [B, 1, HD/2]
 	for l := range w.Layers {
 		var c KV
-		x, _, _ = w.layer(l, x, func(q, k, v *Node) (o, _, _ *Node) {
+		x, _, _ = w.layer(l, x, func(q, k, v, qkv *Node) (o, _, _ *Node) {
 			if w.DecodeAttentionFused != nil {
 				var p *KV
 				if prompt != nil {
 					p = &prompt[l]
 				}
-				o, c = w.DecodeAttentionFused(q, k, v, cos, sin, p, cache[l])
+				if qkv == nil { // separate projections: stacked as BindFused's are
+					B := q.Shape().Dimensions[0]
+					flat := func(x *Node) *Node { return Reshape(x, B, 1, x.Shape().Size()/B) }
+					qkv = Concatenate([]*Node{flat(q), flat(k), flat(v)}, 2)
+				}
+				o, c = w.DecodeAttentionFused(qkv, cos, sin, p, cache[l])
 				return o, nil, nil
 			}
 			return w.roped(cos, sin, func(q, k, v *Node) *Node {
 				c = KV{update(cache[l].K, k, slot), update(cache[l].V, v, slot)}
 				return attend(l, q, c)
-			})(q, k, v)
+			})(q, k, v, qkv)
 		})
 		newCache = append(newCache, c)
 	}
@@ -207,16 +213,17 @@ func (w *Weights) linear(x, weight, bias *Node) *Node {
 }
 
 // layer is one pre-norm decoder block. attention maps the projections q [B, T, H, HD], k and v
-// [B, T, KV, HD] (not rotated: see roped) to the attention output [B, T, H·HD] and the keys
-// and values the block returns with its output.
-func (w *Weights) layer(l int, x *Node, attention func(q, k, v *Node) (o, kOut, vOut *Node)) (out, k, v *Node) {
+// [B, T, KV, HD] (not rotated: see roped), and qkv, the three stacked [B, T, (H + 2·KV)·HD]
+// when the layer's weights are (BindFused; else nil), to the attention output [B, T, H·HD]
+// and the keys and values the block returns with its output.
+func (w *Weights) layer(l int, x *Node, attention func(q, k, v, qkv *Node) (o, kOut, vOut *Node)) (out, k, v *Node) {
 	c, lw := w.Config, w.Layers[l]
 	d := x.Shape().Dimensions
 	B, T := d[0], d[1]
 	h := w.rmsNorm(x, lw.InputNorm)
-	var q *Node
+	var q, qkv *Node
 	if lw.QKV != nil {
-		qkv := w.linear(h, lw.QKV, lw.QKVBias) // [B, T, (H + 2·KV)·HD]
+		qkv = w.linear(h, lw.QKV, lw.QKVBias) // [B, T, (H + 2·KV)·HD]
 		nq, nkv := c.NumAttentionHeads*c.HeadDim, c.NumKeyValueHeads*c.HeadDim
 		part := func(from, n int) *Node { return Slice(qkv, AxisRange(), AxisRange(), AxisRange(from, from+n)) }
 		q, k, v = part(0, nq), part(nq, nkv), part(nq+nkv, nkv)
@@ -226,7 +233,7 @@ func (w *Weights) layer(l int, x *Node, attention func(q, k, v *Node) (o, kOut, 
 	q = Reshape(q, B, T, c.NumAttentionHeads, c.HeadDim)
 	k = Reshape(k, B, T, c.NumKeyValueHeads, c.HeadDim)
 	v = Reshape(v, B, T, c.NumKeyValueHeads, c.HeadDim)
-	o, k, v := attention(q, k, v)
+	o, k, v := attention(q, k, v, qkv)
 	x = Add(x, w.linear(o, lw.O, lw.OB))
 	h = w.rmsNorm(x, lw.PostNorm)
 	gate := w.linear(h, lw.Gate, nil)
@@ -237,8 +244,8 @@ func (w *Weights) layer(l int, x *Node, attention func(q, k, v *Node) (o, kOut, 
 
 // roped is a layer's attention as training and prefill compute it: q and k rotated, k and v
 // moved to [B, KV, T, HD] (returned as the layer's cache), then attend(q, k, v) → [B, T, H·HD].
-func (w *Weights) roped(cos, sin *Node, attend func(q, k, v *Node) *Node) func(q, k, v *Node) (o, k2, v2 *Node) {
-	return func(q, k, v *Node) (o, k2, v2 *Node) {
+func (w *Weights) roped(cos, sin *Node, attend func(q, k, v *Node) *Node) func(q, k, v, qkv *Node) (o, k2, v2 *Node) {
+	return func(q, k, v, _ *Node) (o, k2, v2 *Node) {
 		q, k = w.applyRope(q, cos, sin), w.applyRope(k, cos, sin)
 		k, v = TransposeAllAxes(k, 0, 2, 1, 3), TransposeAllAxes(v, 0, 2, 1, 3) // [B, KV, T, HD]
 		return attend(q, k, v), k, v

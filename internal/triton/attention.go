@@ -118,6 +118,7 @@ func (a DecodeAttention) kernel(name, ir, args string, samples, promptSlots int)
 		"{{KV}}", fmt.Sprint(a.KVHeads), "{{BLOCK}}", fmt.Sprint(attnBlock), "{{SHD}}", fmt.Sprint(a.Slots*a.HeadDim),
 		"{{N}}", fmt.Sprint(samples), "{{TP}}", fmt.Sprint(promptSlots), "{{PSHD}}", fmt.Sprint(promptSlots*a.HeadDim),
 		"{{SCALE}}", fmt.Sprintf("%.9e", a.Scale), "{{HALF}}", fmt.Sprint(a.HeadDim/2),
+		"{{W}}", fmt.Sprint((a.Group+2)*a.KVHeads*a.HeadDim), "{{HQ}}", fmt.Sprint(a.Group*a.KVHeads),
 	).Replace(ir)
 	return Kernel{Name: name, IR: ir, Grid: [3]int{a.Rows, a.KVHeads, 1}, NumWarps: 4, NumStages: 2}
 }
@@ -141,7 +142,9 @@ func (a DecodeAttention) Check() error {
 // qRoped; %qoff their offsets, %gmaskb the real heads), at loaded as %atv, the online softmax's
 // start %m0, %l0, %acc0, and the constants the loops share.
 // qLoad loads the group's query heads as they are.
-const qLoad = `    %qv = tt.load %qp, %gmaskb, %zq : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
+const qLoad = `    %qs = tt.splat %q : !tt.ptr<bf16> -> tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
+    %qp = tt.addptr %qs, %qoff : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>, tensor<{{GP}}x{{HD}}xi32>
+    %qv = tt.load %qp, %gmaskb, %zq : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
 `
 
 // header is attnHeader with the query heads loaded by qload.
@@ -173,8 +176,6 @@ const attnHeader = `module {
     %qoff = arith.addi %hrowb, %dcolq : tensor<{{GP}}x{{HD}}xi32>
     %gmask2 = tt.expand_dims %gmask {axis = 1 : i32} : tensor<{{GP}}xi1> -> tensor<{{GP}}x1xi1>
     %gmaskb = tt.broadcast %gmask2 : tensor<{{GP}}x1xi1> -> tensor<{{GP}}x{{HD}}xi1>
-    %qs = tt.splat %q : !tt.ptr<bf16> -> tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
-    %qp = tt.addptr %qs, %qoff : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>, tensor<{{GP}}x{{HD}}xi32>
     %zq = arith.constant dense<0.000000e+00> : tensor<{{GP}}x{{HD}}xbf16>
 {{QLOAD}}    %atv = tt.load %at : !tt.ptr<i32>
     %m0 = arith.constant dense<-1.000000e+30> : tensor<{{GP}}xf32>

@@ -195,9 +195,9 @@ func maxAbsDiff(a, b [][][]float32) float64 {
 }
 
 // TestDecodeAttentionFusedOnGPU compares the fused kernels (rotary embedding, cache write,
-// attention) with the same steps as XLA operations, on a CUDA GPU (skipped elsewhere): the
-// attention and both caches after the write, for rows with their own caches and for rows
-// sharing their prompt's.
+// attention, reading q, k and v from one stacked operand) with the same steps as XLA
+// operations, on a CUDA GPU (skipped elsewhere): the attention and both caches after the
+// write, for rows with their own caches and for rows sharing their prompt's.
 func TestDecodeAttentionFusedOnGPU(t *testing.T) {
 	b := cudaBackend(t)
 	for _, shared := range []bool{false, true} {
@@ -256,7 +256,8 @@ func fusedOnGPU(t *testing.T, b backends.Backend, shared bool, KV, G, HD int) {
 	bf := func(x *Node) *Node { return ConvertDType(x, dtypes.BFloat16) }
 	f32 := func(x *Node) *Node { return ConvertDType(x, dtypes.Float32) }
 	got := MustExecOnceN(b, func(in []*Node) []*Node {
-		ops := []*Node{bf(in[0]), bf(in[1]), bf(in[2]), in[3], in[4]}
+		qkv := Concatenate([]*Node{Reshape(in[0], R, H*HD), Reshape(in[1], R, KV*HD), Reshape(in[2], R, KV*HD)}, 1) // as the stacked product gives them
+		ops := []*Node{bf(qkv), in[3], in[4]}
 		if shared {
 			ops = append(ops, bf(in[5]), bf(in[6]), in[7], bf(in[8]), bf(in[9]), in[11])
 		} else {

@@ -11,12 +11,14 @@ import (
 // at. Each of those would otherwise be its own kernel, and a decode step's short kernels wait
 // for the host to launch them (BENCHMARKS.md, generation: about 10 µs each).
 //
-// Operands: q [Rows, KVHeads·Group, HeadDim], k and v [Rows, KVHeads, HeadDim] (bf16, not
-// rotated), cos and sin [Rows, HeadDim/2] (f32, of each row's position), the caches k, v [Rows,
-// KVHeads, Slots, HeadDim] (bf16), pad [Rows] and at [] (int32). Results: the attention [Rows,
-// KVHeads·Group, HeadDim] and the two caches, written in place (results 1 and 2 alias operands
-// 5 and 6). The new slot is not read back from the cache: its score and value come from the
-// program's registers, so no program reads what another writes.
+// Operands: qkv [Rows, (KVHeads·Group + 2·KVHeads)·HeadDim] (bf16, not rotated: each row's
+// query heads, then its key heads, then its value heads, as the stacked q/k/v product gives
+// them, so XLA need not split them into separate buffers first), cos and sin [Rows,
+// HeadDim/2] (f32, of each row's position), the caches k, v [Rows, KVHeads, Slots, HeadDim]
+// (bf16), pad [Rows] and at [] (int32). Results: the attention [Rows, KVHeads·Group, HeadDim]
+// and the two caches, written in place (results 1 and 2 alias operands 3 and 4). The new slot
+// is not read back from the cache: its score and value come from the program's registers, so
+// no program reads what another writes.
 func (a DecodeAttention) FusedKernel() (Kernel, error) {
 	if err := a.Check(); err != nil {
 		return Kernel{}, err
@@ -28,16 +30,16 @@ func (a DecodeAttention) FusedKernel() (Kernel, error) {
     %lb = arith.muli %lb0, %c_block : i32
 ` + attnOwnCache + writeNew + attnLoop("", "%padv", "%atm1", "%kb", "%vb", "%lb", "%atv", "%m0", "%l0", "%acc0") +
 		addNew("%res#0", "%res#1", "%res#2") + attnFooter("%lfin", "%accfin")
-	k := a.kernel("decode_attention_fused", ir, attnArgs("q", "kn", "vn", "cos", "sin", "k", "v", "pad", "at", "o", "ko", "vo"), 0, 0)
-	k.Aliases = [][2]int{{1, 5}, {2, 6}}
+	k := a.kernel("decode_attention_fused", ir, attnArgs("qkv", "cos", "sin", "k", "v", "pad", "at", "o", "ko", "vo"), 0, 0)
+	k.Aliases = [][2]int{{1, 3}, {2, 4}}
 	return k, nil
 }
 
 // FusedSharedKernel is SharedKernel with FusedKernel's rotary embedding and cache write: the
-// new token goes to slot at of the row's own cache. Operands: q, k, v, cos, sin (as
+// new token goes to slot at of the row's own cache. Operands: qkv, cos, sin (as
 // FusedKernel's), the prompts' caches pk, pv [Rows/samples, KVHeads, promptSlots, HeadDim],
 // their padding [Rows/samples], the rows' own caches k, v [Rows, KVHeads, Slots, HeadDim], at.
-// Results: the attention and the own caches, in place (aliasing operands 8 and 9).
+// Results: the attention and the own caches, in place (aliasing operands 6 and 7).
 func (a DecodeAttention) FusedSharedKernel(samples, promptSlots int) (Kernel, error) {
 	if err := a.Check(); err != nil {
 		return Kernel{}, err
@@ -49,15 +51,16 @@ func (a DecodeAttention) FusedSharedKernel(samples, promptSlots int) (Kernel, er
     %c_zero = arith.constant 0 : i32
 ` + attnOwnCache + writeNew + attnLoop("o", "%c_zero", "%atm1", "%kb", "%vb", "%c_zero", "%atv", "%resp#0", "%resp#1", "%resp#2") +
 		addNew("%reso#0", "%reso#1", "%reso#2") + attnFooter("%lfin", "%accfin")
-	k := a.kernel("decode_attention_fused_shared", ir, attnArgs("q", "kn", "vn", "cos", "sin", "pk", "pv", "ppad", "k", "v", "at", "o", "ko", "vo"), samples, promptSlots)
-	k.Aliases = [][2]int{{1, 8}, {2, 9}}
+	k := a.kernel("decode_attention_fused_shared", ir, attnArgs("qkv", "cos", "sin", "pk", "pv", "ppad", "k", "v", "at", "o", "ko", "vo"), samples, promptSlots)
+	k.Aliases = [][2]int{{1, 6}, {2, 7}}
 	return k, nil
 }
 
-// qRoped loads the group's query heads rotated, as %qv [GP, HD] bf16: x·cos + rotate_half(x)·sin,
-// rotate_half(x)[d] = −x[d + HD/2] for d < HD/2 and x[d − HD/2] above, with cos and sin of the
-// row's position at d mod HD/2 (%cosv, %sinv [HD], the sign folded into %sinv). It also sets
-// %dsh = (d + HD/2) mod HD, which newKV uses.
+// qRoped loads the group's query heads from qkv, rotated, as %qv [GP, HD] bf16: x·cos +
+// rotate_half(x)·sin, rotate_half(x)[d] = −x[d + HD/2] for d < HD/2 and x[d − HD/2] above,
+// with cos and sin of the row's position at d mod HD/2 (%cosv, %sinv [HD], the sign folded
+// into %sinv). It also sets %dsh = (d + HD/2) mod HD and %rw, the row's offset in qkv, which
+// newKV uses.
 const qRoped = `    %c_half = arith.constant {{HALF}} : i32
     %halfv = arith.constant dense<{{HALF}}> : tensor<{{HD}}xi32>
     %hdv = arith.constant dense<{{HD}}> : tensor<{{HD}}xi32>
@@ -76,11 +79,24 @@ const qRoped = `    %c_half = arith.constant {{HALF}} : i32
     %sin0 = tt.load %sinp : tensor<{{HD}}x!tt.ptr<f32>>
     %sinneg = arith.negf %sin0 : tensor<{{HD}}xf32>
     %sinv = arith.select %lowhalf, %sinneg, %sin0 : tensor<{{HD}}xi1>, tensor<{{HD}}xf32>
-    %qraw = tt.load %qp, %gmaskb, %zq : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
+    %c_w = arith.constant {{W}} : i32
+    %c_hd = arith.constant {{HD}} : i32
+    %rw = arith.muli %r, %c_w : i32
+    %hg = arith.muli %h, %c_g : i32
+    %hghd = arith.muli %hg, %c_hd : i32
+    %qin = arith.addi %rw, %hghd : i32
+    %qinp = tt.addptr %qkv, %qin : !tt.ptr<bf16>, i32
+    %gq = arith.muli %g, %hd_g : tensor<{{GP}}xi32>
+    %gq2 = tt.expand_dims %gq {axis = 1 : i32} : tensor<{{GP}}xi32> -> tensor<{{GP}}x1xi32>
+    %gqb = tt.broadcast %gq2 : tensor<{{GP}}x1xi32> -> tensor<{{GP}}x{{HD}}xi32>
     %dsh2 = tt.expand_dims %dsh {axis = 0 : i32} : tensor<{{HD}}xi32> -> tensor<1x{{HD}}xi32>
     %dshq = tt.broadcast %dsh2 : tensor<1x{{HD}}xi32> -> tensor<{{GP}}x{{HD}}xi32>
-    %qoffsh = arith.addi %hrowb, %dshq : tensor<{{GP}}x{{HD}}xi32>
-    %qpsh = tt.addptr %qs, %qoffsh : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>, tensor<{{GP}}x{{HD}}xi32>
+    %qinoff = arith.addi %gqb, %dcolq : tensor<{{GP}}x{{HD}}xi32>
+    %qinoffsh = arith.addi %gqb, %dshq : tensor<{{GP}}x{{HD}}xi32>
+    %qs = tt.splat %qinp : !tt.ptr<bf16> -> tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
+    %qp = tt.addptr %qs, %qinoff : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>, tensor<{{GP}}x{{HD}}xi32>
+    %qpsh = tt.addptr %qs, %qinoffsh : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>, tensor<{{GP}}x{{HD}}xi32>
+    %qraw = tt.load %qp, %gmaskb, %zq : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
     %qsw = tt.load %qpsh, %gmaskb, %zq : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
     %qf = arith.extf %qraw : tensor<{{GP}}x{{HD}}xbf16> to tensor<{{GP}}x{{HD}}xf32>
     %qswf = arith.extf %qsw : tensor<{{GP}}x{{HD}}xbf16> to tensor<{{GP}}x{{HD}}xf32>
@@ -94,13 +110,17 @@ const qRoped = `    %c_half = arith.constant {{HALF}} : i32
     %qv = arith.truncf %qrot : tensor<{{GP}}x{{HD}}xf32> to tensor<{{GP}}x{{HD}}xbf16>
 `
 
-// newKV loads the program's new key (rotated, as %knew [HD] bf16) and value (%vnew) from kn and
-// vn [Rows, KVHeads, HD].
+// newKV loads the program's new key (rotated, as %knew [HD] bf16) and value (%vnew) from qkv:
+// key head h of row r at r·W + (HQ + h)·HD, value head h at r·W + (HQ + KV + h)·HD.
 const newKV = `
-    %c_hd = arith.constant {{HD}} : i32
-    %nkoff = arith.muli %rkv, %c_hd : i32
-    %knr = tt.addptr %kn, %nkoff : !tt.ptr<bf16>, i32
-    %vnr = tt.addptr %vn, %nkoff : !tt.ptr<bf16>, i32
+    %c_hq = arith.constant {{HQ}} : i32
+    %hk0 = arith.addi %c_hq, %h : i32
+    %hk = arith.muli %hk0, %c_hd : i32
+    %nkoff = arith.addi %rw, %hk : i32
+    %kvhd = arith.muli %c_kv, %c_hd : i32
+    %nvoff = arith.addi %nkoff, %kvhd : i32
+    %knr = tt.addptr %qkv, %nkoff : !tt.ptr<bf16>, i32
+    %vnr = tt.addptr %qkv, %nvoff : !tt.ptr<bf16>, i32
     %kns = tt.splat %knr : !tt.ptr<bf16> -> tensor<{{HD}}x!tt.ptr<bf16>>
     %vns = tt.splat %vnr : !tt.ptr<bf16> -> tensor<{{HD}}x!tt.ptr<bf16>>
     %knp = tt.addptr %kns, %d : tensor<{{HD}}x!tt.ptr<bf16>>, tensor<{{HD}}xi32>
