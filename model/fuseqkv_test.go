@@ -46,12 +46,7 @@ func TestFusedQKVMatchesSeparate(t *testing.T) {
 		logits := func(fused bool) []float32 {
 			out := MustExecOnceN(b, func(in []*Node) []*Node {
 				tokens := in[np]
-				var w *Weights
-				if fused {
-					w = BindFused(c, FuseQKV(c, in[:np], func(x *Node) *Node { return x }), dtypes.Float32)
-				} else {
-					w = Bind(c, in[:np], dtypes.Float32)
-				}
+				w := bindStackedOrNot(c, in[:np], fused)
 				h, _ := w.Forward(tokens, Iota(tokens.Graph(), tokens.Shape(), 1), nil)
 				return []*Node{w.Logits(h)}
 			}, append(anySlice(p.Tensors), tensors.FromValue([][]int32{{3, 14, 15, 92, 65, 35}}))...)
@@ -61,12 +56,7 @@ func TestFusedQKVMatchesSeparate(t *testing.T) {
 			}
 			return flat
 		}
-		a, f := logits(false), logits(true)
-		worst := 0.0
-		for i := range a {
-			worst = math.Max(worst, math.Abs(float64(a[i]-f[i])))
-		}
-		if worst > 1e-4 {
+		if worst := maxAbsDiff(logits(false), logits(true)); worst > 1e-4 {
 			t.Errorf("%s: stacked q, k, v change the logits by up to %g", dir, worst)
 		}
 	}
@@ -100,12 +90,7 @@ func TestDecodeAttentionFusedGetsStackedProjections(t *testing.T) {
 			out := MustExecOnceN(b, func(in []*Node) []*Node {
 				tokens := in[np]
 				g := tokens.Graph()
-				var w *Weights
-				if fused {
-					w = BindFused(c, FuseQKV(c, in[:np], func(x *Node) *Node { return x }), dtypes.Float32)
-				} else {
-					w = Bind(c, in[:np], dtypes.Float32)
-				}
+				w := bindStackedOrNot(c, in[:np], fused)
 				var first *Node
 				w.DecodeAttentionFused = func(qkv, cos, sin *Node, prompt *KV, cache KV) (*Node, KV) {
 					if first == nil {
@@ -131,13 +116,25 @@ func TestDecodeAttentionFusedGetsStackedProjections(t *testing.T) {
 			}
 			return flat
 		}
-		sep, fus := projections(false), projections(true)
-		worst := 0.0
-		for i := range sep {
-			worst = math.Max(worst, math.Abs(float64(sep[i]-fus[i])))
-		}
-		if worst > 1e-5 {
+		if worst := maxAbsDiff(projections(false), projections(true)); worst > 1e-5 {
 			t.Errorf("%s: the stacked and the separate projections differ by up to %g", dir, worst)
 		}
 	}
+}
+
+// bindStackedOrNot binds parameters in ParamSpecs order with q, k and v stacked (FuseQKV +
+// BindFused) or separate (Bind), f32.
+func bindStackedOrNot(c *Config, params []*Node, stacked bool) *Weights {
+	if stacked {
+		return BindFused(c, FuseQKV(c, params, func(x *Node) *Node { return x }), dtypes.Float32)
+	}
+	return Bind(c, params, dtypes.Float32)
+}
+
+func maxAbsDiff(a, b []float32) float64 {
+	worst := 0.0
+	for i := range a {
+		worst = math.Max(worst, math.Abs(float64(a[i]-b[i])))
+	}
+	return worst
 }
