@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 )
 
@@ -45,7 +46,35 @@ func commands() []*command {
 }
 
 func main() {
-	os.Exit(runMain(os.Args[1:]))
+	stop, err := cpuProfile(os.Getenv("R1GO_CPUPROFILE"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "r1go:", err)
+		os.Exit(1)
+	}
+	code := runMain(os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// cpuProfile starts Go's CPU profiler writing to path (R1GO_CPUPROFILE; nothing when empty)
+// and returns the function that stops it: where the host's time goes, e.g. on the pure Go
+// backend (go tool pprof r1go PATH).
+func cpuProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("R1GO_CPUPROFILE: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("R1GO_CPUPROFILE: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func runMain(args []string) int {
