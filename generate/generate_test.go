@@ -572,8 +572,8 @@ func TestDecodeAttentionHook(t *testing.T) {
 
 // greedyWithHooks checks that e's greedy decoding of prompts of several lengths, two samples
 // each, equals the recomputing reference, with and without shared prompt caches, with
-// compaction (an EOS that some rows reach) and cache growth: the engine's attention hooks
-// are what is under test.
+// compaction (an EOS that some rows reach), cache growth, and three tokens per program call:
+// the engine's attention hooks are what is under test.
 func greedyWithHooks(t *testing.T, e *Engine, b backends.Backend, p *model.Params) {
 	t.Helper()
 	prompts := [][]int32{{5, 17, 200, 3}, {9}, {44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61}}
@@ -584,8 +584,11 @@ func greedyWithHooks(t *testing.T, e *Engine, b backends.Backend, p *model.Param
 		t.Fatal(err)
 	}
 	o.EOS = []int32{full[0].IDs[3]} // some rows stop early: compaction
-	for _, noShare := range []bool{false, true} {
-		o.NoPromptSharing = noShare
+	for _, c := range []struct {
+		noShare   bool
+		syncEvery int // tokens per program call: the hooks see consecutive slots within one call
+	}{{false, 1}, {true, 1}, {false, 3}} {
+		o.NoPromptSharing, o.SyncEvery = c.noShare, c.syncEvery
 		res, err := e.Generate(prompts, o, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -593,7 +596,7 @@ func greedyWithHooks(t *testing.T, e *Engine, b backends.Backend, p *model.Param
 		for _, r := range res {
 			want := greedyReference(t, b, p, prompts[r.Prompt], o.MaxNewTokens, o.EOS)
 			if !slices.Equal(r.IDs, want) {
-				t.Errorf("sharing %v, prompt %d sample %d: %v, want %v", !noShare, r.Prompt, r.Sample, r.IDs, want)
+				t.Errorf("sharing %v, %d tokens per call, prompt %d sample %d: %v, want %v", !c.noShare, c.syncEvery, r.Prompt, r.Sample, r.IDs, want)
 			}
 		}
 	}
