@@ -504,11 +504,12 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 				args = append(args, t)
 			}
 		}
-		args = append(donate.Append(args, e.Backend, cache), next, padT)
+		args = append(donate.Append(args, e.Backend, cache), donate.Append(nil, e.Backend, []*tensors.Tensor{next})[0], padT)
 		if shared {
 			args = append(args, padPT)
 		}
-		args = append(args, slotT, slotsT, rng, temp, topP, topK)
+		state := donate.Append(nil, e.Backend, []*tensors.Tensor{slotT, rng}) // aliased to the outputs (decodeGraph)
+		args = append(args, state[0], slotsT, state[1], temp, topP, topK)
 		if e.BeforeDecode != nil {
 			e.BeforeDecode(e.Stats.Calls)
 		}

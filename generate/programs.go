@@ -170,6 +170,13 @@ func (e *Engine) decodeGraph(mode Mode, K int, shared bool) func(in []*Node) []*
 			padP, args = args[0], args[1:]
 		}
 		slot, slots, rng, temp, topP, topK := args[0], args[1], args[2], args[3], args[4], args[5]
+		// The state a call hands the next (its last tokens, the random state, the next slot) is
+		// updated in place too, so that every buffer but the tokens read back keeps its address
+		// from call to call: XLA's command buffers (CUDA graphs) re-record each command whose
+		// buffers moved.
+		donate.Alias(tokens, nc+1)
+		donate.Alias(rng, nc+2)
+		donate.Alias(slot, nc+3)
 		g := tokens.Graph()
 		R, S := tokens.Shape().Dimensions[0], slots.Shape().Dimensions[0]
 		kv := make([]model.KV, c.NumHiddenLayers)
