@@ -197,7 +197,7 @@ func (w *Weights) applyRope(x, cos, sin *Node) *Node {
 func (w *Weights) rmsNorm(x, weight *Node) *Node {
 	x32 := ConvertDType(x, dtypes.Float32)
 	ms := ReduceAndKeep(Square(x32), ReduceMean, -1)
-	r := Inverse(Sqrt(AddScalar(ms, w.Config.RMSNormEps))) // Rsqrt has no gradient in GoMLX 0.26
+	r := Reciprocal(Sqrt(AddScalar(ms, w.Config.RMSNormEps))) // Rsqrt has no gradient in GoMLX 0.26
 	return Mul(w.cast(Mul(x32, r)), w.cast(leading(weight, x.Rank())))
 }
 

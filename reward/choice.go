@@ -30,7 +30,7 @@ func NewChoice(letters string) (*ChoiceReward, error) {
 		return nil, errors.New("choice reward: empty set of letters")
 	}
 	for i, r := range letters {
-		if r < 'A' || r > 'Z' || strings.IndexRune(letters[:i], r) >= 0 {
+		if r < 'A' || r > 'Z' || strings.ContainsRune(letters[:i], r) {
 			return nil, fmt.Errorf("choice reward: letters %q: want distinct letters A-Z", letters)
 		}
 	}

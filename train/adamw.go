@@ -127,7 +127,7 @@ func (o AdamW) Update(params, grads, m, v []*graph.Node, decay []bool, lr, step 
 	gainM := pick(graph.MulScalar(coef, 1-o.Beta1), zero)                        // (1 − β1)·coef, or 0
 	gainV := pick(graph.MulScalar(graph.Square(coef), 1-o.Beta2), zero)          // (1 − β2)·coef², or 0
 	stepSize := pick(graph.Div(lr, bc1), zero)                                   // lr / (1 − β1ᵗ), or 0
-	invSqrtBC2 := graph.Inverse(graph.Sqrt(bc2))                                 // 1 / sqrt(1 − β2ᵗ)
+	invSqrtBC2 := graph.Reciprocal(graph.Sqrt(bc2))                              // 1 / sqrt(1 − β2ᵗ)
 	decayFactor := pick(graph.OneMinus(graph.MulScalar(lr, o.WeightDecay)), one) // 1 − lr·λ, or 1
 
 	newParams, newM, newV = make([]*graph.Node, n), make([]*graph.Node, n), make([]*graph.Node, n)

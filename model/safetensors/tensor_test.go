@@ -184,7 +184,7 @@ func TestRoundingIsNearestEven(t *testing.T) {
 }
 
 func TestFloat32sAndFromFloat32s(t *testing.T) {
-	vals := []float32{0, -0.0, 1, -2.5, 0.1, 3.4e38, 1e-40, float32(math.Inf(1))}
+	vals := []float32{0, float32(math.Copysign(0, -1)), 1, -2.5, 0.1, 3.4e38, 1e-40, float32(math.Inf(1))} // +0 and −0 (a literal -0.0 is +0)
 	for _, dt := range []DType{F32, BF16, F16, F64} {
 		tn, err := FromFloat32s("w", []int{2, 4}, vals, dt)
 		if err != nil {

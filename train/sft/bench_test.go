@@ -109,14 +109,13 @@ func BenchmarkStep(b *testing.B) {
 	packed := Pack(exs, T)[:(steps+1)*B]
 	b.Logf("%s, shape %s (%d parameters), %d rows x %d tokens per update, %s", r1backend.Describe(be), shape, cfg.NumParams(), B, T, compute)
 	type run struct {
-		mode     string
-		obj      train.Objective
-		pol      *train.Policy
-		batches  [][]*tensors.Tensor
-		tokens   int // row tokens of all the batches
-		useful   int // example tokens (padding excluded)
-		best     float64
-		bestMean float64
+		mode    string
+		obj     train.Objective
+		pol     *train.Policy
+		batches [][]*tensors.Tensor
+		tokens  int // row tokens of all the batches
+		useful  int // example tokens (padding excluded)
+		best    float64
 	}
 	var runs []*run
 	for _, mode := range strings.Split(modes, ",") {
