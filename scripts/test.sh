@@ -11,5 +11,7 @@ for s in scripts/setup.d/*.sh; do
 done
 echo "== go vet"
 go vet ./...
+echo "== staticcheck"
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 echo "== go test"
 go test -timeout 20m ./... "$@"
