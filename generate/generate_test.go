@@ -677,6 +677,16 @@ func TestTritonAttentionNeedsCUDA(t *testing.T) {
 	if got := e.AttentionUsed(); got != AttentionXLA {
 		t.Errorf("auto on the pure Go backend used %q, want xla", got)
 	}
+	// Switching attention drops the previous one's hooks and programs (a Triton hook left in
+	// place would still be called by XLA's programs).
+	e.used, e.attention = AttentionTriton, func(pad, at *Node, S int) func(q, k, v *Node) *Node { panic("stale Triton hook called") }
+	e.Attention = AttentionXLA
+	if _, err := e.Generate([][]int32{{1, 2}}, o, nil); err != nil {
+		t.Fatalf("after switching to XLA's attention: %v", err)
+	}
+	if e.attention != nil || e.AttentionUsed() != AttentionXLA {
+		t.Errorf("after switching to XLA's attention: hook kept %v, used %q", e.attention != nil, e.AttentionUsed())
+	}
 	for in, want := range map[string]Attention{"auto": AttentionAuto, "": AttentionAuto, "xla": AttentionXLA, "triton": AttentionTriton} {
 		if got, err := ParseAttention(in); err != nil || got != want {
 			t.Errorf("ParseAttention(%q) = %q, %v; want %q", in, got, err, want)

@@ -316,15 +316,25 @@ func ParseAttention(s string) (Attention, error) {
 // reason where the kernels cannot run, AttentionAuto falls back to XLA's there.
 func (e *Engine) pickAttention() error {
 	why := TritonUnusable(e.Backend, e.Params.Config, e.Compute)
+	used := AttentionTriton
 	switch {
 	case (e.Attention == AttentionTriton || e.Attention == AttentionTritonFused) && why != nil:
 		return fmt.Errorf("generation: Triton attention: %w", why)
 	case e.Attention == AttentionXLA || why != nil:
-		e.used = AttentionXLA
+		used = AttentionXLA
 	case e.Attention == AttentionTritonFused:
-		e.used, e.fused = AttentionTritonFused, e.tritonFused
-	default:
-		e.used = AttentionTriton
+		used = AttentionTritonFused
+	}
+	if e.used != "" && e.used != used {
+		// Another attention than the last call's: its hooks and the decode programs built
+		// with them go.
+		e.attention, e.sharedAttention, e.fused = nil, nil, nil
+		e.decode = map[decodeShape]*program{}
+	}
+	switch e.used = used; used {
+	case AttentionTritonFused:
+		e.fused = e.tritonFused
+	case AttentionTriton:
 		e.attention, e.sharedAttention = e.tritonAttention, e.tritonSharedAttention
 	}
 	return nil
