@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# (As run in call 22; --triton-attention is now --attention triton.)
 # Session 5, call 22 (one H200): r1go's Triton kernels through XLA (internal/triton: add-one and
 # decode attention against XLA's), Triton's own IR of the same kernels for comparison, then the
 # 0.5B 256-row benchmark with the Triton attention, with the defaults (compile ahead), and
