@@ -393,6 +393,13 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 
 	padPT, rowPromptT := tensors.FromFlatDataAndDimensions(padP, Pb), tensors.FromFlatDataAndDimensions(rowPrompt, R)
 	nc := 2 * c.NumHiddenLayers
+	// The decode programs' shapes are known before the prefill: they compile while it does
+	// and runs (on an H200 a 0.5B decode program compiles in 7-17 s).
+	if shared {
+		e.compileAhead(decodeShape{decodeKey{mode, K, true}, R, Sg, Pb, Tp}, S-Tp, growth)
+	} else {
+		e.compileAhead(decodeShape{decodeKey{mode, K, false}, R, Sc, 0, 0}, S, growth)
+	}
 	promptCache, cache, next, rng := e.prefillWave(mode, shared, params, tokens, padP, Tp, N, o.PrefillPrompts, rng, temp, topP, topK, rowPromptT, slotsT)
 	active := make([]int, R) // device row → rows index
 	for r := range active {
@@ -456,11 +463,6 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		pending = nil
 	}
 	padT := tensors.FromFlatDataAndDimensions(pad, len(pad))
-	if shared {
-		e.compileAhead(decodeShape{decodeKey{mode, K, true}, R, Sg, Pb, Tp}, S-Tp, growth)
-	} else {
-		e.compileAhead(decodeShape{decodeKey{mode, K, false}, R, Sc, 0, 0}, S, growth)
-	}
 	var slotT *tensors.Tensor // the next call's slot on the device (an output of the call before)
 	slotOn := -1              // its value
 	for step := 1; step < o.MaxNewTokens; {
