@@ -39,6 +39,26 @@ type GenerateOptions struct {
 	// KernelTraceCalls > 0 records the kernels of that many decode calls in the middle of the
 	// last timed run with CUPTI (cuprof.StartTrace) and reports the time per kernel family.
 	KernelTraceCalls int
+	// BandwidthTBs, when > 0, is the device's memory bandwidth in TB/s: the result then
+	// reports the bandwidth bound (BoundTokensPerSec) and the share of it reached.
+	BandwidthTBs float64
+}
+
+// BoundTokensPerSec is the most new tokens per second a decoder could reach if each decode
+// step only read, at bandwidth bytes/s, the weights (bf16 or f32, as computed) and the valid
+// part of the KV cache: on average the prompt plus half the new tokens per row, the prompt
+// counted once per prompt when its samples share its cache.
+func (o GenerateOptions) BoundTokensPerSec(bandwidth float64) float64 {
+	c := o.Config
+	bytes := float64(o.Compute.Size())
+	kvPerToken := 2 * float64(c.NumHiddenLayers*c.NumKeyValueHeads*c.HeadDim) * bytes
+	rows := float64(o.Prompts * o.N)
+	promptReads := rows
+	if o.N > 1 && !o.NoPromptSharing {
+		promptReads = float64(o.Prompts)
+	}
+	perStep := float64(c.NumParams())*bytes + kvPerToken*(promptReads*float64(o.PromptLen)+rows*float64(o.MaxNew+1)/2)
+	return rows * bandwidth / perStep
 }
 
 // Validate reports options the benchmark cannot run with, naming the field.
@@ -60,6 +80,8 @@ func (o *GenerateOptions) Validate() error {
 		return fmt.Errorf("temperature %v: must be >= 0", o.Temperature)
 	case o.ProfileCalls < 0 || o.KernelTraceCalls < 0:
 		return fmt.Errorf("profile calls %d, kernel trace calls %d: must be ≥ 0", o.ProfileCalls, o.KernelTraceCalls)
+	case !(o.BandwidthTBs >= 0) || math.IsInf(o.BandwidthTBs, 0):
+		return fmt.Errorf("bandwidth %v TB/s: must be ≥ 0 (0: no bound reported)", o.BandwidthTBs)
 	case o.ProfileCalls > 0 && o.KernelTraceCalls > 0:
 		return fmt.Errorf("profile calls and kernel trace calls: one at a time (the kernel trace would be timed under the profiler)")
 	case o.TokensPerCall < 0 || o.CacheGrowth < 0:
@@ -102,8 +124,13 @@ func (r *GenerateResult) Line() string {
 	if r.PeakMemBytes >= 0 {
 		mem = fmt.Sprintf("%.2f", float64(r.PeakMemBytes)/(1<<30))
 	}
-	return fmt.Sprintf("bench=generate impl=r1go shape=%s params=%d prompts=%d n=%d prompt_len=%d max_new=%d temperature=%g dtype=%s attention=%s first_s=%.2f run_s=%.4f tokens_per_s=%.0f peak_mem_gib=%s",
-		o.Shape, r.Params, o.Prompts, o.N, o.PromptLen, o.MaxNew, o.Temperature, dtypeName(o.Compute), r.Attention, r.FirstSec, r.MeanRunSec(), r.TokensPerSec(), mem)
+	bound := ""
+	if o.BandwidthTBs > 0 {
+		b := o.BoundTokensPerSec(o.BandwidthTBs * 1e12)
+		bound = fmt.Sprintf(" bound_tokens_per_s=%.0f bound_share=%.3f", b, r.TokensPerSec()/b)
+	}
+	return fmt.Sprintf("bench=generate impl=r1go shape=%s params=%d prompts=%d n=%d prompt_len=%d max_new=%d temperature=%g dtype=%s attention=%s first_s=%.2f run_s=%.4f tokens_per_s=%.0f peak_mem_gib=%s%s",
+		o.Shape, r.Params, o.Prompts, o.N, o.PromptLen, o.MaxNew, o.Temperature, dtypeName(o.Compute), r.Attention, r.FirstSec, r.MeanRunSec(), r.TokensPerSec(), mem, bound)
 }
 
 // stretch returns the decode hook that calls start before the decode call in the middle of a

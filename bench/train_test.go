@@ -326,3 +326,31 @@ func TestProfileStretch(t *testing.T) {
 		t.Errorf("the start's error was not kept: %v", err)
 	}
 }
+
+// The bandwidth bound of the shapes on an H200 (4.8 TB/s), by hand: the 0.5B shape
+// reads 988,065,536 bytes of bf16 weights and 12,288 bytes of cache per token; at 256 rows
+// of 512 + 1,024 tokens each step reads 512 + 512.5 tokens per row on average. With 16
+// samples sharing each prompt's cache the prompt is read once per prompt.
+func TestBoundTokensPerSec(t *testing.T) {
+	for _, tc := range []struct {
+		shape      string
+		prompts, n int
+		noShare    bool
+		want       float64
+	}{
+		{"0.5B", 256, 1, false, 291816.6}, // 256 × 4.8e12 / (988,065,536 + 12,288 × 256 × (512 + 512.5))
+		{"0.5B", 32, 16, false, 556803.8}, // 512 × 4.8e12 / (988,065,536 + 12,288 × (32 × 512 + 512 × 512.5))
+		{"0.5B", 32, 16, true, 330604.2},  // 512 rows reading their own prompts: 512 × 4.8e12 / (988,065,536 + 12,288 × 512 × 1,024.5)
+		{"1.5B", 1024, 1, false, 148196.0},
+	} {
+		c, err := model.BuiltinConfig(tc.shape)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := GenerateOptions{Config: c, Prompts: tc.prompts, N: tc.n, PromptLen: 512, MaxNew: 1024, Compute: dtypes.BFloat16, NoPromptSharing: tc.noShare}
+		got := o.BoundTokensPerSec(4.8e12)
+		if math.Abs(got-tc.want) > 0.1 {
+			t.Errorf("%s, %d × %d (sharing %v): %.1f tokens/s, want %.1f", tc.shape, tc.prompts, tc.n, !tc.noShare, got, tc.want)
+		}
+	}
+}

@@ -153,6 +153,7 @@ func runBenchGenerate(fs *flag.FlagSet, args []string) error {
 	noAhead := fs.Bool("no-compile-ahead", false, "compile each decode program when it is first needed (by default the programs of every cache length a run will reach start compiling when it starts)")
 	attention := attentionFlag(fs)
 	profile := fs.Int("cuda-profile-calls", 0, "start the CUDA profiler API before this many decode calls in the middle of the last timed run and stop it after them, for `ncu --profile-from-start off` (bench/profile.sh PROFILE_CALLS=N); needs an NVIDIA GPU")
+	bandwidth := fs.Float64("bandwidth-tbs", -1, "the device's memory bandwidth in TB/s, for the bandwidth bound the result reports (bytes of weights and valid KV cache each decode step reads); -1: 4.8 (an H200) on cuda, none on cpu; 0: none")
 	trace := fs.Int("kernel-trace-calls", 0, "record the GPU kernels of this many decode calls in the middle of the last timed run with CUPTI (about 1 µs per kernel, unlike ncu) and print the time per kernel family and the first kernels with the idle gaps between them; needs an NVIDIA GPU and libcupti (found in the CUDA toolkit or PyTorch's wheels, or set R1GO_CUPTI)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -169,8 +170,14 @@ func runBenchGenerate(fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *bandwidth == -1 {
+		*bandwidth = 0
+		if !onCPU(*backendFlag) {
+			*bandwidth = 4.8
+		}
+	}
 	opt := bench.GenerateOptions{Config: c, Shape: name, Prompts: *prompts, N: *n, PromptLen: *promptLen, MaxNew: *maxNew,
-		Temperature: *temperature, Compute: compute, Seed: *seed, Runs: *runs, TokensPerCall: *perCall, CacheGrowth: *growth, NoPromptSharing: *noShare, NoCompileAhead: *noAhead, Attention: attn, ProfileCalls: *profile, KernelTraceCalls: *trace}
+		Temperature: *temperature, Compute: compute, Seed: *seed, Runs: *runs, TokensPerCall: *perCall, CacheGrowth: *growth, NoPromptSharing: *noShare, NoCompileAhead: *noAhead, Attention: attn, ProfileCalls: *profile, KernelTraceCalls: *trace, BandwidthTBs: *bandwidth}
 	if err := opt.Validate(); err != nil {
 		return err
 	}
