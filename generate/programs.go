@@ -355,8 +355,14 @@ func TritonUnusable(b backends.Backend, c *model.Config, compute dtypes.DType) e
 	if major, minor, err := cudadev.ComputeCapability(0); err == nil && major < 8 {
 		return fmt.Errorf("needs a GPU of compute capability 8.0 or newer for bf16 tensor-core products (this one: %d.%d)", major, minor)
 	}
-	return triton.DecodeAttention{Rows: 1, KVHeads: c.NumKeyValueHeads, Group: c.NumAttentionHeads / c.NumKeyValueHeads,
-		HeadDim: c.HeadDim, Slots: 1}.Check()
+	return tritonShapes(c, 1, 1).Check()
+}
+
+// tritonShapes is internal/triton's description of model c's decode attention for rows rows
+// over caches of slots slots.
+func tritonShapes(c *model.Config, rows, slots int) triton.DecodeAttention {
+	return triton.DecodeAttention{Rows: rows, KVHeads: c.NumKeyValueHeads, Group: c.NumAttentionHeads / c.NumKeyValueHeads,
+		HeadDim: c.HeadDim, Slots: slots, Scale: 1 / math.Sqrt(float64(c.HeadDim))}
 }
 
 // tritonAttention is model.Weights.DecodeAttention as internal/triton's kernel: row r attends
@@ -387,9 +393,8 @@ func (e *Engine) tritonSharedAttention(padP, at *Node) func(q *Node, p, c model.
 func (e *Engine) tritonFused(pad, padP, at *Node) func(qkv, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV) {
 	return func(qkv, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV) {
 		cfg := e.Params.Config
-		R, KV, HD := qkv.Shape().Dimensions[0], cfg.NumKeyValueHeads, cfg.HeadDim
-		H := cfg.NumAttentionHeads
-		a := triton.DecodeAttention{Rows: R, KVHeads: KV, Group: H / KV, HeadDim: HD, Slots: c.K.Shape().Dimensions[2], Scale: 1 / math.Sqrt(float64(HD))}
+		R, KV, HD, H := qkv.Shape().Dimensions[0], cfg.NumKeyValueHeads, cfg.HeadDim, cfg.NumAttentionHeads
+		a := tritonShapes(cfg, R, c.K.Shape().Dimensions[2])
 		ops := []*Node{Reshape(qkv, R, (H+2*KV)*HD), Reshape(cos, R, HD/2), Reshape(sin, R, HD/2)}
 		var kernel triton.Kernel
 		var err error
@@ -417,8 +422,7 @@ func (e *Engine) tritonCall(q *Node, kernel func(triton.DecodeAttention) (triton
 	c := e.Params.Config
 	d := q.Shape().Dimensions
 	R, H, HD := d[0], d[2], d[3]
-	k, err := kernel(triton.DecodeAttention{Rows: R, KVHeads: c.NumKeyValueHeads, Group: H / c.NumKeyValueHeads,
-		HeadDim: HD, Scale: 1 / math.Sqrt(float64(HD))})
+	k, err := kernel(tritonShapes(c, R, 0))
 	if err != nil {
 		panic(err)
 	}

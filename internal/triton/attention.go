@@ -31,12 +31,7 @@ func (a DecodeAttention) Kernel() (Kernel, error) {
 	if err := a.Check(); err != nil {
 		return Kernel{}, err
 	}
-	ir := header(qLoad) + `
-    %padp = tt.addptr %pad, %r : !tt.ptr<i32>, i32
-    %padv = tt.load %padp : !tt.ptr<i32>
-    %lb0 = arith.divsi %padv, %c_block : i32
-    %lb = arith.muli %lb0, %c_block : i32
-` + attnOwnCache + attnLoop("", "%padv", "%atv", "%kb", "%vb", "%lb", "%ub", "%m0", "%l0", "%acc0") + attnFooter("%res#1", "%res#2")
+	ir := header(qLoad) + attnRowPad + attnOwnCache + attnLoop("", "%padv", "%atv", "%kb", "%vb", "%lb", "%ub", "%m0", "%l0", "%acc0") + attnFooter("%res#1", "%res#2")
 	return a.kernel("decode_attention", ir, attnArgs("q", "k", "v", "pad", "at", "o"), 0, 0), nil
 }
 
@@ -46,17 +41,22 @@ func (a DecodeAttention) Kernel() (Kernel, error) {
 // tokens only) up to slot at, with one softmax over both. Operands: q, the prompts' k and v,
 // their padding [Rows/Samples] (int32), the rows' own k and v, at; result as Kernel's.
 func (a DecodeAttention) SharedKernel(samples, promptSlots int) (Kernel, error) {
-	if err := a.Check(); err != nil {
+	if err := a.checkShared(samples, promptSlots); err != nil {
 		return Kernel{}, err
-	}
-	if samples < 1 || a.Rows%samples != 0 || promptSlots < 1 {
-		return Kernel{}, fmt.Errorf("triton: shared decode attention with %d rows, %d samples per prompt, %d prompt slots", a.Rows, samples, promptSlots)
 	}
 	ir := header(qLoad) + attnPromptCache + attnLoop("p", "%ppadv", "%tplast", "%pkb", "%pvb", "%plb", "%c_tp", "%m0", "%l0", "%acc0") + `
     %c_zero = arith.constant 0 : i32
 ` + attnOwnCache + attnLoop("o", "%c_zero", "%atv", "%kb", "%vb", "%c_zero", "%ub", "%resp#0", "%resp#1", "%resp#2") + attnFooter("%reso#1", "%reso#2")
 	return a.kernel("decode_attention_shared", ir, attnArgs("q", "pk", "pv", "ppad", "k", "v", "at", "o"), samples, promptSlots), nil
 }
+
+// attnRowPad loads row r's padding as %padv and sets the first block %lb of its pass.
+const attnRowPad = `
+    %padp = tt.addptr %pad, %r : !tt.ptr<i32>, i32
+    %padv = tt.load %padp : !tt.ptr<i32>
+    %lb0 = arith.divsi %padv, %c_block : i32
+    %lb = arith.muli %lb0, %c_block : i32
+`
 
 // attnPromptCache points %pkb and %pvb at the program's prompt (row r / N) and KV head in the
 // prompts' caches pk and pv [Rows/N, KVHeads, TP, HeadDim], loads its padding as %ppadv and
@@ -121,6 +121,18 @@ func (a DecodeAttention) kernel(name, ir, args string, samples, promptSlots int)
 		"{{W}}", fmt.Sprint((a.Group+2)*a.KVHeads*a.HeadDim), "{{HQ}}", fmt.Sprint(a.Group*a.KVHeads),
 	).Replace(ir)
 	return Kernel{Name: name, IR: ir, Grid: [3]int{a.Rows, a.KVHeads, 1}, NumWarps: 4, NumStages: 2}
+}
+
+// checkShared is Check for the shared-prompt kernels: also samples rows per prompt, prompts
+// of promptSlots slots.
+func (a DecodeAttention) checkShared(samples, promptSlots int) error {
+	if err := a.Check(); err != nil {
+		return err
+	}
+	if samples < 1 || a.Rows%samples != 0 || promptSlots < 1 {
+		return fmt.Errorf("triton: shared decode attention with %d rows, %d samples per prompt, %d prompt slots", a.Rows, samples, promptSlots)
+	}
+	return nil
 }
 
 // Check says why these shapes do not fit the kernels, or nil.

@@ -1,9 +1,6 @@
 package triton
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // FusedKernel is Kernel that also does what runs before the attention in a decode step: it
 // rotates the new token's query and key (rotary embedding, rotate-half form, as transformers),
@@ -23,12 +20,7 @@ func (a DecodeAttention) FusedKernel() (Kernel, error) {
 	if err := a.Check(); err != nil {
 		return Kernel{}, err
 	}
-	ir := header(qRoped) + newKV + `
-    %padp = tt.addptr %pad, %r : !tt.ptr<i32>, i32
-    %padv = tt.load %padp : !tt.ptr<i32>
-    %lb0 = arith.divsi %padv, %c_block : i32
-    %lb = arith.muli %lb0, %c_block : i32
-` + attnOwnCache + writeNew + attnLoop("", "%padv", "%atm1", "%kb", "%vb", "%lb", "%atv", "%m0", "%l0", "%acc0") +
+	ir := header(qRoped) + newKV + attnRowPad + attnOwnCache + writeNew + attnLoop("", "%padv", "%atm1", "%kb", "%vb", "%lb", "%atv", "%m0", "%l0", "%acc0") +
 		addNew("%res#0", "%res#1", "%res#2") + attnFooter("%lfin", "%accfin")
 	k := a.kernel("decode_attention_fused", ir, attnArgs("qkv", "cos", "sin", "k", "v", "pad", "at", "o", "ko", "vo"), 0, 0)
 	k.Aliases = [][2]int{{1, 3}, {2, 4}}
@@ -41,11 +33,8 @@ func (a DecodeAttention) FusedKernel() (Kernel, error) {
 // their padding [Rows/samples], the rows' own caches k, v [Rows, KVHeads, Slots, HeadDim], at.
 // Results: the attention and the own caches, in place (aliasing operands 6 and 7).
 func (a DecodeAttention) FusedSharedKernel(samples, promptSlots int) (Kernel, error) {
-	if err := a.Check(); err != nil {
+	if err := a.checkShared(samples, promptSlots); err != nil {
 		return Kernel{}, err
-	}
-	if samples < 1 || a.Rows%samples != 0 || promptSlots < 1 {
-		return Kernel{}, fmt.Errorf("triton: shared decode attention with %d rows, %d samples per prompt, %d prompt slots", a.Rows, samples, promptSlots)
 	}
 	ir := header(qRoped) + newKV + attnPromptCache + attnLoop("p", "%ppadv", "%tplast", "%pkb", "%pvb", "%plb", "%c_tp", "%m0", "%l0", "%acc0") + `
     %c_zero = arith.constant 0 : i32

@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// irTypeErrors checks the types of hand-written Triton IR: every operation's operands must have
-// the types its own annotation states (tt.addptr's pointer and offset, tt.load's pointer, mask
+// irTypeErrors checks the names and types of hand-written Triton IR: each value is defined once,
+// before its uses, and every operation's operands have the types its own annotation states (tt.addptr's pointer and offset, tt.load's pointer, mask
 // and default, tt.dot's [M, K] · [K, N] → [M, N], the loops' carried values, ...), and each
 // result gets the type the annotation gives it. Triton rejects a mismatch when XLA compiles
 // the call on the GPU; this finds it on the CPU.
@@ -18,15 +18,18 @@ func irTypeErrors(ir string) []string {
 	bad := func(n int, format string, args ...any) {
 		errs = append(errs, fmt.Sprintf("line %d: ", n)+fmt.Sprintf(format, args...))
 	}
-	typeOf := func(n int, v string) string {
-		if i := strings.IndexByte(v, '#'); i > 0 { // %res#1: the loop's second result
-			return types[v[:i]+"#"+v[i+1:]]
-		}
+	typeOf := func(n int, v string) string { // %res#1 is a loop's second result
 		t, ok := types[v]
 		if !ok {
-			bad(n, "%s has no known type", v)
+			bad(n, "%s is used before it is defined", v)
 		}
 		return t
+	}
+	define := func(n int, v, t string) {
+		if _, ok := types[v]; ok {
+			bad(n, "%s is defined twice", v)
+		}
+		types[v] = t
 	}
 	expect := func(n int, v, want string) {
 		if got := typeOf(n, v); got != "" && got != want {
@@ -43,14 +46,14 @@ func irTypeErrors(ir string) []string {
 		switch {
 		case strings.HasPrefix(trimmed, "tt.func"), strings.HasPrefix(trimmed, "^bb"):
 			for _, m := range argument.FindAllStringSubmatch(trimmed, -1) {
-				types[m[1]] = m[2]
+				define(n, m[1], m[2])
 			}
 			continue
 		case strings.HasPrefix(trimmed, "}) : ("): // the end of a tt.reduce: "}) : (T1) -> T2"
 			spec := strings.TrimPrefix(trimmed, "}) : (")
 			from, to, _ := strings.Cut(spec, ") -> ")
 			expect(n, reduceOf, from)
-			types[reduceInto] = to
+			define(n, reduceInto, to)
 			continue
 		case strings.HasPrefix(trimmed, "tt.reduce.return"), strings.HasPrefix(trimmed, "scf.yield"), strings.HasPrefix(trimmed, "tt.store"):
 			ops, spec := splitSpec(trimmed)
@@ -88,16 +91,16 @@ func irTypeErrors(ir string) []string {
 			resTypes, induction, _ := strings.Cut(after, ")")
 			induction = strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(induction), ":")), " {")
 			hv := name.FindAllString(head, -1) // the induction variable, then lb, ub, step
-			types[hv[0]] = induction
+			define(n, hv[0], induction)
 			for _, v := range hv[1:] {
 				expect(n, v, induction)
 			}
 			rt := strings.Split(resTypes, ", ")
 			for j, pair := range strings.Split(iter, ", ") {
 				carried, init, _ := strings.Cut(pair, " = ")
-				types[carried] = rt[j]
+				define(n, carried, rt[j])
 				expect(n, init, rt[j])
-				types[res+"#"+fmt.Sprint(j)] = rt[j]
+				define(n, res+"#"+fmt.Sprint(j), rt[j])
 			}
 			continue
 		}
@@ -172,7 +175,7 @@ func irTypeErrors(ir string) []string {
 			bad(n, "operation %s is not checked", op)
 			continue
 		}
-		types[res] = out
+		define(n, res, out)
 	}
 	return errs
 }
@@ -219,7 +222,8 @@ func pointee(t string) string {
 	return withElem(t, strings.TrimSuffix(strings.TrimPrefix(e, "!tt.ptr<"), ">"))
 }
 
-// Every kernel's IR passes the type check; an operand of the wrong type fails it.
+// Every kernel's IR passes the check of names and types; a value renamed or defined twice, or an
+// operand of the wrong type, fails it.
 func TestKernelTypes(t *testing.T) {
 	for _, hd := range []int{64, 128} {
 		a := DecodeAttention{Rows: 64, KVHeads: 2, Group: 7, HeadDim: hd, Slots: 1536, Scale: 0.125}
@@ -234,6 +238,9 @@ func TestKernelTypes(t *testing.T) {
 			if err != nil {
 				t.Fatal(name, err)
 			}
+			if strings.Contains(k.IR, "{{") {
+				t.Errorf("%s, head dim %d: unreplaced placeholders", name, hd)
+			}
 			if errs := irTypeErrors(k.IR); len(errs) > 0 {
 				t.Errorf("%s, head dim %d: %d type errors, first %q", name, hd, len(errs), errs[:min(5, len(errs))])
 			}
@@ -241,10 +248,12 @@ func TestKernelTypes(t *testing.T) {
 	}
 	k, _ := DecodeAttention{Rows: 64, KVHeads: 2, Group: 7, HeadDim: 64, Slots: 1536, Scale: 0.125}.FusedKernel()
 	for _, mutation := range [][2]string{
-		{"%ka = arith.mulf %kf, %cosv", "%ka = arith.mulf %kraw, %cosv"}, // bf16 where f32 is said
-		{"%kos = tt.addptr %kob, %atoff", "%kos = tt.addptr %kob, %dsh"}, // a tensor offset for a scalar pointer
-		{"%vnew = tt.load %vnp :", "%vnew = tt.load %knp :"},             // fine: same type (a control)
-		{"tt.store %kop, %knew :", "tt.store %kop, %krot :"},             // f32 stored into bf16
+		{"%knew = ", "%knew2 = "}, // a renamed definition: its uses come first
+		{"%qv = arith.truncf", "%qv = arith.truncf %qrot : tensor<16x64xf32> to tensor<16x64xbf16>\n    %qv = arith.truncf"}, // defined twice
+		{"%ka = arith.mulf %kf, %cosv", "%ka = arith.mulf %kraw, %cosv"},                                                     // bf16 where f32 is said
+		{"%kos = tt.addptr %kob, %atoff", "%kos = tt.addptr %kob, %dsh"},                                                     // a tensor offset for a scalar pointer
+		{"%vnew = tt.load %vnp :", "%vnew = tt.load %knp :"},                                                                 // fine: same type (a control)
+		{"tt.store %kop, %knew :", "tt.store %kop, %krot :"},                                                                 // f32 stored into bf16
 	} {
 		errs := irTypeErrors(strings.Replace(k.IR, mutation[0], mutation[1], 1))
 		if control := strings.Contains(mutation[1], "%knp :"); control != (len(errs) == 0) {
