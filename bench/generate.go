@@ -9,7 +9,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/r1go/r1go/generate"
-	"github.com/r1go/r1go/internal/cuprof"
+	"github.com/r1go/r1go/internal/cuda"
 	"github.com/r1go/r1go/model"
 )
 
@@ -34,10 +34,10 @@ type GenerateOptions struct {
 	NoCompileAhead             bool               // generate.Engine.NoCompileAhead
 	Attention                  generate.Attention // generate.Engine.Attention
 	// ProfileCalls > 0 brackets that many decode calls in the middle of the last timed run with
-	// the CUDA profiler API (internal/cuprof), for `ncu --profile-from-start off`.
+	// the CUDA profiler API (internal/cuda), for `ncu --profile-from-start off`.
 	ProfileCalls int
 	// KernelTraceCalls > 0 records the kernels of that many decode calls in the middle of the
-	// last timed run with CUPTI (cuprof.StartTrace) and reports the time per kernel family.
+	// last timed run with CUPTI (cuda.StartTrace) and reports the time per kernel family.
 	KernelTraceCalls int
 	// BandwidthTBs, when > 0, is the device's memory bandwidth in TB/s: the result then
 	// reports the bandwidth bound (BoundTokensPerSec) and the share of it reached.
@@ -191,20 +191,20 @@ func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*Generate
 	for i := range 1 + opt.Runs {
 		g.Seed = opt.Seed + uint64(i)
 		e.Stats = generate.Stats{}
-		var trace []cuprof.Kernel
+		var trace []cuda.Kernel
 		var traceStart time.Time
 		var traceWall time.Duration // from starting the trace to stopping it, host clock
 		switch {
 		case i < opt.Runs:
 		case opt.ProfileCalls > 0:
-			e.BeforeDecode = stretch(opt, opt.ProfileCalls, cuprof.Start, cuprof.Stop, &profErr)
+			e.BeforeDecode = stretch(opt, opt.ProfileCalls, cuda.Start, cuda.Stop, &profErr)
 		case opt.KernelTraceCalls > 0:
 			e.BeforeDecode = stretch(opt, opt.KernelTraceCalls, func() error {
 				traceStart = time.Now()
-				return cuprof.StartTrace()
+				return cuda.StartTrace()
 			}, func() (err error) {
 				traceWall = time.Since(traceStart)
-				trace, err = cuprof.StopTrace()
+				trace, err = cuda.StopTrace()
 				return err
 			}, &profErr)
 		}
@@ -241,8 +241,8 @@ func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*Generate
 		fmt.Fprintln(log)
 		if len(trace) > 0 {
 			fmt.Fprintf(log, "traced calls: %.0f µs each on the host's clock (tracing on)\n", perCall(traceWall, opt.KernelTraceCalls))
-			fmt.Fprint(log, cuprof.Summarize(trace).Report(opt.KernelTraceCalls))
-			fmt.Fprintf(log, "the first %d kernels traced:\n%s", min(len(trace), 40), cuprof.Timeline(trace, 40))
+			fmt.Fprint(log, cuda.Summarize(trace).Report(opt.KernelTraceCalls))
+			fmt.Fprintf(log, "the first %d kernels traced:\n%s", min(len(trace), 40), cuda.Timeline(trace, 40))
 		}
 	}
 	return res, nil

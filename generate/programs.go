@@ -11,7 +11,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	r1backend "github.com/r1go/r1go/backend"
-	"github.com/r1go/r1go/internal/cudadev"
+	"github.com/r1go/r1go/internal/cuda"
 	"github.com/r1go/r1go/internal/donate"
 	"github.com/r1go/r1go/internal/guard"
 	"github.com/r1go/r1go/internal/triton"
@@ -352,7 +352,7 @@ func TritonUnusable(b backends.Backend, c *model.Config, compute dtypes.DType) e
 	if !r1backend.IsCUDA(b) || compute != dtypes.BFloat16 {
 		return fmt.Errorf("needs XLA on a CUDA GPU and bf16 products (backend %s, %s)", b.Name(), compute)
 	}
-	if major, minor, err := cudadev.ComputeCapability(0); err == nil && major < 8 {
+	if major, minor, err := cuda.ComputeCapability(0); err == nil && major < 8 {
 		return fmt.Errorf("needs a GPU of compute capability 8.0 or newer for bf16 tensor-core products (this one: %d.%d)", major, minor)
 	}
 	return tritonShapes(c, 1, 1).Check()

@@ -1,4 +1,4 @@
-package cuprof
+package cuda
 
 /*
 #cgo LDFLAGS: -ldl -lpthread

@@ -1,4 +1,4 @@
-package cuprof
+package cuda
 
 import (
 	"os"
@@ -7,15 +7,19 @@ import (
 	"testing"
 )
 
-// On a machine without the CUDA driver (CI), Start and Stop report it instead of failing
-// silently or crashing.
+// On a machine without the CUDA driver (CI), Start, Stop and ComputeCapability report it
+// instead of failing silently or crashing; with one, an NVIDIA GPU's capability is at least 3.0.
 func TestWithoutDriver(t *testing.T) {
+	major, minor, capErr := ComputeCapability(0)
 	for _, dir := range []string{"/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"} {
 		if _, err := os.Stat(dir + "/libcuda.so.1"); err == nil {
-			t.Skip("this machine has the CUDA driver")
+			if capErr == nil && major < 3 {
+				t.Errorf("compute capability %d.%d", major, minor)
+			}
+			t.Skip("this machine has the CUDA driver:", major, minor, capErr)
 		}
 	}
-	for name, f := range map[string]func() error{"Start": Start, "Stop": Stop} {
+	for name, f := range map[string]func() error{"Start": Start, "Stop": Stop, "ComputeCapability": func() error { return capErr }} {
 		err := f()
 		if err == nil || !strings.Contains(err.Error(), "libcuda.so.1") {
 			t.Errorf("%s without a driver: %v, want an error naming libcuda.so.1", name, err)
