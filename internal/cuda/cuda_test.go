@@ -46,7 +46,14 @@ func TestSummarize(t *testing.T) {
 	if !slices.Equal(s.Families, want) {
 		t.Errorf("families %v, want %v", s.Families, want)
 	}
-	if r := s.Report(2); !strings.Contains(r, "per call 4 µs") || !strings.Contains(r, "3 µs with a kernel running") || !strings.Contains(r, "1.5× gemm_fusion_dot") {
+	if want := [3]GapClass{{1, 500, 500}, {1, 2000, 2000}, {}}; s.Gaps != want { // the overlaps are no gaps
+		t.Errorf("gaps %v, want %v", s.Gaps, want)
+	}
+	gaps := Summarize([]Kernel{{Start: 0, End: 10}, {Start: 1010, End: 1020}, {Start: 21020, End: 21030}, {Start: 21030, End: 21040}, {Start: 121040, End: 121050}}).Gaps
+	if want := [3]GapClass{{1, 1000, 1000}, {0, 0, 0}, {2, 20000 + 100000, 100000}}; gaps != want { // 20 µs is long; back to back is no gap
+		t.Errorf("gap classes %v, want %v", gaps, want)
+	}
+	if r := s.Report(2); !strings.Contains(r, "per call 4 µs") || !strings.Contains(r, "3 µs with a kernel running") || !strings.Contains(r, "1.5× gemm_fusion_dot") || !strings.Contains(r, "2-20 µs 0.5× 1 µs") {
 		t.Errorf("report per 2 calls:\n%s", r)
 	}
 	if tl := Timeline(ks, 3); !strings.Contains(tl, "(idle   2.0 µs before)  custom-call") {

@@ -221,7 +221,19 @@ type TraceSummary struct {
 	Span     uint64       // ns from the first kernel's start to the last one's end
 	Busy     uint64       // ns in which at least one kernel ran
 	Families []FamilyTime // largest total first
+	Gaps     [3]GapClass  // the idle gaps between kernels: under 2 µs, 2 to 20 µs, 20 µs or more
 }
+
+// GapClass is the idle gaps of one length class in a trace: short ones are the GPU's own
+// launch latency (a CUDA graph's), middling ones a host launching kernels one by one slower
+// than they run, long ones a stall (a graph's update, a synchronisation, the host's own work).
+type GapClass struct {
+	Count          int
+	Total, Longest uint64 // ns
+}
+
+// gapLimits are the upper bounds (ns) of the first two GapClasses.
+var gapLimits = [2]uint64{2000, 20000}
 
 // Summarize sums a trace (in start order, as StopTrace returns it) by kernel family.
 func Summarize(ks []Kernel) TraceSummary {
@@ -242,6 +254,9 @@ func Summarize(ks []Kernel) TraceSummary {
 		switch {
 		case i == 0 || k.Start >= end:
 			s.Busy += k.End - k.Start
+			if i > 0 && k.Start > end {
+				s.addGap(k.Start - end)
+			}
 			end = k.End
 		case k.End > end:
 			s.Busy += k.End - end
@@ -258,6 +273,19 @@ func Summarize(ks []Kernel) TraceSummary {
 	return s
 }
 
+func (s *TraceSummary) addGap(ns uint64) {
+	c := &s.Gaps[2]
+	for i, limit := range gapLimits {
+		if ns < limit {
+			c = &s.Gaps[i]
+			break
+		}
+	}
+	c.Count++
+	c.Total += ns
+	c.Longest = max(c.Longest, ns)
+}
+
 // Report is the summary as text, times divided by per (e.g. the decode calls traced): the
 // span, the busy time and the idle rest, then each family's count and time.
 func (s TraceSummary) Report(per int) string {
@@ -266,6 +294,9 @@ func (s TraceSummary) Report(per int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "kernel trace: %d kernels; per call %.0f µs from the first kernel's start to the last one's end, %.0f µs with a kernel running, %.0f µs idle\n",
 		s.Kernels/per, us(s.Span), us(s.Busy), us(s.Span-s.Busy))
+	fmt.Fprintf(&b, "  idle gaps per call: under 2 µs %.1f× %.0f µs; 2-20 µs %.1f× %.0f µs; 20 µs or more %.1f× %.0f µs (longest %.0f µs)\n",
+		float64(s.Gaps[0].Count)/float64(per), us(s.Gaps[0].Total), float64(s.Gaps[1].Count)/float64(per), us(s.Gaps[1].Total),
+		float64(s.Gaps[2].Count)/float64(per), us(s.Gaps[2].Total), float64(s.Gaps[2].Longest)/1e3)
 	for _, f := range s.Families {
 		fmt.Fprintf(&b, "  %9.1f µs %5.1f%% %6.1f× %s\n", us(f.Total), 100*float64(f.Total)/float64(max(s.Busy, 1)), float64(f.Count)/float64(per), f.Family)
 	}
