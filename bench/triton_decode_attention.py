@@ -101,10 +101,11 @@ def decode_attention_shared(q_ptr, pk_ptr, pv_ptr, ppad_ptr, k_ptr, v_ptr, at_pt
 
 
 @triton.jit
-def decode_attention_fused(qkv_ptr, cos_ptr, sin_ptr, k_ptr, v_ptr, pad_ptr, at_ptr, o_ptr,
+def decode_attention_fused(qkv_ptr, qkvb_ptr, cos_ptr, sin_ptr, k_ptr, v_ptr, pad_ptr, at_ptr, o_ptr,
                            S: tl.constexpr, KV: tl.constexpr, G: tl.constexpr, GP: tl.constexpr,
                            HD: tl.constexpr, BLOCK_S: tl.constexpr, SCALE: tl.constexpr):
-    """decode_attention that also rotates the new query and key (rotate-half rotary embedding,
+    """decode_attention that also adds the q/k/v biases (qkvb [(KV·G + 2·KV)·HD]), rotates the
+    new query and key (rotate-half rotary embedding,
     cos and sin [R, HD/2] of each row's position), writes the new key and value at slot at of
     the caches (in place) and attends to slots pad .. at, the new one from registers: what
     r1go's internal/triton FusedKernel does. q, k and v come stacked, qkv [R, (KV·G + 2·KV)·HD]
@@ -121,13 +122,20 @@ def decode_attention_fused(qkv_ptr, cos_ptr, sin_ptr, k_ptr, v_ptr, pad_ptr, at_
     sin = tl.load(sin_ptr + r * (HD // 2) + d % (HD // 2))
     sin = tl.where(d < HD // 2, -sin, sin)
     qrow = row + (h * G + g) * HD
-    qa = tl.load(qkv_ptr + qrow[:, None] + d[None, :], mask=gmask[:, None], other=0.0).to(tl.float32)
-    qb = tl.load(qkv_ptr + qrow[:, None] + dsh[None, :], mask=gmask[:, None], other=0.0).to(tl.float32)
+    qbias = (h * G + g) * HD
+    qa = tl.load(qkv_ptr + qrow[:, None] + d[None, :], mask=gmask[:, None], other=0.0).to(tl.float32) + \
+        tl.load(qkvb_ptr + qbias[:, None] + d[None, :], mask=gmask[:, None], other=0.0).to(tl.float32)
+    qb = tl.load(qkv_ptr + qrow[:, None] + dsh[None, :], mask=gmask[:, None], other=0.0).to(tl.float32) + \
+        tl.load(qkvb_ptr + qbias[:, None] + dsh[None, :], mask=gmask[:, None], other=0.0).to(tl.float32)
     q = (qa * cos[None, :] + qb * sin[None, :]).to(tl.bfloat16)
     nk = row + (KV * G + h) * HD
     nv = nk + KV * HD
-    kn = (tl.load(qkv_ptr + nk + d).to(tl.float32) * cos + tl.load(qkv_ptr + nk + dsh).to(tl.float32) * sin).to(tl.bfloat16)
-    vn = tl.load(qkv_ptr + nv + d)
+    bk = (KV * G + h) * HD
+    bv = bk + KV * HD
+    ka = tl.load(qkv_ptr + nk + d).to(tl.float32) + tl.load(qkvb_ptr + bk + d).to(tl.float32)
+    kb = tl.load(qkv_ptr + nk + dsh).to(tl.float32) + tl.load(qkvb_ptr + bk + dsh).to(tl.float32)
+    kn = (ka * cos + kb * sin).to(tl.bfloat16)
+    vn = (tl.load(qkv_ptr + nv + d).to(tl.float32) + tl.load(qkvb_ptr + bv + d).to(tl.float32)).to(tl.bfloat16)
     pad = tl.load(pad_ptr + r)
     at = tl.load(at_ptr)
     base = (r * KV + h) * S * HD
@@ -251,14 +259,18 @@ def main():
     kf, vf = k.clone(), v.clone()
     o3 = torch.empty_like(q)
     qkv = torch.cat([qn.reshape(R, -1), kn.reshape(R, -1), vn.reshape(R, -1)], 1).contiguous()
-    run3 = lambda: decode_attention_fused[(R, KV)](qkv, cos, sin, kf, vf, pad, at, o3, S=S, KV=KV, G=G,
+    bias = torch.randn((H + 2 * KV) * HD, device=dev, dtype=dt)
+    run3 = lambda: decode_attention_fused[(R, KV)](qkv, bias, cos, sin, kf, vf, pad, at, o3, S=S, KV=KV, G=G,
                                                    GP=max(16, triton.next_power_of_2(G)), HD=HD, BLOCK_S=a.block,
                                                    SCALE=scale, num_warps=a.warps)
     compiled3 = run3()
+    bq, bk, bv = bias.float().split([H * HD, KV * HD, KV * HD])
+    qb_, kb_ = qn.float() + bq.reshape(H, HD), kn.float() + bk.reshape(KV, HD)  # biased, in f32 as the kernel
+    vb_ = (vn.float() + bv.reshape(KV, HD)).to(dt)
     kw, vw = k.clone(), v.clone()
-    kw[:, :, a.at] = rope(kn, cos, sin)
-    vw[:, :, a.at] = vn
-    want3 = reference(rope(qn, cos, sin), kw, vw, pad, a.at, scale)
+    kw[:, :, a.at] = rope(kb_, cos, sin).to(dt)
+    vw[:, :, a.at] = vb_
+    want3 = reference(rope(qb_, cos, sin).to(dt), kw, vw, pad, a.at, scale)
     err3 = (o3.float() - want3.float()).abs().max().item()
     errk = (kf.float() - kw.float()).abs().max().item()
     errv = (vf.float() - vw.float()).abs().max().item()
@@ -270,7 +282,7 @@ def main():
         run_q = rope(qn, cos, sin)
         decode_attention[(R, KV)](run_q, kk, vv, pad, at, o, S=S, KV=KV, G=G, GP=max(16, triton.next_power_of_2(G)),
                                   HD=HD, BLOCK_S=a.block, SCALE=scale, num_warps=a.warps)
-    print(f"fused (rotary embedding and cache write in the kernel): max |triton - reference| = {err3:.4f}, "
+    print(f"fused (biases, rotary embedding and cache write in the kernel): max |triton - reference| = {err3:.4f}, "
           f"caches {errk:.4f} / {errv:.4f}; fused {timeit(run3):.1f} µs, rotate + write + plain kernel in torch {timeit(separate):.1f} µs")
     if a.ttir_dir:
         os.makedirs(a.ttir_dir, exist_ok=True)

@@ -71,7 +71,7 @@ type Engine struct {
 	// fused, when set, gives the decode programs' model.Weights.DecodeAttentionFused (rotary
 	// embedding, cache write and attention in one) for rows with padding pad (padP: their
 	// prompts', when they share them; else nil) writing slot at.
-	fused func(pad, padP, at *Node) func(qkv, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV)
+	fused func(pad, padP, at *Node) func(qkv, bias, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV)
 }
 
 // decodeShape names one decode program: its kind, rows and cache length (the rows' own
@@ -130,6 +130,12 @@ func (e *Engine) Generate(prompts [][]int32, opts Options, progress Progress) ([
 			}
 		}
 	}
+	if err := e.pickAttention(); err != nil {
+		return nil, err
+	}
+	if opts.SyncEvery == 0 {
+		opts.SyncEvery = e.defaultTokensPerCall()
+	}
 	maxRows := opts.MaxRows
 	if maxRows <= 0 {
 		longest := 0
@@ -145,9 +151,6 @@ func (e *Engine) Generate(prompts [][]int32, opts Options, progress Progress) ([
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return len(prompts[a]) - len(prompts[b]) })
-	if err := e.pickAttention(); err != nil {
-		return nil, err
-	}
 	if err := guard.Run(e.convertWeights); err != nil {
 		return nil, fmt.Errorf("generation: %w", err)
 	}
@@ -258,24 +261,28 @@ func (e *Engine) growCache(cache []*tensors.Tensor, n int) []*tensors.Tensor {
 }
 
 // defaultTokensPerCall is how many tokens one decode program call decodes when
-// Options.SyncEvery is 0. It is 1: on one H200 (2026-11-30, 0.5B shape, 256 rows, 512 + 1024 tokens, one cache
-// length) 4 tokens per call decoded 40.4k tokens/s against 39.8k for 1 per call, while the
-// unrolled program compiles about 4× longer for each cache length (with the cache growing
-// 256 slots at a time, 1 per call gave 43.0k). Decoding is bound by the device's work, not by
-// the host between calls: GoMLX's XLA backend waits for every execution to finish (go-xla's
-// Execute awaits the completion event); the tokens are read back while the next call runs,
-// and the host's loop takes about 0.03 ms of the 4.1 ms per token (59.1k tokens/s). See
-// BENCHMARKS.md.
-const defaultTokensPerCall = 1
+// Options.SyncEvery is 0: 4 with the Triton decode attention (on a GPU), 1 with XLA's.
+// GoMLX's XLA backend returns from a program call only when the device has finished (go-xla's
+// Execute awaits the completion event), and a call costs about 0.7 ms beyond its kernels (one
+// H200, 0.5B, 256 rows: the program's inputs and outputs, the wait, the next launch), so a
+// decode step of about 2.6 ms of kernels pays it once every 4 tokens: 85.5k tokens/s at 4 per
+// call against 71.3k at 1, with the fused kernel (512 + 1024 tokens; the first run, compiling
+// included, took 26.0 s instead of 21.6; 8 per call gained nothing more, and its program
+// compiled in 40 s instead of 10). With XLA's
+// attention, a step's own work was long enough that 4 per call gained 1.4% (40.4k against
+// 39.8k tokens/s), and the CPU decodes too slowly for the call's cost to matter.
+func (e *Engine) defaultTokensPerCall() int {
+	if e.used == AttentionXLA {
+		return 1
+	}
+	return 4
+}
 
 // cacheSlots is the KV-cache length a wave needs at the end, for prompts bucketed to Tp
 // tokens: every decode call writes K = tokensPerCall tokens, the last call too (its tokens
 // past max_new_tokens are dropped), so there is room for K − 1 more.
 func cacheSlots(Tp int, o Options) (slots, K int) {
-	K = o.SyncEvery
-	if K == 0 {
-		K = defaultTokensPerCall
-	}
+	K = max(o.SyncEvery, 1)
 	return roundUp(Tp+o.MaxNewTokens-1+K-1, 128), K
 }
 

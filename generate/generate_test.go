@@ -603,13 +603,26 @@ func greedyWithHooks(t *testing.T, e *Engine, b backends.Backend, p *model.Param
 }
 
 // TestDecodeAttentionFusedHook: with model.Weights.DecodeAttentionFused the decode programs
-// hand the hook the stacked projections before the rotary embedding, cos and sin of each row's
+// hand the hook the stacked projections before their biases and the rotary embedding, the
+// biases, cos and sin of each row's
 // position, the caches and the slot, and use the caches it returns. A hook that rotates,
 // writes and attends with ordinary operations from exactly those keeps greedy decoding equal
 // to the recomputing reference, with and without shared prompt caches, compaction and growth.
 func TestDecodeAttentionFusedHook(t *testing.T) {
 	b, p := setup(t)
 	c := p.Config
+	// The fixture's biases are zeros (transformers' initialisation): give them values, so that
+	// a hook that dropped or misplaced them would decode other tokens.
+	r := rand.New(rand.NewPCG(3, 4))
+	for i, s := range p.Specs {
+		if strings.HasSuffix(s.Name, "_proj.bias") {
+			v := make([]float32, p.Tensors[i].Shape().Size())
+			for j := range v {
+				v[j] = float32(r.NormFloat64())
+			}
+			p.Tensors[i] = tensors.FromFlatDataAndDimensions(v, len(v))
+		}
+	}
 	e := NewEngine(b, p, dtypes.Float32)
 	rope := func(x, cos, sin *Node) *Node { // x [R, 1, N, HD]; cos, sin [R, 1, HD/2]
 		HD := x.Shape().Dimensions[3]
@@ -628,9 +641,14 @@ func TestDecodeAttentionFusedHook(t *testing.T) {
 		return Reshape(DotGeneral(Softmax(scores, -1), []int{3}, []int{0, 1}, v, []int{2}, []int{0, 1}), R, 1, H*HD)
 	}
 	var calls, sharedCalls atomic.Int32
-	e.fused = func(pad, padP, at *Node) func(qkv, cos, sin *Node, pr *model.KV, cc model.KV) (*Node, model.KV) {
-		return func(qkv, cos, sin *Node, pr *model.KV, cc model.KV) (*Node, model.KV) {
+	var biased atomic.Int32
+	e.fused = func(pad, padP, at *Node) func(qkv, bias, cos, sin *Node, pr *model.KV, cc model.KV) (*Node, model.KV) {
+		return func(qkv, bias, cos, sin *Node, pr *model.KV, cc model.KV) (*Node, model.KV) {
 			g := qkv.Graph()
+			if bias != nil {
+				biased.Add(1)
+				qkv = Add(qkv, Reshape(bias, 1, 1, bias.Shape().Size()))
+			}
 			R, H, KV, HD := qkv.Shape().Dimensions[0], c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim
 			part := func(from, heads int) *Node { // heads from..from+heads of qkv, [R, 1, heads, HD]
 				return Reshape(Slice(qkv, AxisRange(), AxisRange(), AxisRange(from*HD, (from+heads)*HD)), R, 1, heads, HD)
@@ -654,8 +672,8 @@ func TestDecodeAttentionFusedHook(t *testing.T) {
 		}
 	}
 	greedyWithHooks(t, e, b, p)
-	if calls.Load() == 0 || sharedCalls.Load() == 0 {
-		t.Fatalf("the decode programs asked for the fused hook %d and %d times (own, shared caches)", calls.Load(), sharedCalls.Load())
+	if calls.Load() == 0 || sharedCalls.Load() == 0 || biased.Load() != calls.Load()+sharedCalls.Load() {
+		t.Fatalf("the decode programs asked for the fused hook %d and %d times (own, shared caches), %d times with the biases apart; want them apart every time (Qwen2)", calls.Load(), sharedCalls.Load(), biased.Load())
 	}
 }
 

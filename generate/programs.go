@@ -292,12 +292,13 @@ func (p *program) run(args ...any) []*tensors.Tensor {
 type Attention string
 
 const (
-	AttentionAuto   Attention = ""       // Triton's where it can run, else XLA's
+	AttentionAuto   Attention = ""       // Triton's fused kernels where they can run, else XLA's
 	AttentionXLA    Attention = "xla"    // XLA's: two products and a softmax over every cache slot
 	AttentionTriton Attention = "triton" // internal/triton's kernels, which read only the valid slots
-	// AttentionTritonFused is internal/triton's kernels that also apply the rotary embedding
-	// and write the new keys and values (three kernels fewer per layer); not yet measured on a
-	// GPU, so auto does not pick it.
+	// AttentionTritonFused is internal/triton's kernels that also add the q/k/v biases, apply
+	// the rotary embedding and write the new keys and values (four kernels fewer per layer; one
+	// H200, 0.5B, 256 rows, 512 + 256 tokens: 56.0k tokens/s against 51.0k for triton, before
+	// the biases moved in).
 	AttentionTritonFused Attention = "triton-fused"
 )
 
@@ -313,17 +314,18 @@ func ParseAttention(s string) (Attention, error) {
 }
 
 // pickAttention resolves e.Attention for this call: the Triton kinds are refused with the
-// reason where the kernels cannot run, AttentionAuto falls back to XLA's there.
+// reason where the kernels cannot run; AttentionAuto is the fused kernels, or XLA's attention
+// where they cannot run.
 func (e *Engine) pickAttention() error {
 	why := TritonUnusable(e.Backend, e.Params.Config, e.Compute)
-	used := AttentionTriton
+	used := AttentionTritonFused
 	switch {
 	case (e.Attention == AttentionTriton || e.Attention == AttentionTritonFused) && why != nil:
 		return fmt.Errorf("generation: Triton attention: %w", why)
 	case e.Attention == AttentionXLA || why != nil:
 		used = AttentionXLA
-	case e.Attention == AttentionTritonFused:
-		used = AttentionTritonFused
+	case e.Attention == AttentionTriton:
+		used = AttentionTriton
 	}
 	if e.used != "" && e.used != used {
 		// Another attention than the last call's: its hooks and the decode programs built
@@ -390,12 +392,16 @@ func (e *Engine) tritonSharedAttention(padP, at *Node) func(q *Node, p, c model.
 // tritonFused is model.Weights.DecodeAttentionFused as internal/triton's fused kernels: rows
 // with their own caches see slots pad[r] .. at; rows sharing their prompt's cache (padP not
 // nil) see it from padP[r / N] on, then their own slots 0 .. at.
-func (e *Engine) tritonFused(pad, padP, at *Node) func(qkv, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV) {
-	return func(qkv, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV) {
+func (e *Engine) tritonFused(pad, padP, at *Node) func(qkv, bias, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV) {
+	return func(qkv, bias, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV) {
 		cfg := e.Params.Config
 		R, KV, HD, H := qkv.Shape().Dimensions[0], cfg.NumKeyValueHeads, cfg.HeadDim, cfg.NumAttentionHeads
+		W := (H + 2*KV) * HD
+		if bias == nil { // the kernel always adds one
+			bias = Zeros(qkv.Graph(), shapes.Make(qkv.DType(), W))
+		}
 		a := tritonShapes(cfg, R, c.K.Shape().Dimensions[2])
-		ops := []*Node{Reshape(qkv, R, (H+2*KV)*HD), Reshape(cos, R, HD/2), Reshape(sin, R, HD/2)}
+		ops := []*Node{Reshape(qkv, R, W), bias, Reshape(cos, R, HD/2), Reshape(sin, R, HD/2)}
 		var kernel triton.Kernel
 		var err error
 		if p == nil {

@@ -72,7 +72,8 @@ func anySlice(ts []*tensors.Tensor) []any {
 
 // DecodeAttentionFused is handed the stacked projections [B, 1, (H + 2·KV)·HD] whether the
 // layer's weights are stacked (BindFused) or separate (Bind, stacked for the hook): the same
-// values, first layer, with biases (Qwen2) and without (Llama).
+// values, first layer, with biases (Qwen2) and without (Llama). Stacked weights hand their
+// biases over apart from the product (the kernel adds them); separate ones, in it.
 func TestDecodeAttentionFusedGetsStackedProjections(t *testing.T) {
 	b, err := backend.New("cpu")
 	if err != nil {
@@ -92,9 +93,15 @@ func TestDecodeAttentionFusedGetsStackedProjections(t *testing.T) {
 				g := tokens.Graph()
 				w := bindStackedOrNot(c, in[:np], fused)
 				var first *Node
-				w.DecodeAttentionFused = func(qkv, cos, sin *Node, prompt *KV, cache KV) (*Node, KV) {
+				w.DecodeAttentionFused = func(qkv, bias, cos, sin *Node, prompt *KV, cache KV) (*Node, KV) {
 					if first == nil {
 						first = qkv
+						if bias != nil {
+							first = Add(qkv, Reshape(bias, 1, 1, bias.Shape().Size()))
+						}
+						if wantBias := fused && c.HasQKVBias(); (bias != nil) != wantBias {
+							t.Errorf("%s, stacked %v: the hook got a bias %v, want %v", dir, fused, bias != nil, wantBias)
+						}
 					}
 					return Zeros(g, shapes.Make(dtypes.Float32, B, 1, c.NumAttentionHeads*c.HeadDim)), cache
 				}

@@ -39,14 +39,16 @@ type Weights struct {
 	// DecodeAttentionShared, when set, replaces DecodeStepShared's attention: q [R, 1, H, HD]
 	// over its prompt's cache p and its own cache c (updated) → [R, 1, H·HD].
 	DecodeAttentionShared func(q *Node, p, c KV) *Node
-	// DecodeAttentionFused, when set, replaces the rotary embedding, the cache write and the
-	// attention of DecodeStep and DecodeStepShared: it maps the layer's projections qkv [B, 1,
-	// (H + 2·KV)·HD] (the query heads, then the key heads, then the value heads; not rotated),
-	// cos and sin [B, 1, HD/2] (f32), the shared prompt cache (nil outside DecodeStepShared)
-	// and the layer's cache to the attention [B, 1, H·HD] and the cache with the new keys and
-	// values written at the step's slot, knowing itself the slot and which slots each row may
-	// see (internal/triton's fused kernel, which reads the stacked projections as one operand).
-	DecodeAttentionFused func(qkv, cos, sin *Node, prompt *KV, cache KV) (o *Node, updated KV)
+	// DecodeAttentionFused, when set, replaces the q/k/v biases, the rotary embedding, the cache
+	// write and the attention of DecodeStep and DecodeStepShared: it maps the layer's
+	// projections qkv [B, 1, (H + 2·KV)·HD] (the query heads, then the key heads, then the
+	// value heads; not rotated), their stacked biases bias [(H + 2·KV)·HD] (nil when qkv holds
+	// them already, or the model has none), cos and sin [B, 1, HD/2] (f32), the shared prompt
+	// cache (nil outside DecodeStepShared) and the layer's cache to the attention [B, 1, H·HD]
+	// and the cache with the new keys and values written at the step's slot, knowing itself the
+	// slot and which slots each row may see (internal/triton's fused kernel, which reads the
+	// stacked projections as one operand and adds the biases itself).
+	DecodeAttentionFused func(qkv, bias, cos, sin *Node, prompt *KV, cache KV) (o *Node, updated KV)
 }
 
 // LayerWeights are one decoder layer's parameters; biases are nil when the model has none.
@@ -137,12 +139,15 @@ func (w *Weights) decodeLayers(tokens, positions *Node, cache []KV, slot *Node, 
 				if prompt != nil {
 					p = &prompt[l]
 				}
-				if qkv == nil { // separate projections: stacked as BindFused's are
+				var bias *Node
+				if qkv == nil { // separate projections (with their biases): stacked as BindFused's are
 					B := q.Shape().Dimensions[0]
 					flat := func(x *Node) *Node { return Reshape(x, B, 1, x.Shape().Size()/B) }
 					qkv = Concatenate([]*Node{flat(q), flat(k), flat(v)}, 2)
+				} else if b := w.Layers[l].QKVBias; b != nil {
+					bias = w.cast(b)
 				}
-				o, c = w.DecodeAttentionFused(qkv, cos, sin, p, cache[l])
+				o, c = w.DecodeAttentionFused(qkv, bias, cos, sin, p, cache[l])
 				return o, nil, nil
 			}
 			return w.roped(cos, sin, func(q, k, v *Node) *Node {
@@ -214,8 +219,8 @@ func (w *Weights) linear(x, weight, bias *Node) *Node {
 
 // layer is one pre-norm decoder block. attention maps the projections q [B, T, H, HD], k and v
 // [B, T, KV, HD] (not rotated: see roped), and qkv, the three stacked [B, T, (H + 2·KV)·HD]
-// when the layer's weights are (BindFused; else nil), to the attention output [B, T, H·HD]
-// and the keys and values the block returns with its output.
+// before their biases when the layer's weights are (BindFused; else nil), to the attention
+// output [B, T, H·HD] and the keys and values the block returns with its output.
 func (w *Weights) layer(l int, x *Node, attention func(q, k, v, qkv *Node) (o, kOut, vOut *Node)) (out, k, v *Node) {
 	c, lw := w.Config, w.Layers[l]
 	d := x.Shape().Dimensions
@@ -223,9 +228,13 @@ func (w *Weights) layer(l int, x *Node, attention func(q, k, v, qkv *Node) (o, k
 	h := w.rmsNorm(x, lw.InputNorm)
 	var q, qkv *Node
 	if lw.QKV != nil {
-		qkv = w.linear(h, lw.QKV, lw.QKVBias) // [B, T, (H + 2·KV)·HD]
+		qkv = w.linear(h, lw.QKV, nil) // [B, T, (H + 2·KV)·HD]
+		biased := qkv
+		if lw.QKVBias != nil {
+			biased = Add(qkv, w.cast(leading(lw.QKVBias, qkv.Rank())))
+		}
 		nq, nkv := c.NumAttentionHeads*c.HeadDim, c.NumKeyValueHeads*c.HeadDim
-		part := func(from, n int) *Node { return Slice(qkv, AxisRange(), AxisRange(), AxisRange(from, from+n)) }
+		part := func(from, n int) *Node { return Slice(biased, AxisRange(), AxisRange(), AxisRange(from, from+n)) }
 		q, k, v = part(0, nq), part(nq, nkv), part(nq+nkv, nkv)
 	} else {
 		q, k, v = w.linear(h, lw.Q, lw.QBias), w.linear(h, lw.K, lw.KBias), w.linear(h, lw.V, lw.VBias)

@@ -1,22 +1,21 @@
 #!/usr/bin/env bash
-# Session 6 (two H200s of one host, side by side): the four shapes with the best decode
-# setting from calls 29-30 (set ATTN and XFLAGS below), r1go on GPU 0 and transformers on GPU 1.
-ATTN=${ATTN:-triton-fused}
-XFLAGS=${XFLAGS:-}
+# Session 6, third call (one H200): the fused kernel with the q/k/v biases moved in (its GPU
+# tests against XLA, the Python version), and the new defaults (auto = the fused kernel, 4
+# tokens per decode call) at 0.5B, 256 rows, 512 + 1024 tokens, against 2 per call; a kernel
+# trace of the default.
 export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0 PYTHONUNBUFFERED=1
-A="--n 1 --prompt-len 512 --max-new 1024 --runs 1"
-step() { # log, timeout, command...
-  local log=$1 t=$2; shift 2
-  local left=$((530 - SECONDS)); (( t > left )) && t=$left
-  (( t < 20 )) && { echo "SKIPPED $*" >> $log; return; }
-  echo "== $*" >> $log
-  timeout $t "$@" >> $log 2>&1 || echo "FAILED rc=$? $*" >> $log
+L=$OUT/gen.log
+timeout 90 .gpu/triton.test -test.run 'FusedOnGPU' -test.v 2>&1 | grep -E "^(=== RUN|--- |PASS|FAIL|ok)|max|panic|error" > $OUT/triton.log; echo "triton test rc=${PIPESTATUS[0]}" >> $OUT/triton.log
+timeout 60 python3 bench/triton_decode_attention.py --rows 256 > $OUT/triton_py.log 2>&1
+G="bench generate --shape 0.5B --prompts 256 --n 1 --prompt-len 512 --runs 1 --backend cuda"
+run() { # label, flags...
+  local label=$1; shift
+  local left=$((400 - SECONDS)); (( left < 30 )) && { echo "SKIPPED $label" >> $L; return; }
+  echo "== $label" >> $L
+  timeout $(( left < 100 ? left : 100 )) .gpu/r1go "$@" >> $L 2>&1 || echo "FAILED rc=$? $label" >> $L
 }
-( export CUDA_VISIBLE_DEVICES=0 XLA_FLAGS="$XFLAGS"; for s in "1.5B 1024" "0.5B 1024" "1.5B 256" "0.5B 256"; do set -- $s
-    step $OUT/r1go.log 200 .gpu/r1go bench generate --backend cuda --shape $1 --prompts $2 $A --attention $ATTN
-  done ) &
-( export CUDA_VISIBLE_DEVICES=1; for s in "1.5B 1024" "0.5B 1024" "1.5B 256" "0.5B 256"; do set -- $s
-    step $OUT/hf.log 200 python3 bench/hf_generate.py --shape $1 --prompts $2 $A
-  done ) &
-wait
-grep -hE "^==|^run|^bench|FAILED|SKIPPED" $OUT/r1go.log $OUT/hf.log
+run "defaults (auto attention, tokens per call)" $G --max-new 1024
+run "defaults, trace" $G --max-new 256 --kernel-trace-calls 2
+run "2 tokens per call" $G --max-new 1024 --tokens-per-call 2
+cat $OUT/triton.log; grep -E "fused|max" $OUT/triton_py.log
+grep -E "^==|^run|^bench|^kernel trace|idle gaps|FAILED|SKIPPED|panic" $L; grep -A16 "^kernel trace" $L | tail -15

@@ -194,8 +194,8 @@ func maxAbsDiff(a, b [][][]float32) float64 {
 	return worst
 }
 
-// TestDecodeAttentionFusedOnGPU compares the fused kernels (rotary embedding, cache write,
-// attention, reading q, k and v from one stacked operand) with the same steps as XLA
+// TestDecodeAttentionFusedOnGPU compares the fused kernels (bias, rotary embedding, cache
+// write, attention, reading q, k and v from one stacked operand) with the same steps as XLA
 // operations, on a CUDA GPU (skipped elsewhere): the attention and both caches after the
 // write, for rows with their own caches and for rows sharing their prompt's.
 func TestDecodeAttentionFusedOnGPU(t *testing.T) {
@@ -243,6 +243,7 @@ func fusedOnGPU(t *testing.T, b backends.Backend, shared bool, KV, G, HD int) {
 		tensors.FromFlatDataAndDimensions(fill(R*KV*S*HD), R, KV, S, HD),
 		tensors.FromFlatDataAndDimensions(pad, R),
 		tensors.FromScalar(int32(at)),
+		tensors.FromFlatDataAndDimensions(fill((H+2*KV)*HD), (H+2*KV)*HD), // the stacked biases
 	}
 	scale := 1 / math.Sqrt(float64(HD))
 	a := DecodeAttention{Rows: R, KVHeads: KV, Group: G, HeadDim: HD, Slots: S, Scale: scale}
@@ -257,7 +258,7 @@ func fusedOnGPU(t *testing.T, b backends.Backend, shared bool, KV, G, HD int) {
 	f32 := func(x *Node) *Node { return ConvertDType(x, dtypes.Float32) }
 	got := MustExecOnceN(b, func(in []*Node) []*Node {
 		qkv := Concatenate([]*Node{Reshape(in[0], R, H*HD), Reshape(in[1], R, KV*HD), Reshape(in[2], R, KV*HD)}, 1) // as the stacked product gives them
-		ops := []*Node{bf(qkv), in[3], in[4]}
+		ops := []*Node{bf(qkv), bf(in[12]), in[3], in[4]}
 		if shared {
 			ops = append(ops, bf(in[5]), bf(in[6]), in[7], bf(in[8]), bf(in[9]), in[11])
 		} else {
@@ -278,8 +279,13 @@ func fusedOnGPU(t *testing.T, b backends.Backend, shared bool, KV, G, HD int) {
 			c, s = BroadcastToDims(c, R, n, HD/2), BroadcastToDims(s, R, n, HD/2)
 			return bf(Concatenate([]*Node{Sub(Mul(x1, c), Mul(x2, s)), Add(Mul(x2, c), Mul(x1, s))}, 2))
 		}
-		q := rope(f32(bf(in[0])))
-		kn, vn := rope(f32(bf(in[1]))), bf(in[2])
+		biased := func(x *Node, from int) *Node { // bf16 x [R, n, HD] plus its bf16 biases, in f32
+			n := x.Shape().Dimensions[1]
+			b := Reshape(Slice(in[12], AxisRange(from*HD, (from+n)*HD)), 1, n, HD)
+			return Add(f32(bf(x)), BroadcastToDims(f32(bf(b)), R, n, HD))
+		}
+		q := rope(biased(in[0], 0))
+		kn, vn := rope(biased(in[1], H)), bf(biased(in[2], H+KV))
 		zero := ScalarZero(g, dtypes.Int32)
 		write := func(cache, x *Node) *Node {
 			return DynamicUpdateSlice(bf(cache), Reshape(x, R, KV, 1, HD), []*Node{zero, zero, in[11], zero})

@@ -8,30 +8,32 @@ import "strings"
 // at. Each of those would otherwise be its own kernel, and a decode step's short kernels wait
 // for the host to launch them (BENCHMARKS.md, generation: about 10 µs each).
 //
-// Operands: qkv [Rows, (KVHeads·Group + 2·KVHeads)·HeadDim] (bf16, not rotated: each row's
-// query heads, then its key heads, then its value heads, as the stacked q/k/v product gives
-// them, so XLA need not split them into separate buffers first), cos and sin [Rows,
-// HeadDim/2] (f32, of each row's position), the caches k, v [Rows, KVHeads, Slots, HeadDim]
-// (bf16), pad [Rows] and at [] (int32). Results: the attention [Rows, KVHeads·Group, HeadDim]
-// and the two caches, written in place (results 1 and 2 alias operands 3 and 4). The new slot
-// is not read back from the cache: its score and value come from the program's registers, so
-// no program reads what another writes.
+// Operands: qkv [Rows, W], W = (KVHeads·Group + 2·KVHeads)·HeadDim (bf16, before the bias and
+// the rotation: each row's query heads, then its key heads, then its value heads, as the
+// stacked q/k/v product gives them, so XLA need not split them into separate buffers first),
+// the stacked biases [W] (bf16; zeros for a model without), cos and sin [Rows, HeadDim/2] (f32,
+// of each row's position), the caches k, v [Rows, KVHeads, Slots, HeadDim] (bf16), pad [Rows]
+// and at [] (int32). Results: the attention [Rows, KVHeads·Group, HeadDim] and the two caches,
+// written in place (results 1 and 2 alias operands 4 and 5). The bias is added in f32 before
+// the rotation (XLA left the bias add as its own kernel after the product: a short kernel per
+// layer). The new slot is not read back from the cache: its score and value come from the
+// program's registers, so no program reads what another writes.
 func (a DecodeAttention) FusedKernel() (Kernel, error) {
 	if err := a.Check(); err != nil {
 		return Kernel{}, err
 	}
 	ir := header(qRoped) + newKV + attnRowPad + attnOwnCache + writeNew + attnLoop("", "%padv", "%atm1", "%kb", "%vb", "%lb", "%atv", "%m0", "%l0", "%acc0") +
 		addNew("%res#0", "%res#1", "%res#2") + attnFooter("%lfin", "%accfin")
-	k := a.kernel("decode_attention_fused", ir, attnArgs("qkv", "cos", "sin", "k", "v", "pad", "at", "o", "ko", "vo"), 0, 0)
-	k.Aliases = [][2]int{{1, 3}, {2, 4}}
+	k := a.kernel("decode_attention_fused", ir, attnArgs("qkv", "qkvb", "cos", "sin", "k", "v", "pad", "at", "o", "ko", "vo"), 0, 0)
+	k.Aliases = [][2]int{{1, 4}, {2, 5}}
 	return k, nil
 }
 
 // FusedSharedKernel is SharedKernel with FusedKernel's rotary embedding and cache write: the
-// new token goes to slot at of the row's own cache. Operands: qkv, cos, sin (as
+// new token goes to slot at of the row's own cache. Operands: qkv, its biases, cos, sin (as
 // FusedKernel's), the prompts' caches pk, pv [Rows/samples, KVHeads, promptSlots, HeadDim],
 // their padding [Rows/samples], the rows' own caches k, v [Rows, KVHeads, Slots, HeadDim], at.
-// Results: the attention and the own caches, in place (aliasing operands 6 and 7).
+// Results: the attention and the own caches, in place (aliasing operands 7 and 8).
 func (a DecodeAttention) FusedSharedKernel(samples, promptSlots int) (Kernel, error) {
 	if err := a.checkShared(samples, promptSlots); err != nil {
 		return Kernel{}, err
@@ -40,13 +42,13 @@ func (a DecodeAttention) FusedSharedKernel(samples, promptSlots int) (Kernel, er
     %c_zero = arith.constant 0 : i32
 ` + attnOwnCache + writeNew + attnLoop("o", "%c_zero", "%atm1", "%kb", "%vb", "%c_zero", "%atv", "%resp#0", "%resp#1", "%resp#2") +
 		addNew("%reso#0", "%reso#1", "%reso#2") + attnFooter("%lfin", "%accfin")
-	k := a.kernel("decode_attention_fused_shared", ir, attnArgs("qkv", "cos", "sin", "pk", "pv", "ppad", "k", "v", "at", "o", "ko", "vo"), samples, promptSlots)
-	k.Aliases = [][2]int{{1, 6}, {2, 7}}
+	k := a.kernel("decode_attention_fused_shared", ir, attnArgs("qkv", "qkvb", "cos", "sin", "pk", "pv", "ppad", "k", "v", "at", "o", "ko", "vo"), samples, promptSlots)
+	k.Aliases = [][2]int{{1, 7}, {2, 8}}
 	return k, nil
 }
 
-// qRoped loads the group's query heads from qkv, rotated, as %qv [GP, HD] bf16: x·cos +
-// rotate_half(x)·sin, rotate_half(x)[d] = −x[d + HD/2] for d < HD/2 and x[d − HD/2] above,
+// qRoped loads the group's query heads from qkv plus their biases from qkvb, rotated, as %qv
+// [GP, HD] bf16: x·cos + rotate_half(x)·sin, rotate_half(x)[d] = −x[d + HD/2] for d < HD/2 and x[d − HD/2] above,
 // with cos and sin of the row's position at d mod HD/2 (%cosv, %sinv [HD], the sign folded
 // into %sinv). It also sets %dsh = (d + HD/2) mod HD and %rw, the row's offset in qkv, which
 // newKV uses.
@@ -87,8 +89,18 @@ const qRoped = `    %c_half = arith.constant {{HALF}} : i32
     %qpsh = tt.addptr %qs, %qinoffsh : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>, tensor<{{GP}}x{{HD}}xi32>
     %qraw = tt.load %qp, %gmaskb, %zq : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
     %qsw = tt.load %qpsh, %gmaskb, %zq : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
-    %qf = arith.extf %qraw : tensor<{{GP}}x{{HD}}xbf16> to tensor<{{GP}}x{{HD}}xf32>
-    %qswf = arith.extf %qsw : tensor<{{GP}}x{{HD}}xbf16> to tensor<{{GP}}x{{HD}}xf32>
+    %qbr = tt.addptr %qkvb, %hghd : !tt.ptr<bf16>, i32
+    %qbs = tt.splat %qbr : !tt.ptr<bf16> -> tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
+    %qbp = tt.addptr %qbs, %qinoff : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>, tensor<{{GP}}x{{HD}}xi32>
+    %qbpsh = tt.addptr %qbs, %qinoffsh : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>, tensor<{{GP}}x{{HD}}xi32>
+    %qbraw = tt.load %qbp, %gmaskb, %zq : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
+    %qbsw = tt.load %qbpsh, %gmaskb, %zq : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
+    %qf0 = arith.extf %qraw : tensor<{{GP}}x{{HD}}xbf16> to tensor<{{GP}}x{{HD}}xf32>
+    %qswf0 = arith.extf %qsw : tensor<{{GP}}x{{HD}}xbf16> to tensor<{{GP}}x{{HD}}xf32>
+    %qbf = arith.extf %qbraw : tensor<{{GP}}x{{HD}}xbf16> to tensor<{{GP}}x{{HD}}xf32>
+    %qbswf = arith.extf %qbsw : tensor<{{GP}}x{{HD}}xbf16> to tensor<{{GP}}x{{HD}}xf32>
+    %qf = arith.addf %qf0, %qbf : tensor<{{GP}}x{{HD}}xf32>
+    %qswf = arith.addf %qswf0, %qbswf : tensor<{{GP}}x{{HD}}xf32>
     %cos2 = tt.expand_dims %cosv {axis = 0 : i32} : tensor<{{HD}}xf32> -> tensor<1x{{HD}}xf32>
     %cosq = tt.broadcast %cos2 : tensor<1x{{HD}}xf32> -> tensor<{{GP}}x{{HD}}xf32>
     %sin2 = tt.expand_dims %sinv {axis = 0 : i32} : tensor<{{HD}}xf32> -> tensor<1x{{HD}}xf32>
@@ -99,8 +111,9 @@ const qRoped = `    %c_half = arith.constant {{HALF}} : i32
     %qv = arith.truncf %qrot : tensor<{{GP}}x{{HD}}xf32> to tensor<{{GP}}x{{HD}}xbf16>
 `
 
-// newKV loads the program's new key (rotated, as %knew [HD] bf16) and value (%vnew) from qkv:
-// key head h of row r at r·W + (HQ + h)·HD, value head h at r·W + (HQ + KV + h)·HD.
+// newKV loads the program's new key (biased and rotated, as %knew [HD] bf16) and value (biased,
+// %vnew) from qkv and qkvb: key head h of row r at r·W + (HQ + h)·HD, value head h at r·W +
+// (HQ + KV + h)·HD; their biases at (HQ + h)·HD and (HQ + KV + h)·HD.
 const newKV = `
     %c_hq = arith.constant {{HQ}} : i32
     %hk0 = arith.addi %c_hq, %h : i32
@@ -117,9 +130,28 @@ const newKV = `
     %vnp = tt.addptr %vns, %d : tensor<{{HD}}x!tt.ptr<bf16>>, tensor<{{HD}}xi32>
     %kraw = tt.load %knp : tensor<{{HD}}x!tt.ptr<bf16>>
     %ksw = tt.load %knpsh : tensor<{{HD}}x!tt.ptr<bf16>>
-    %vnew = tt.load %vnp : tensor<{{HD}}x!tt.ptr<bf16>>
-    %kf = arith.extf %kraw : tensor<{{HD}}xbf16> to tensor<{{HD}}xf32>
-    %kswf = arith.extf %ksw : tensor<{{HD}}xbf16> to tensor<{{HD}}xf32>
+    %vraw = tt.load %vnp : tensor<{{HD}}x!tt.ptr<bf16>>
+    %vboff = arith.addi %hk, %kvhd : i32
+    %kbr = tt.addptr %qkvb, %hk : !tt.ptr<bf16>, i32
+    %vbr = tt.addptr %qkvb, %vboff : !tt.ptr<bf16>, i32
+    %kbis = tt.splat %kbr : !tt.ptr<bf16> -> tensor<{{HD}}x!tt.ptr<bf16>>
+    %vbis = tt.splat %vbr : !tt.ptr<bf16> -> tensor<{{HD}}x!tt.ptr<bf16>>
+    %kbp = tt.addptr %kbis, %d : tensor<{{HD}}x!tt.ptr<bf16>>, tensor<{{HD}}xi32>
+    %kbpsh = tt.addptr %kbis, %dsh : tensor<{{HD}}x!tt.ptr<bf16>>, tensor<{{HD}}xi32>
+    %vbp = tt.addptr %vbis, %d : tensor<{{HD}}x!tt.ptr<bf16>>, tensor<{{HD}}xi32>
+    %kbraw = tt.load %kbp : tensor<{{HD}}x!tt.ptr<bf16>>
+    %kbsw = tt.load %kbpsh : tensor<{{HD}}x!tt.ptr<bf16>>
+    %vbraw = tt.load %vbp : tensor<{{HD}}x!tt.ptr<bf16>>
+    %kf0 = arith.extf %kraw : tensor<{{HD}}xbf16> to tensor<{{HD}}xf32>
+    %kswf0 = arith.extf %ksw : tensor<{{HD}}xbf16> to tensor<{{HD}}xf32>
+    %vf0 = arith.extf %vraw : tensor<{{HD}}xbf16> to tensor<{{HD}}xf32>
+    %kbf = arith.extf %kbraw : tensor<{{HD}}xbf16> to tensor<{{HD}}xf32>
+    %kbswf = arith.extf %kbsw : tensor<{{HD}}xbf16> to tensor<{{HD}}xf32>
+    %vbf = arith.extf %vbraw : tensor<{{HD}}xbf16> to tensor<{{HD}}xf32>
+    %kf = arith.addf %kf0, %kbf : tensor<{{HD}}xf32>
+    %kswf = arith.addf %kswf0, %kbswf : tensor<{{HD}}xf32>
+    %vf = arith.addf %vf0, %vbf : tensor<{{HD}}xf32>
+    %vnew = arith.truncf %vf : tensor<{{HD}}xf32> to tensor<{{HD}}xbf16>
     %ka = arith.mulf %kf, %cosv : tensor<{{HD}}xf32>
     %kb0 = arith.mulf %kswf, %sinv : tensor<{{HD}}xf32>
     %krot = arith.addf %ka, %kb0 : tensor<{{HD}}xf32>

@@ -252,8 +252,9 @@ func TestKernelTypes(t *testing.T) {
 		{"%qv = arith.truncf", "%qv = arith.truncf %qrot : tensor<16x64xf32> to tensor<16x64xbf16>\n    %qv = arith.truncf"}, // defined twice
 		{"%ka = arith.mulf %kf, %cosv", "%ka = arith.mulf %kraw, %cosv"},                                                     // bf16 where f32 is said
 		{"%kos = tt.addptr %kob, %atoff", "%kos = tt.addptr %kob, %dsh"},                                                     // a tensor offset for a scalar pointer
-		{"%vnew = tt.load %vnp :", "%vnew = tt.load %knp :"},                                                                 // fine: same type (a control)
+		{"%vraw = tt.load %vnp :", "%vraw = tt.load %knp :"},                                                                 // fine: same type (a control)
 		{"tt.store %kop, %knew :", "tt.store %kop, %krot :"},                                                                 // f32 stored into bf16
+		{"%kf = arith.addf %kf0, %kbf", "%kf = arith.addf %kf0, %kbraw"},                                                     // a bf16 bias added to f32
 	} {
 		errs := irTypeErrors(strings.Replace(k.IR, mutation[0], mutation[1], 1))
 		if control := strings.Contains(mutation[1], "%knp :"); control != (len(errs) == 0) {
