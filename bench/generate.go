@@ -134,10 +134,9 @@ func (r *GenerateResult) Line() string {
 }
 
 // stretch returns the decode hook that calls start before the decode call in the middle of a
-// run and stop n calls later (unless start failed); the first error is kept in *err.
-func stretch(opt GenerateOptions, n int, start, stop func() error, err *error) func(calls int) {
-	K := max(1, opt.TokensPerCall)
-	calls := (opt.MaxNew - 1 + K - 1) / K // the first token comes from the prefill
+// run of calls decode calls and stop n calls later (unless start failed); the first error is
+// kept in *err.
+func stretch(calls, n int, start, stop func() error, err *error) func(calls int) {
 	from := max(0, calls/2-n/2)
 	return func(calls int) {
 		var e error
@@ -190,6 +189,7 @@ func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*Generate
 	var profErr error
 	for i := range 1 + opt.Runs {
 		g.Seed = opt.Seed + uint64(i)
+		calls := e.Stats.Calls // of the run before, which decoded as many tokens per call as this one
 		e.Stats = generate.Stats{}
 		var trace []cuda.Kernel
 		var traceStart time.Time
@@ -197,9 +197,9 @@ func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*Generate
 		switch {
 		case i < opt.Runs:
 		case opt.ProfileCalls > 0:
-			e.BeforeDecode = stretch(opt, opt.ProfileCalls, cuda.Start, cuda.Stop, &profErr)
+			e.BeforeDecode = stretch(calls, opt.ProfileCalls, cuda.Start, cuda.Stop, &profErr)
 		case opt.KernelTraceCalls > 0:
-			e.BeforeDecode = stretch(opt, opt.KernelTraceCalls, func() error {
+			e.BeforeDecode = stretch(calls, opt.KernelTraceCalls, func() error {
 				traceStart = time.Now()
 				return cuda.StartTrace()
 			}, func() (err error) {

@@ -300,10 +300,10 @@ func TestTrainBF16Gradients(t *testing.T) {
 // TestProfileStretch: the profiler (or the kernel trace) starts before the decode call in the
 // middle of the run and stops n calls later.
 func TestProfileStretch(t *testing.T) {
-	for _, tc := range []struct{ maxNew, perCall, calls, want int }{
-		{1024, 0, 3, 510}, // 1,023 decode calls: the 3 around the middle start at 510
-		{1024, 4, 2, 127}, // 256 calls of 4 tokens
-		{4, 0, 10, 0},     // more calls asked than the run has: from the start
+	for _, tc := range []struct{ runCalls, calls, want int }{
+		{1023, 3, 510}, // 1,023 decode calls: the 3 around the middle start at 510
+		{256, 2, 127},  // 256 calls of 4 tokens
+		{3, 10, 0},     // more calls asked than the run has: from the start
 	} {
 		var err error
 		var events []string
@@ -311,7 +311,7 @@ func TestProfileStretch(t *testing.T) {
 		at := func(what string) func() error {
 			return func() error { events = append(events, fmt.Sprint(what, " ", cur)); return nil }
 		}
-		hook := stretch(GenerateOptions{MaxNew: tc.maxNew, TokensPerCall: tc.perCall}, tc.calls, at("start"), at("stop"), &err)
+		hook := stretch(tc.runCalls, tc.calls, at("start"), at("stop"), &err)
 		for cur = range tc.want + tc.calls + 5 {
 			hook(cur)
 		}
@@ -321,7 +321,7 @@ func TestProfileStretch(t *testing.T) {
 		}
 	}
 	var err error
-	stretch(GenerateOptions{MaxNew: 8}, 2, func() error { return errors.New("no GPU") }, nil, &err)(2)
+	stretch(7, 2, func() error { return errors.New("no GPU") }, nil, &err)(2)
 	if err == nil || err.Error() != "no GPU" {
 		t.Errorf("the start's error was not kept: %v", err)
 	}
