@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/r1go/r1go/generate"
 	"github.com/r1go/r1go/internal/cuda"
+	"github.com/r1go/r1go/internal/triton"
 	"github.com/r1go/r1go/model"
 )
 
@@ -33,6 +34,7 @@ type GenerateOptions struct {
 	NoPromptSharing            bool               // generate.Options.NoPromptSharing
 	NoCompileAhead             bool               // generate.Engine.NoCompileAhead
 	Attention                  generate.Attention // generate.Engine.Attention
+	AttentionTuning            triton.Tuning      // generate.Engine.AttentionTuning
 	// ProfileCalls > 0 brackets that many decode calls in the middle of the last timed run with
 	// the CUDA profiler API (internal/cuda), for `ncu --profile-from-start off`.
 	ProfileCalls int
@@ -179,7 +181,7 @@ func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*Generate
 	res := &GenerateResult{Options: opt, Params: c.NumParams(), NewTokens: opt.Prompts * opt.N * opt.MaxNew, PeakMemBytes: -1}
 	t0 := time.Now()
 	e := generate.NewEngine(b, model.InitParams(c, opt.Seed), opt.Compute)
-	e.NoCompileAhead, e.Attention = opt.NoCompileAhead, opt.Attention
+	e.NoCompileAhead, e.Attention, e.AttentionTuning = opt.NoCompileAhead, opt.Attention, opt.AttentionTuning
 	fmt.Fprintf(log, "init %.1fs (%d parameters)\n", time.Since(t0).Seconds(), res.Params)
 	prompts := BenchPrompts(c.VocabSize, opt.Prompts, opt.PromptLen)
 	g := generate.DefaultOptions()

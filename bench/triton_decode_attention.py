@@ -188,6 +188,8 @@ def main():
     ap.add_argument("--at", type=int, default=1023, help="the last valid slot")
     ap.add_argument("--block", type=int, default=64, help="cache slots per block")
     ap.add_argument("--warps", type=int, default=4)
+    ap.add_argument("--stages", type=int, default=2, help="software pipelining stages (r1go's kernels: 2)")
+    ap.add_argument("--sweep", action="store_true", help="time the plain kernel over block sizes, warps and stages, then stop")
     ap.add_argument("--samples", type=int, default=16, help="samples per prompt for the shared-prompt kernel (GRPO's group)")
     ap.add_argument("--ttir-dir", default="", help="write the kernel's Triton IR here")
     a = ap.parse_args()
@@ -203,7 +205,7 @@ def main():
     o = torch.empty_like(q)
     scale = 1 / math.sqrt(HD)
     run = lambda: decode_attention[(R, KV)](q, k, v, pad, at, o, S=S, KV=KV, G=G, GP=max(16, triton.next_power_of_2(G)),
-                                            HD=HD, BLOCK_S=a.block, SCALE=scale, num_warps=a.warps)
+                                            HD=HD, BLOCK_S=a.block, SCALE=scale, num_warps=a.warps, num_stages=a.stages)
     compiled = run()
     want = reference(q, k, v, pad, a.at, scale)
     err = (o.float() - want.float()).abs().max().item()
@@ -218,8 +220,23 @@ def main():
         torch.cuda.synchronize()
         return (time.time() - t0) / n * 1e6
 
-    t_tri, t_ref = timeit(run), timeit(lambda: reference(q, k, v, pad, a.at, scale))
     read = 2 * R * KV * (a.at + 1 - pad.float().mean().item()) * HD * 2  # valid K and V bytes
+    if a.sweep:
+        print(f"rows {R}, heads {H}/{KV}, head dim {HD}, at {a.at}: block warps stages µs TB/s max-error")
+        for block in (32, 64, 128):
+            for warps in (2, 4, 8):
+                for stages in (1, 2, 3, 4):
+                    f = lambda: decode_attention[(R, KV)](q, k, v, pad, at, o, S=S, KV=KV, G=G, GP=max(16, triton.next_power_of_2(G)),
+                                                          HD=HD, BLOCK_S=block, SCALE=scale, num_warps=warps, num_stages=stages)
+                    try:
+                        t = timeit(f, 100)
+                    except Exception as e:  # e.g. out of shared memory
+                        print(f"  {block:4d} {warps} {stages} failed: {str(e).splitlines()[0][:80]}")
+                        continue
+                    e = (o.float() - want.float()).abs().max().item()
+                    print(f"  {block:4d} {warps} {stages} {t:7.1f} {read / t / 1e6:5.2f} {e:.4f}")
+        return
+    t_tri, t_ref = timeit(run), timeit(lambda: reference(q, k, v, pad, a.at, scale))
     print(f"rows {R}, heads {H}/{KV}, head dim {HD}, slots {S}, at {a.at}: triton {t_tri:.1f} µs "
           f"({read / t_tri / 1e6:.2f} TB/s of valid K, V), reference (torch, three kernels) {t_ref:.1f} µs")
     # Shared prompt caches: prompts of TP = 512 slots, N samples each, own caches of S - TP slots.
@@ -234,7 +251,7 @@ def main():
         o2 = torch.empty_like(q)
         run2 = lambda: decode_attention_shared[(R, KV)](q, pk, pv, ppad, own_k, own_v, at_t, o2, TP=TP, S=Sg, N=N, KV=KV, G=G,
                                                         GP=max(16, triton.next_power_of_2(G)), HD=HD, BLOCK_S=a.block,
-                                                        SCALE=scale, num_warps=a.warps)
+                                                        SCALE=scale, num_warps=a.warps, num_stages=a.stages)
         compiled2 = run2()
         rows_prompt = torch.arange(R, device=dev) // N
         full_k = torch.cat([pk[rows_prompt], own_k], 2)
@@ -262,7 +279,7 @@ def main():
     bias = torch.randn((H + 2 * KV) * HD, device=dev, dtype=dt)
     run3 = lambda: decode_attention_fused[(R, KV)](qkv, bias, cos, sin, kf, vf, pad, at, o3, S=S, KV=KV, G=G,
                                                    GP=max(16, triton.next_power_of_2(G)), HD=HD, BLOCK_S=a.block,
-                                                   SCALE=scale, num_warps=a.warps)
+                                                   SCALE=scale, num_warps=a.warps, num_stages=a.stages)
     compiled3 = run3()
     bq, bk, bv = bias.float().split([H * HD, KV * HD, KV * HD])
     qb_, kb_ = qn.float() + bq.reshape(H, HD), kn.float() + bk.reshape(KV, HD)  # biased, in f32 as the kernel
@@ -281,7 +298,7 @@ def main():
         vv[:, :, a.at] = vn
         run_q = rope(qn, cos, sin)
         decode_attention[(R, KV)](run_q, kk, vv, pad, at, o, S=S, KV=KV, G=G, GP=max(16, triton.next_power_of_2(G)),
-                                  HD=HD, BLOCK_S=a.block, SCALE=scale, num_warps=a.warps)
+                                  HD=HD, BLOCK_S=a.block, SCALE=scale, num_warps=a.warps, num_stages=a.stages)
     print(f"fused (biases, rotary embedding and cache write in the kernel): max |triton - reference| = {err3:.4f}, "
           f"caches {errk:.4f} / {errv:.4f}; fused {timeit(run3):.1f} µs, rotate + write + plain kernel in torch {timeit(separate):.1f} µs")
     if a.ttir_dir:

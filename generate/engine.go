@@ -14,6 +14,7 @@ import (
 	r1backend "github.com/r1go/r1go/backend"
 	"github.com/r1go/r1go/internal/donate"
 	"github.com/r1go/r1go/internal/guard"
+	"github.com/r1go/r1go/internal/triton"
 	"github.com/r1go/r1go/model"
 )
 
@@ -40,9 +41,13 @@ type Engine struct {
 	// Stats add up where the decode loop's time went, over every Generate call (for benchmarks).
 	Stats Stats
 	// Attention picks the decode steps' attention: AttentionAuto (the zero value) is
-	// internal/triton's kernels wherever they can run (XLA on CUDA, bf16, a model whose
+	// internal/triton's fused kernels wherever they can run (XLA on CUDA, bf16, a model whose
 	// heads fit them), XLA's otherwise.
 	Attention Attention
+	// AttentionTuning is how internal/triton's decode attention kernels run (slots per loop
+	// step, warps, pipelining stages; zero fields: triton.DefaultTuning). Set it before the
+	// first Generate call: compiled decode programs keep the tuning they were built with.
+	AttentionTuning triton.Tuning
 	// NoCompileAhead compiles each decode program when it is first needed, instead of
 	// compiling those of the cache lengths a wave will reach while the first ones run.
 	NoCompileAhead bool

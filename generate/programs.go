@@ -367,6 +367,13 @@ func tritonShapes(c *model.Config, rows, slots int) triton.DecodeAttention {
 		HeadDim: c.HeadDim, Slots: slots, Scale: 1 / math.Sqrt(float64(c.HeadDim))}
 }
 
+// kernelShapes is tritonShapes with the engine's AttentionTuning.
+func (e *Engine) kernelShapes(rows, slots int) triton.DecodeAttention {
+	a := tritonShapes(e.Params.Config, rows, slots)
+	a.Tuning = e.AttentionTuning
+	return a
+}
+
 // tritonAttention is model.Weights.DecodeAttention as internal/triton's kernel: row r attends
 // to its cache slots pad[r] .. at (the new token's), reading only those.
 func (e *Engine) tritonAttention(pad, at *Node, S int) func(q, k, v *Node) *Node {
@@ -400,7 +407,7 @@ func (e *Engine) tritonFused(pad, padP, at *Node) func(qkv, bias, cos, sin *Node
 		if bias == nil { // the kernel always adds one
 			bias = Zeros(qkv.Graph(), shapes.Make(qkv.DType(), W))
 		}
-		a := tritonShapes(cfg, R, c.K.Shape().Dimensions[2])
+		a := e.kernelShapes(R, c.K.Shape().Dimensions[2])
 		ops := []*Node{Reshape(qkv, R, W), bias, Reshape(cos, R, HD/2), Reshape(sin, R, HD/2)}
 		var kernel triton.Kernel
 		var err error
@@ -425,10 +432,9 @@ func (e *Engine) tritonFused(pad, padP, at *Node) func(qkv, bias, cos, sin *Node
 // tritonCall runs a decode attention kernel (made by kernel from q's shapes) on q [R, 1, H,
 // HD] and the operands after it (the last one the slot at, as int32): [R, 1, H·HD].
 func (e *Engine) tritonCall(q *Node, kernel func(triton.DecodeAttention) (triton.Kernel, error), operands ...*Node) *Node {
-	c := e.Params.Config
 	d := q.Shape().Dimensions
 	R, H, HD := d[0], d[2], d[3]
-	k, err := kernel(tritonShapes(c, R, 0))
+	k, err := kernel(e.kernelShapes(R, 0))
 	if err != nil {
 		panic(err)
 	}

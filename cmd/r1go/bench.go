@@ -10,6 +10,7 @@ import (
 
 	"github.com/r1go/r1go/backend"
 	"github.com/r1go/r1go/bench"
+	"github.com/r1go/r1go/internal/triton"
 	"github.com/r1go/r1go/model"
 )
 
@@ -147,11 +148,12 @@ func runBenchGenerate(fs *flag.FlagSet, args []string) error {
 	backendFlag := fs.String("backend", "", backend.Flag)
 	dtype := fs.String("dtype", "", "dtype of the weights and products while decoding: bf16 or f32; default bf16 on cuda, f32 on cpu")
 	seed := fs.Uint64("seed", 0, "parameter initialisation and sampling seed")
-	perCall := fs.Int("tokens-per-call", 0, "tokens decoded per program call, without the host in between (0: the engine's default)")
+	perCall := fs.Int("tokens-per-call", 0, "tokens decoded per program call, without the host in between (0: the engine's default, 4 with the Triton attention, else 1)")
 	growth := fs.Int("cache-growth", 0, "KV-cache slots added each time the sequences reach its end (0: the engine's default, 256)")
 	noShare := fs.Bool("no-prompt-sharing", false, "give each of the n samples of a prompt its own copy of the prompt's keys and values from the start (by default they read one shared copy until the first compaction)")
 	noAhead := fs.Bool("no-compile-ahead", false, "compile each decode program when it is first needed (by default the programs of every cache length a run will reach start compiling when it starts)")
 	attention := attentionFlag(fs)
+	tuning := fs.String("attention-tuning", "", "block,warps,stages: how r1go's Triton decode attention kernels run: cache slots per loop step (a power of two, 16-256), warps per program, software-pipelining stages of the loop's loads (default 64,4,2)")
 	profile := fs.Int("cuda-profile-calls", 0, "start the CUDA profiler API before this many decode calls in the middle of the last timed run and stop it after them, for `ncu --profile-from-start off` (bench/profile.sh PROFILE_CALLS=N); needs an NVIDIA GPU")
 	bandwidth := fs.Float64("bandwidth-tbs", -1, "the device's memory bandwidth in TB/s, for the bandwidth bound the result reports (bytes of weights and valid KV cache each decode step reads); -1: 4.8 (an H200) on cuda, none on cpu; 0: none")
 	trace := fs.Int("kernel-trace-calls", 0, "record the GPU kernels of this many decode calls in the middle of the last timed run with CUPTI (about 1 µs per kernel, unlike ncu) and print the time per kernel family and the first kernels with the idle gaps between them; needs an NVIDIA GPU and libcupti (found in the CUDA toolkit or PyTorch's wheels, or set R1GO_CUPTI)")
@@ -170,6 +172,10 @@ func runBenchGenerate(fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
+	tune, err := triton.ParseTuning(*tuning)
+	if err != nil {
+		return fmt.Errorf("--attention-tuning: %w", err)
+	}
 	if *bandwidth == -1 {
 		*bandwidth = 0
 		if !onCPU(*backendFlag) {
@@ -177,7 +183,7 @@ func runBenchGenerate(fs *flag.FlagSet, args []string) error {
 		}
 	}
 	opt := bench.GenerateOptions{Config: c, Shape: name, Prompts: *prompts, N: *n, PromptLen: *promptLen, MaxNew: *maxNew,
-		Temperature: *temperature, Compute: compute, Seed: *seed, Runs: *runs, TokensPerCall: *perCall, CacheGrowth: *growth, NoPromptSharing: *noShare, NoCompileAhead: *noAhead, Attention: attn, ProfileCalls: *profile, KernelTraceCalls: *trace, BandwidthTBs: *bandwidth}
+		Temperature: *temperature, Compute: compute, Seed: *seed, Runs: *runs, TokensPerCall: *perCall, CacheGrowth: *growth, NoPromptSharing: *noShare, NoCompileAhead: *noAhead, Attention: attn, AttentionTuning: tune, ProfileCalls: *profile, KernelTraceCalls: *trace, BandwidthTBs: *bandwidth}
 	if err := opt.Validate(); err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 
 // DecodeAttention is attention for one new token per row over its KV cache, as one kernel:
 // one program per (row, KV head), whose group of query heads (padded to 16 rows for the
-// tensor cores) reads that head's cache slots pad[row] .. at once, in blocks of attnBlock
+// tensor cores) reads that head's cache slots pad[row] .. at once, in blocks of Tuning.Block
 // slots, with an online softmax; blocks outside that range are not read at all. It replaces
 // the two products and the softmax XLA makes of it, and reads only the valid slots, however
 // long the cache (bench/triton_decode_attention.py holds the same kernel in Triton's Python,
@@ -19,11 +19,56 @@ import (
 type DecodeAttention struct {
 	Rows, KVHeads, Group, HeadDim, Slots int
 	Scale                                float64
+	Tuning                               Tuning
 }
 
-// attnBlock is how many cache slots one step of the kernel's loop reads; attnGroupRows is
-// the query rows a program computes (the group, padded: tl.dot needs at least 16).
-const attnBlock, attnGroupRows = 64, 16
+// Tuning is how the decode attention kernels run: Block cache slots per step of the loop,
+// Warps per program, Stages of software pipelining of the loop's loads. Zero fields take the
+// defaults, DefaultTuning.
+type Tuning struct{ Block, Warps, Stages int }
+
+// DefaultTuning is the kernels' tuning where Tuning leaves a field zero.
+var DefaultTuning = Tuning{Block: 64, Warps: 4, Stages: 2}
+
+// ParseTuning reads "block,warps,stages" (e.g. "64,4,2"; "" is the defaults).
+func ParseTuning(s string) (Tuning, error) {
+	var t Tuning
+	if s == "" {
+		return t, nil
+	}
+	if n, err := fmt.Sscanf(s, "%d,%d,%d", &t.Block, &t.Warps, &t.Stages); err != nil || n != 3 || fmt.Sprintf("%d,%d,%d", t.Block, t.Warps, t.Stages) != s || min(t.Block, t.Warps, t.Stages) < 1 {
+		return t, fmt.Errorf("decode attention tuning %q: want block,warps,stages (e.g. 64,4,2)", s)
+	}
+	return t, t.check()
+}
+
+// resolved is t with DefaultTuning's values in its zero fields.
+func (t Tuning) resolved() Tuning {
+	d := DefaultTuning
+	if t.Block != 0 {
+		d.Block = t.Block
+	}
+	if t.Warps != 0 {
+		d.Warps = t.Warps
+	}
+	if t.Stages != 0 {
+		d.Stages = t.Stages
+	}
+	return d
+}
+
+func (t Tuning) check() error {
+	r := t.resolved()
+	pow2 := func(x int) bool { return x > 0 && x&(x-1) == 0 }
+	if !pow2(r.Block) || r.Block < 16 || r.Block > 256 || !pow2(r.Warps) || r.Warps > 16 || r.Stages < 1 || r.Stages > 8 || t.Block < 0 || t.Warps < 0 || t.Stages < 0 {
+		return fmt.Errorf("decode attention tuning %d,%d,%d: want a block of 16 to 256 slots and warps both powers of two, at most 16 warps, 1 to 8 stages", t.Block, t.Warps, t.Stages)
+	}
+	return nil
+}
+
+// attnGroupRows is the query rows a program computes (the group, padded: tl.dot needs at
+// least 16).
+const attnGroupRows = 16
 
 // Kernel returns the kernel for these shapes. The group must fit attnGroupRows and the head
 // dimension be a power of two of at least 16.
@@ -112,15 +157,16 @@ func attnArgs(names ...string) string {
 // kernel is the Kernel of IR with this kernel's constants written in: one program per (row,
 // KV head).
 func (a DecodeAttention) kernel(name, ir, args string, samples, promptSlots int) Kernel {
+	t := a.Tuning.resolved()
 	ir = strings.NewReplacer(
 		"{{ARGS}}", args, "{{NAME}}", name,
 		"{{GP}}", fmt.Sprint(attnGroupRows), "{{G}}", fmt.Sprint(a.Group), "{{HD}}", fmt.Sprint(a.HeadDim),
-		"{{KV}}", fmt.Sprint(a.KVHeads), "{{BLOCK}}", fmt.Sprint(attnBlock), "{{SHD}}", fmt.Sprint(a.Slots*a.HeadDim),
+		"{{KV}}", fmt.Sprint(a.KVHeads), "{{BLOCK}}", fmt.Sprint(t.Block), "{{SHD}}", fmt.Sprint(a.Slots*a.HeadDim),
 		"{{N}}", fmt.Sprint(samples), "{{TP}}", fmt.Sprint(promptSlots), "{{PSHD}}", fmt.Sprint(promptSlots*a.HeadDim),
 		"{{SCALE}}", fmt.Sprintf("%.9e", a.Scale), "{{HALF}}", fmt.Sprint(a.HeadDim/2),
 		"{{W}}", fmt.Sprint((a.Group+2)*a.KVHeads*a.HeadDim), "{{HQ}}", fmt.Sprint(a.Group*a.KVHeads),
 	).Replace(ir)
-	return Kernel{Name: name, IR: ir, Grid: [3]int{a.Rows, a.KVHeads, 1}, NumWarps: 4, NumStages: 2}
+	return Kernel{Name: name, IR: ir, Grid: [3]int{a.Rows, a.KVHeads, 1}, NumWarps: t.Warps, NumStages: t.Stages}
 }
 
 // checkShared is Check for the shared-prompt kernels: also samples rows per prompt, prompts
@@ -146,7 +192,7 @@ func (a DecodeAttention) Check() error {
 	if a.Rows < 1 || a.KVHeads < 1 || a.Slots < 1 {
 		return fmt.Errorf("triton: decode attention with %d rows, %d KV heads, %d slots", a.Rows, a.KVHeads, a.Slots)
 	}
-	return nil
+	return a.Tuning.check()
 }
 
 // attnHeader opens the kernel (the Triton IR of bench/triton_decode_attention.py): the program's

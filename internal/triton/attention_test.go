@@ -323,3 +323,32 @@ func fusedOnGPU(t *testing.T, b backends.Backend, shared bool, KV, G, HD int) {
 		}
 	}
 }
+
+// Tuning: "block,warps,stages" or nothing; its values reach the kernel (the block into the
+// IR, warps and stages into the launch); impossible ones are refused.
+func TestTuning(t *testing.T) {
+	a := DecodeAttention{Rows: 8, KVHeads: 2, Group: 7, HeadDim: 64, Slots: 256, Scale: 0.125}
+	k, err := a.Kernel()
+	if err != nil || k.NumWarps != 4 || k.NumStages != 2 || !strings.Contains(k.IR, "arith.constant 64 : i32") {
+		t.Fatalf("default tuning: warps %d, stages %d, err %v", k.NumWarps, k.NumStages, err)
+	}
+	if a.Tuning, err = ParseTuning("128,8,3"); err != nil {
+		t.Fatal(err)
+	}
+	k, err = a.Kernel()
+	if err != nil || k.NumWarps != 8 || k.NumStages != 3 || !strings.Contains(k.IR, "%c_block = arith.constant 128 : i32") {
+		t.Errorf("tuning 128,8,3: warps %d, stages %d, err %v", k.NumWarps, k.NumStages, err)
+	}
+	if tu, err := ParseTuning(""); err != nil || tu != (Tuning{}) {
+		t.Errorf(`ParseTuning("") = %v, %v`, tu, err)
+	}
+	for _, bad := range []string{"48,4,2", "64,3,2", "64,4,0", "512,4,2", "64,4", "64,4,2,1", "a,b,c", "64,4,2x"} {
+		if _, err := ParseTuning(bad); err == nil {
+			t.Errorf("ParseTuning(%q) accepted", bad)
+		}
+	}
+	a.Tuning = Tuning{Block: 8}
+	if _, err := a.Kernel(); err == nil {
+		t.Error("a block of 8 slots accepted")
+	}
+}

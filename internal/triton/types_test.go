@@ -225,8 +225,12 @@ func pointee(t string) string {
 // Every kernel's IR passes the check of names and types; a value renamed or defined twice, or an
 // operand of the wrong type, fails it.
 func TestKernelTypes(t *testing.T) {
-	for _, hd := range []int{64, 128} {
-		a := DecodeAttention{Rows: 64, KVHeads: 2, Group: 7, HeadDim: hd, Slots: 1536, Scale: 0.125}
+	for _, c := range []struct {
+		hd     int
+		tuning Tuning
+	}{{64, Tuning{}}, {128, Tuning{}}, {64, Tuning{Block: 32}}, {128, Tuning{Block: 128, Warps: 8, Stages: 3}}} {
+		hd := c.hd
+		a := DecodeAttention{Rows: 64, KVHeads: 2, Group: 7, HeadDim: hd, Slots: 1536, Scale: 0.125, Tuning: c.tuning}
 		for name, make := range map[string]func() (Kernel, error){
 			"per row":       a.Kernel,
 			"shared":        func() (Kernel, error) { return a.SharedKernel(16, 512) },
