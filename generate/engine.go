@@ -273,9 +273,9 @@ func (e *Engine) growCache(cache []*tensors.Tensor, n int) []*tensors.Tensor {
 // decode step of about 2.6 ms of kernels pays it once every 4 tokens: 85.5k tokens/s at 4 per
 // call against 71.3k at 1, with the fused kernel (512 + 1024 tokens; the first run, compiling
 // included, took 26.0 s instead of 21.6; 8 per call gained nothing more, and its program
-// compiled in 40 s instead of 10). With XLA's
-// attention, a step's own work was long enough that 4 per call gained 1.4% (40.4k against
-// 39.8k tokens/s), and the CPU decodes too slowly for the call's cost to matter.
+// compiled in 40 s instead of 10). With XLA's attention, a step's own work was long enough
+// that 4 per call gained 1.4% (40.4k against 39.8k tokens/s), and the CPU decodes too slowly
+// for the call's cost to matter.
 func (e *Engine) defaultTokensPerCall() int {
 	if e.used == AttentionXLA {
 		return 1

@@ -604,8 +604,8 @@ func greedyWithHooks(t *testing.T, e *Engine, b backends.Backend, p *model.Param
 
 // TestDecodeAttentionFusedHook: with model.Weights.DecodeAttentionFused the decode programs
 // hand the hook the stacked projections before their biases and the rotary embedding, the
-// biases, cos and sin of each row's
-// position, the caches and the slot, and use the caches it returns. A hook that rotates,
+// biases, cos and sin of each row's position, the caches and the slot, and use the caches it
+// returns. A hook that rotates,
 // writes and attends with ordinary operations from exactly those keeps greedy decoding equal
 // to the recomputing reference, with and without shared prompt caches, compaction and growth.
 func TestDecodeAttentionFusedHook(t *testing.T) {

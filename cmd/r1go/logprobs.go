@@ -172,7 +172,7 @@ func readLogprobsInput(path string, c *model.Config, enc model.Encoder) ([]model
 func attentionFlag(fs *flag.FlagSet) *string {
 	return fs.String("attention", "auto", "decode attention: auto (triton-fused wherever it can run, else xla), xla (XLA's two products and softmax over every cache slot), "+
 		"triton (r1go's kernels, internal/triton, reading only the valid slots; CUDA, bf16), "+
-		"triton-fused (the same kernels also adding the q/k/v biases, applying the rotary embedding and writing the cache: four kernels fewer per layer)")
+		"triton-fused (the same kernels also adding the q/k/v biases, applying the rotary embedding and writing the cache: three kernels fewer per layer)")
 }
 
 // parseAttention reads --attention's value.

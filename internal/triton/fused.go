@@ -15,9 +15,10 @@ import "strings"
 // of each row's position), the caches k, v [Rows, KVHeads, Slots, HeadDim] (bf16), pad [Rows]
 // and at [] (int32). Results: the attention [Rows, KVHeads·Group, HeadDim] and the two caches,
 // written in place (results 1 and 2 alias operands 4 and 5). The bias is added in f32 before
-// the rotation (XLA left the bias add as its own kernel after the product: a short kernel per
-// layer). The new slot is not read back from the cache: its score and value come from the
-// program's registers, so no program reads what another writes.
+// the rotation, so that the product's result goes to the kernel as XLA's GEMM leaves it (on an
+// H200 XLA splits that product over K; its reduction, which also added the bias, stays a kernel
+// of its own). The new slot is not read back from the cache: its score and value come from
+// the program's registers, so no program reads what another writes.
 func (a DecodeAttention) FusedKernel() (Kernel, error) {
 	if err := a.Check(); err != nil {
 		return Kernel{}, err

@@ -65,7 +65,7 @@ type Config struct {
 	Temperature         float64 `yaml:"temperature" help:"rollout sampling temperature"`
 	TopP                float64 `yaml:"top_p" help:"nucleus sampling threshold in (0, 1]; 1 turns it off"`
 	TopK                int     `yaml:"top_k" help:"sample among the k most likely tokens; 0 turns it off"`
-	RolloutAttention    string  `yaml:"rollout_attention" help:"attention of the rollouts' decode steps: auto (triton-fused wherever it can run, else xla), xla (two products and a softmax over every cache slot), triton (r1go's kernels, one per layer, reading only the valid cache slots: cuda backend, bf16; 1.16x the decode speed of xla for the 0.5B shape, 256 rows, on an H200), triton-fused (the same kernels also adding the q/k/v biases, applying the rotary embedding and writing the cache: four kernels fewer per layer)"`
+	RolloutAttention    string  `yaml:"rollout_attention" help:"attention of the rollouts' decode steps: auto (triton-fused wherever it can run, else xla), xla (two products and a softmax over every cache slot), triton (r1go's kernels, one per layer, reading only the valid cache slots: cuda backend, bf16; 1.16x the decode speed of xla for the 0.5B shape, 256 rows, on an H200), triton-fused (the same kernels also adding the q/k/v biases, applying the rotary embedding and writing the cache: three kernels fewer per layer)"`
 	RolloutKVCacheGiB   float64 `yaml:"rollout_kv_cache_gib" help:"KV-cache budget of the rollouts in GiB: the step's samples are decoded together in as many rows as a full-length cache of this size holds (0: 32 on a GPU, at most 1024 rows; 2 on the CPU, at most 64); lower it when the model and optimizer leave less memory"`
 
 	// Rewards and advantages.
