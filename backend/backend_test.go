@@ -65,3 +65,19 @@ func TestXLAFlags(t *testing.T) {
 		}
 	}
 }
+
+// A plain build (no r1go_goxla_async tag) never runs program calls asynchronously, and says
+// that GOXLA_ASYNC_EXECUTE=1 is ignored.
+func TestAsyncNeedsThePatchedBuild(t *testing.T) {
+	if asyncPatch {
+		t.Skip("built with the go-xla patch")
+	}
+	t.Setenv(AsyncEnv, "1")
+	if AsyncExecute() || !AsyncIgnored() {
+		t.Errorf("plain build with %s=1: AsyncExecute %v, AsyncIgnored %v; want false, true", AsyncEnv, AsyncExecute(), AsyncIgnored())
+	}
+	t.Setenv(AsyncEnv, "")
+	if AsyncExecute() || AsyncIgnored() {
+		t.Errorf("plain build without %s: AsyncExecute %v, AsyncIgnored %v; want false, false", AsyncEnv, AsyncExecute(), AsyncIgnored())
+	}
+}

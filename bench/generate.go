@@ -8,6 +8,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	r1backend "github.com/r1go/r1go/backend"
 	"github.com/r1go/r1go/generate"
 	"github.com/r1go/r1go/internal/cuda"
 	"github.com/r1go/r1go/internal/triton"
@@ -105,6 +106,7 @@ type GenerateResult struct {
 	NewTokens    int       // tokens one run generates (Prompts × N × MaxNew)
 	PeakMemBytes int64     // -1 when unknown
 	Attention    string    // the decode attention the engine used: xla, triton or triton-fused
+	Async        bool      // program calls returned before the device finished (backend.AsyncExecute)
 }
 
 // MeanRunSec is the mean of the timed runs.
@@ -131,8 +133,12 @@ func (r *GenerateResult) Line() string {
 		b := o.BoundTokensPerSec(o.BandwidthTBs * 1e12)
 		bound = fmt.Sprintf(" bound_tokens_per_s=%.0f bound_share=%.3f", b, r.TokensPerSec()/b)
 	}
-	return fmt.Sprintf("bench=generate impl=r1go shape=%s params=%d prompts=%d n=%d prompt_len=%d max_new=%d temperature=%g dtype=%s attention=%s first_s=%.2f run_s=%.4f tokens_per_s=%.0f peak_mem_gib=%s%s",
-		o.Shape, r.Params, o.Prompts, o.N, o.PromptLen, o.MaxNew, o.Temperature, dtypeName(o.Compute), r.Attention, r.FirstSec, r.MeanRunSec(), r.TokensPerSec(), mem, bound)
+	async := ""
+	if r.Async {
+		async = " async=true"
+	}
+	return fmt.Sprintf("bench=generate impl=r1go shape=%s params=%d prompts=%d n=%d prompt_len=%d max_new=%d temperature=%g dtype=%s attention=%s%s first_s=%.2f run_s=%.4f tokens_per_s=%.0f peak_mem_gib=%s%s",
+		o.Shape, r.Params, o.Prompts, o.N, o.PromptLen, o.MaxNew, o.Temperature, dtypeName(o.Compute), r.Attention, async, r.FirstSec, r.MeanRunSec(), r.TokensPerSec(), mem, bound)
 }
 
 // stretch returns the decode hook that calls start before the decode call in the middle of a
@@ -216,7 +222,7 @@ func Generate(b backends.Backend, opt GenerateOptions, log io.Writer) (*Generate
 			return nil, fmt.Errorf("generation run %d of %s: %w", i, opt.Shape, err)
 		}
 		el := time.Since(s0).Seconds()
-		res.Attention = string(e.AttentionUsed())
+		res.Attention, res.Async = string(e.AttentionUsed()), !r1backend.IsCPU(b) && r1backend.AsyncExecute()
 		if profErr != nil {
 			return nil, profErr
 		}

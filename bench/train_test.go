@@ -227,6 +227,13 @@ func TestGenerateTiny(t *testing.T) {
 			t.Errorf("line field %s = %q, want %q", k, kv[k], want)
 		}
 	}
+	if _, ok := kv["async"]; ok { // only asynchronous runs say so
+		t.Errorf("a run on the CPU says async: %q", res.Line())
+	}
+	res.Async = true
+	if kv, _ := ParseLine(res.Line()); kv["async"] != "true" || kv["attention"] != res.Attention {
+		t.Errorf("an asynchronous run's line: %q", res.Line())
+	}
 	for _, tc := range []struct {
 		edit func(*GenerateOptions)
 		err  string

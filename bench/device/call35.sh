@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Planned (session 7, one H200): program calls that return without waiting for the device.
+# Build with `ASYNC=1 bash scripts/gpu-build.sh`: go-xla patched at build time so that with
+# GOXLA_ASYNC_EXECUTE=1 a call returns once its kernels are launched, and the host launches the
+# next decode call while the GPU runs this one. Session 6 measured about 0.7 ms a call beyond
+# the kernels (the host launching ~250 kernels a token at ~7 µs each, then waiting); this call
+# compares, at 0.5B and 256 rows (512 + 1024 tokens): waiting (the default) against not, at 4
+# and 1 tokens per call, with and without command buffers; a kernel trace of the asynchronous
+# run; 1.5B at 256 rows; and the GRPO step.
+export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0 PYTHONUNBUFFERED=1
+L=$OUT/gen.log
+A="bench generate --backend cuda --shape 0.5B --prompts 256 --n 1 --prompt-len 512 --max-new 1024 --runs 1"
+CB="--xla_gpu_enable_command_buffer=FUSION,CUBLAS,CUBLASLT,CUSTOM_CALL --xla_gpu_temp_buffer_use_separate_color=true"
+run() { # label, flags... (GOXLA_ASYNC_EXECUTE and XLA_FLAGS from the environment)
+  local label=$1; shift
+  local left=$((400 - SECONDS)); (( left < 30 )) && { echo "SKIPPED $label" >> $L; return; }
+  echo "== $label (async=${GOXLA_ASYNC_EXECUTE:-0} XLA_FLAGS=$XLA_FLAGS)" >> $L
+  timeout $(( left < 70 ? left : 70 )) .gpu/r1go "$@" >> $L 2>&1 || echo "FAILED rc=$? $label" >> $L
+}
+run "waiting (default)" $A
+GOXLA_ASYNC_EXECUTE=1 run "async" $A
+GOXLA_ASYNC_EXECUTE=1 run "async, 1 token per call" $A --tokens-per-call 1
+GOXLA_ASYNC_EXECUTE=1 XLA_FLAGS="$CB" run "async, command buffers" $A
+GOXLA_ASYNC_EXECUTE=1 XLA_FLAGS="$CB" run "async, command buffers, 1 token per call" $A --tokens-per-call 1
+GOXLA_ASYNC_EXECUTE=1 run "async, trace" ${A/--max-new 1024/--max-new 256} --kernel-trace-calls 2
+GOXLA_ASYNC_EXECUTE=1 run "async, 1.5B" ${A/0.5B/1.5B}
+left=$((580 - SECONDS)); (( left > 150 )) && GOXLA_ASYNC_EXECUTE=1 R1GO=.gpu/r1go MB=128 EXTRA="--micro-batch=16" \
+  timeout $left bash bench/grpo_step.sh /tmp/g05 > $OUT/grpo05.log 2>&1
+grep -E "^==|^run 1|^bench|^kernel trace|idle gaps|FAILED|SKIPPED|panic" $L; tail -4 $OUT/grpo05.log
