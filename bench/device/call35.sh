@@ -25,6 +25,7 @@ GOXLA_ASYNC_EXECUTE=1 XLA_FLAGS="$CB" run "async, command buffers" $A
 GOXLA_ASYNC_EXECUTE=1 XLA_FLAGS="$CB" run "async, command buffers, 1 token per call" $A --tokens-per-call 1
 GOXLA_ASYNC_EXECUTE=1 run "async, trace" ${A/--max-new 1024/--max-new 256} --kernel-trace-calls 2
 GOXLA_ASYNC_EXECUTE=1 XLA_FLAGS=--xla_gpu_enable_triton_gemm=false run "async, cuBLAS for every product" $A
+GOXLA_ASYNC_EXECUTE=1 run "async, attention tuning 64,2,3 (the Python sweep's best at this shape)" $A --attention-tuning 64,2,3
 GOXLA_ASYNC_EXECUTE=1 run "async, 1.5B" ${A/0.5B/1.5B}
 left=$((580 - SECONDS)); (( left > 150 )) && GOXLA_ASYNC_EXECUTE=1 R1GO=.gpu/r1go MB=128 EXTRA="--micro-batch=16" \
   timeout $left bash bench/grpo_step.sh /tmp/g05 > $OUT/grpo05.log 2>&1
