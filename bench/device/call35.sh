@@ -7,7 +7,8 @@
 # compares, at 0.5B and 256 rows (512 + 1024 tokens): waiting (the default) against not, at 4
 # and 1 tokens per call, with and without command buffers; a kernel trace of the asynchronous
 # run; cuBLAS for every product instead of XLA's Triton GEMMs (22% slower in session 3, when
-# the step was bound by its own work); 1.5B at 256 rows; and the GRPO step.
+# the step was bound by its own work); 1.5B at 256 rows; the split (flash-decoding) attention in
+# Python; and the GRPO step.
 export GOMLX_NO_AUTO_INSTALL=1 GOPJRT_CUDA_CHECKS=0 PYTHONUNBUFFERED=1
 L=$OUT/gen.log
 A="bench generate --backend cuda --shape 0.5B --prompts 256 --n 1 --prompt-len 512 --max-new 1024 --runs 1"
@@ -27,6 +28,11 @@ GOXLA_ASYNC_EXECUTE=1 run "async, trace" ${A/--max-new 1024/--max-new 256} --ker
 GOXLA_ASYNC_EXECUTE=1 XLA_FLAGS=--xla_gpu_enable_triton_gemm=false run "async, cuBLAS for every product" $A
 GOXLA_ASYNC_EXECUTE=1 run "async, attention tuning 64,2,3 (the Python sweep's best at this shape)" $A --attention-tuning 64,2,3
 GOXLA_ASYNC_EXECUTE=1 run "async, 1.5B" ${A/0.5B/1.5B}
+# Flash-decoding in Python first: each row's blocks in 2, 4 or 8 parts and a combining kernel,
+# against the plain kernel (0.5B at 256 and 1024 rows, 1.5B at 256).
+for r in "--rows 256" "--rows 1024" "--rows 256 --heads 12 --kv-heads 2 --head-dim 128"; do
+  timeout 40 python3 bench/triton_decode_attention.py $r --splits 2,4,8 >> $OUT/splits.log 2>&1
+done
 left=$((580 - SECONDS)); (( left > 150 )) && GOXLA_ASYNC_EXECUTE=1 R1GO=.gpu/r1go MB=128 EXTRA="--micro-batch=16" \
   timeout $left bash bench/grpo_step.sh /tmp/g05 > $OUT/grpo05.log 2>&1
-grep -E "^==|^run 1|^bench|^kernel trace|idle gaps|FAILED|SKIPPED|panic" $L; tail -4 $OUT/grpo05.log
+grep -E "^==|^run 1|^bench|^kernel trace|idle gaps|FAILED|SKIPPED|panic" $L; grep -E "parts|plain|Error" $OUT/splits.log; tail -4 $OUT/grpo05.log
