@@ -100,11 +100,12 @@ func NewWith(choice string, preallocate bool) (b backends.Backend, grows bool, e
 }
 
 // NoCommandBuffers is the XLA flag r1go adds unless XLA_FLAGS already sets it: no CUDA graphs
-// (XLA's "command buffers"). A decode step is one program of about 350 small kernels, and
-// running it as a CUDA graph took 0.8 ms a step more than launching the kernels one by one
-// (one H200, session 4, call 18, 0.5B, 256 rows: 55,800 new tokens/s without, 47,036 with;
-// not profiled: the graph may be updated at each call for the new token and random-state
-// buffers).
+// (XLA's "command buffers"). A decode step is one program of about 250 small kernels, and
+// running it as a CUDA graph has been slower each time it was measured on an H200 (0.5B, 256
+// rows: session 4, 47.0k new tokens/s with graphs against 55.8k without; session 6, with the
+// temp buffer at a fixed address and 4 tokens per call, 82.8k against 85.5k). A kernel trace
+// shows the graph's kernels back to back but about 1.5 ms between one call's graph and the
+// next (BENCHMARKS.md, session 6).
 const NoCommandBuffers = "--xla_gpu_enable_command_buffer="
 
 // autotuneFlag keeps XLA's GEMM autotuning results in a directory, so that a program compiled
