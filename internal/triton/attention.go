@@ -23,21 +23,34 @@ type DecodeAttention struct {
 }
 
 // Tuning is how the decode attention kernels run: Block cache slots per step of the loop,
-// Warps per program, Stages of software pipelining of the loop's loads. Zero fields take the
-// defaults, DefaultTuning.
-type Tuning struct{ Block, Warps, Stages int }
+// Warps per program, Stages of software pipelining of the loop's loads, and Splits, the parts
+// each row's slots are read in by separate programs (1: one program per row and KV head;
+// more: FusedSplitKernel and CombineKernel, for rows with their own caches; the other kernels
+// ignore it). Zero fields take the defaults, DefaultTuning.
+type Tuning struct{ Block, Warps, Stages, Splits int }
 
 // DefaultTuning is the kernels' tuning where Tuning leaves a field zero.
-var DefaultTuning = Tuning{Block: 64, Warps: 4, Stages: 2}
+var DefaultTuning = Tuning{Block: 64, Warps: 4, Stages: 2, Splits: 1}
 
-// ParseTuning reads "block,warps,stages" (e.g. "64,4,2"; "" is the defaults).
+// ParseTuning reads "block,warps,stages" or "block,warps,stages,splits" (e.g. "64,4,2" or
+// "64,4,2,4"; "" is the defaults).
 func ParseTuning(s string) (Tuning, error) {
 	var t Tuning
 	if s == "" {
 		return t, nil
 	}
-	if n, err := fmt.Sscanf(s, "%d,%d,%d", &t.Block, &t.Warps, &t.Stages); err != nil || n != 3 || fmt.Sprintf("%d,%d,%d", t.Block, t.Warps, t.Stages) != s || min(t.Block, t.Warps, t.Stages) < 1 {
-		return t, fmt.Errorf("decode attention tuning %q: want block,warps,stages (e.g. 64,4,2)", s)
+	fields := strings.Split(s, ",")
+	vals := []*int{&t.Block, &t.Warps, &t.Stages, &t.Splits}
+	ok := len(fields) == 3 || len(fields) == 4
+	for i, f := range fields {
+		if !ok {
+			break
+		}
+		n, err := fmt.Sscanf(f, "%d", vals[i])
+		ok = err == nil && n == 1 && fmt.Sprint(*vals[i]) == f && *vals[i] >= 1
+	}
+	if !ok {
+		return Tuning{}, fmt.Errorf("decode attention tuning %q: want block,warps,stages[,splits] (e.g. 64,4,2 or 64,4,2,4)", s)
 	}
 	return t, t.check()
 }
@@ -54,14 +67,18 @@ func (t Tuning) resolved() Tuning {
 	if t.Stages != 0 {
 		d.Stages = t.Stages
 	}
+	if t.Splits != 0 {
+		d.Splits = t.Splits
+	}
 	return d
 }
 
 func (t Tuning) check() error {
 	r := t.resolved()
 	pow2 := func(x int) bool { return x > 0 && x&(x-1) == 0 }
-	if !pow2(r.Block) || r.Block < 16 || r.Block > 256 || !pow2(r.Warps) || r.Warps > 16 || r.Stages < 1 || r.Stages > 8 || t.Block < 0 || t.Warps < 0 || t.Stages < 0 {
-		return fmt.Errorf("decode attention tuning %d,%d,%d: want a block of 16 to 256 slots and warps both powers of two, at most 16 warps, 1 to 8 stages", t.Block, t.Warps, t.Stages)
+	if !pow2(r.Block) || r.Block < 16 || r.Block > 256 || !pow2(r.Warps) || r.Warps > 16 || r.Stages < 1 || r.Stages > 8 || r.Splits < 1 || r.Splits > 64 ||
+		min(t.Block, t.Warps, t.Stages, t.Splits) < 0 {
+		return fmt.Errorf("decode attention tuning %d,%d,%d,%d: want a block of 16 to 256 slots and warps both powers of two, at most 16 warps, 1 to 8 stages, 1 to 64 splits", t.Block, t.Warps, t.Stages, t.Splits)
 	}
 	return nil
 }
@@ -137,15 +154,15 @@ const attnOwnCache = `
 `
 
 // attnArgs declares the kernel's pointer arguments: the int32 ones (pad, ppad, at), loaded one
-// at a time, promise no alignment; cos and sin are f32; the bf16 tensors promise 16-byte
-// alignment.
+// at a time, promise no alignment; cos, sin and the split kernels' parts are f32; the bf16
+// tensors promise 16-byte alignment.
 func attnArgs(names ...string) string {
 	var args []string
 	for _, n := range names {
 		switch n {
 		case "pad", "ppad", "at":
 			args = append(args, "%"+n+": !tt.ptr<i32>")
-		case "cos", "sin":
+		case "cos", "sin", "parts":
 			args = append(args, "%"+n+": !tt.ptr<f32>")
 		default:
 			args = append(args, "%"+n+": !tt.ptr<bf16> {tt.divisibility = 16 : i32}")

@@ -111,7 +111,7 @@ func irTypeErrors(ir string) []string {
 		case "arith.constant", "tt.make_range", "tt.get_program_id":
 			out = spec
 		case "arith.addi", "arith.subi", "arith.muli", "arith.divsi", "arith.remsi", "arith.andi",
-			"arith.addf", "arith.subf", "arith.mulf", "arith.divf", "arith.maxnumf", "arith.negf", "math.exp":
+			"arith.addf", "arith.subf", "arith.mulf", "arith.divf", "arith.maxnumf", "arith.negf", "math.exp", "arith.minsi":
 			for _, v := range vals {
 				expect(n, v, spec)
 			}
@@ -236,7 +236,17 @@ func TestKernelTypes(t *testing.T) {
 			"shared":        func() (Kernel, error) { return a.SharedKernel(16, 512) },
 			"fused":         a.FusedKernel,
 			"fused, shared": func() (Kernel, error) { return a.FusedSharedKernel(16, 512) },
-			"add one":       func() (Kernel, error) { return AddOne(1000), nil },
+			"fused, split": func() (Kernel, error) {
+				s := a
+				s.Tuning.Splits = 4
+				return s.FusedSplitKernel()
+			},
+			"combine": func() (Kernel, error) {
+				s := a
+				s.Tuning.Splits = 4
+				return s.CombineKernel()
+			},
+			"add one": func() (Kernel, error) { return AddOne(1000), nil },
 		} {
 			k, err := make()
 			if err != nil {
