@@ -40,17 +40,7 @@ def decode_attention(q_ptr, k_ptr, v_ptr, pad_ptr, at_ptr, o_ptr,
     base = (r * KV + h) * S * HD  # caches are [R, KV, S, HD]
     for s0 in range((pad // BLOCK_S) * BLOCK_S, at + 1, BLOCK_S):
         s = s0 + tl.arange(0, BLOCK_S)
-        valid = (s >= pad) & (s <= at)
-        k = tl.load(k_ptr + base + s[:, None] * HD + d[None, :], mask=valid[:, None], other=0.0)
-        qk = tl.dot(q, tl.trans(k)) * SCALE
-        qk = tl.where(valid[None, :], qk, -1e30)
-        m_new = tl.maximum(m, tl.max(qk, 1))
-        p = tl.where(valid[None, :], tl.exp(qk - m_new[:, None]), 0.0)
-        alpha = tl.exp(m - m_new)
-        l = l * alpha + tl.sum(p, 1)
-        v = tl.load(v_ptr + base + s[:, None] * HD + d[None, :], mask=valid[:, None], other=0.0)
-        acc = acc * alpha[:, None] + tl.dot(p.to(v.dtype), v)
-        m = m_new
+        m, l, acc = _attend_block(q, k_ptr, v_ptr, base, s, (s >= pad) & (s <= at), m, l, acc, HD, SCALE)
     o = acc / l[:, None]
     tl.store(o_ptr + heads[:, None] * HD + d[None, :], o.to(o_ptr.dtype.element_ty), mask=gmask[:, None])
 
@@ -284,8 +274,9 @@ def main():
     read = 2 * R * KV * (a.at + 1 - pad.float().mean().item()) * HD * 2  # valid K and V bytes
     if a.splits:
         GP = max(16, triton.next_power_of_2(G))
+        t_plain = timeit(run, 100)
         print(f"rows {R}, heads {H}/{KV}, head dim {HD}, at {a.at}, tuning {a.block},{a.warps},{a.stages}: "
-              f"plain {timeit(run, 100):.1f} µs ({read / timeit(run, 100) / 1e6:.2f} TB/s)")
+              f"plain {t_plain:.1f} µs ({read / t_plain / 1e6:.2f} TB/s)")
         for n in [int(x) for x in a.splits.split(",")]:
             part = torch.empty(R, KV, n, GP, HD + 2, device=dev, dtype=torch.float32)
 

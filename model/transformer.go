@@ -210,11 +210,15 @@ func (w *Weights) finalNorm(x *Node) *Node { return w.rmsNorm(x, w.Norm) }
 
 // linear applies a Hugging Face Linear layer (weight [out, in], optional bias [out]).
 func (w *Weights) linear(x, weight, bias *Node) *Node {
-	y := Linear(x, w.cast(weight))
-	if bias != nil {
-		y = Add(y, w.cast(leading(bias, y.Rank())))
+	return w.addBias(Linear(x, w.cast(weight)), bias)
+}
+
+// addBias adds bias [out] (nil: none) along y's last axis.
+func (w *Weights) addBias(y, bias *Node) *Node {
+	if bias == nil {
+		return y
 	}
-	return y
+	return Add(y, w.cast(leading(bias, y.Rank())))
 }
 
 // layer is one pre-norm decoder block. attention maps the projections q [B, T, H, HD], k and v
@@ -229,10 +233,7 @@ func (w *Weights) layer(l int, x *Node, attention func(q, k, v, qkv *Node) (o, k
 	var q, qkv *Node
 	if lw.QKV != nil {
 		qkv = w.linear(h, lw.QKV, nil) // [B, T, (H + 2·KV)·HD]
-		biased := qkv
-		if lw.QKVBias != nil {
-			biased = Add(qkv, w.cast(leading(lw.QKVBias, qkv.Rank())))
-		}
+		biased := w.addBias(qkv, lw.QKVBias)
 		nq, nkv := c.NumAttentionHeads*c.HeadDim, c.NumKeyValueHeads*c.HeadDim
 		part := func(from, n int) *Node { return Slice(biased, AxisRange(), AxisRange(), AxisRange(from, from+n)) }
 		q, k, v = part(0, nq), part(nq, nkv), part(nq+nkv, nkv)

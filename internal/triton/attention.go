@@ -1,7 +1,9 @@
 package triton
 
 import (
+	"cmp"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -39,18 +41,18 @@ func ParseTuning(s string) (Tuning, error) {
 	if s == "" {
 		return t, nil
 	}
+	bad := fmt.Errorf("decode attention tuning %q: want block,warps,stages[,splits] (e.g. 64,4,2 or 64,4,2,4)", s)
 	fields := strings.Split(s, ",")
-	vals := []*int{&t.Block, &t.Warps, &t.Stages, &t.Splits}
-	ok := len(fields) == 3 || len(fields) == 4
-	for i, f := range fields {
-		if !ok {
-			break
-		}
-		n, err := fmt.Sscanf(f, "%d", vals[i])
-		ok = err == nil && n == 1 && fmt.Sprint(*vals[i]) == f && *vals[i] >= 1
+	if len(fields) != 3 && len(fields) != 4 {
+		return Tuning{}, bad
 	}
-	if !ok {
-		return Tuning{}, fmt.Errorf("decode attention tuning %q: want block,warps,stages[,splits] (e.g. 64,4,2 or 64,4,2,4)", s)
+	vals := []*int{&t.Block, &t.Warps, &t.Stages, &t.Splits}
+	for i, f := range fields {
+		v, err := strconv.Atoi(f)
+		if err != nil || v < 1 || strconv.Itoa(v) != f {
+			return Tuning{}, bad
+		}
+		*vals[i] = v
 	}
 	return t, t.check()
 }
@@ -58,26 +60,13 @@ func ParseTuning(s string) (Tuning, error) {
 // resolved is t with DefaultTuning's values in its zero fields.
 func (t Tuning) resolved() Tuning {
 	d := DefaultTuning
-	if t.Block != 0 {
-		d.Block = t.Block
-	}
-	if t.Warps != 0 {
-		d.Warps = t.Warps
-	}
-	if t.Stages != 0 {
-		d.Stages = t.Stages
-	}
-	if t.Splits != 0 {
-		d.Splits = t.Splits
-	}
-	return d
+	return Tuning{cmp.Or(t.Block, d.Block), cmp.Or(t.Warps, d.Warps), cmp.Or(t.Stages, d.Stages), cmp.Or(t.Splits, d.Splits)}
 }
 
 func (t Tuning) check() error {
 	r := t.resolved()
 	pow2 := func(x int) bool { return x > 0 && x&(x-1) == 0 }
-	if !pow2(r.Block) || r.Block < 16 || r.Block > 256 || !pow2(r.Warps) || r.Warps > 16 || r.Stages < 1 || r.Stages > 8 || r.Splits < 1 || r.Splits > 64 ||
-		min(t.Block, t.Warps, t.Stages, t.Splits) < 0 {
+	if !pow2(r.Block) || r.Block < 16 || r.Block > 256 || !pow2(r.Warps) || r.Warps > 16 || r.Stages < 1 || r.Stages > 8 || r.Splits < 1 || r.Splits > 64 {
 		return fmt.Errorf("decode attention tuning %d,%d,%d,%d: want a block of 16 to 256 slots and warps both powers of two, at most 16 warps, 1 to 8 stages, 1 to 64 splits", t.Block, t.Warps, t.Stages, t.Splits)
 	}
 	return nil

@@ -35,7 +35,7 @@ func (a DecodeAttention) FusedSplitKernel() (Kernel, error) {
 	ir := header(qRoped) + newKV + attnRowPad + attnOwnCache + writeNew + splitRange +
 		attnLoop("", "%padv", "%atm1", "%kb", "%vb", "%start", "%end", "%m0", "%l0", "%acc0") +
 		addNew("%res#0", "%res#1", "%res#2") + partsFooter
-	k := a.kernel("decode_attention_fused_split", splitConstants(ir, a, P), attnArgs("qkv", "qkvb", "cos", "sin", "k", "v", "pad", "at", "parts", "ko", "vo"), 0, 0)
+	k := a.kernel("decode_attention_fused_split", splitConstants(ir, a), attnArgs("qkv", "qkvb", "cos", "sin", "k", "v", "pad", "at", "parts", "ko", "vo"), 0, 0)
 	k.Grid[2] = P
 	k.Aliases = [][2]int{{1, 4}, {2, 5}}
 	return k, nil
@@ -49,17 +49,17 @@ func (a DecodeAttention) CombineKernel() (Kernel, error) {
 	if err := a.Check(); err != nil {
 		return Kernel{}, err
 	}
-	P := a.Tuning.resolved().Splits
-	k := a.kernel("decode_attention_combine", splitConstants(combineIR, a, P), attnArgs("parts", "o"), 0, 0)
+	k := a.kernel("decode_attention_combine", splitConstants(combineIR, a), attnArgs("parts", "o"), 0, 0)
 	k.NumStages = 1
 	return k, nil
 }
 
 // splitConstants writes the split kernels' own constants into ir: the parts P, P − 1, a
 // part's floats per query row (HeadDim + 2) and per program (16 of them), and BLOCK − 1.
-func splitConstants(ir string, a DecodeAttention, P int) string {
-	return strings.NewReplacer("{{P}}", fmt.Sprint(P), "{{PM1}}", fmt.Sprint(P-1), "{{HD2}}", fmt.Sprint(a.HeadDim+2),
-		"{{GPW}}", fmt.Sprint(attnGroupRows*(a.HeadDim+2)), "{{BLOCKM1}}", fmt.Sprint(a.Tuning.resolved().Block-1)).Replace(ir)
+func splitConstants(ir string, a DecodeAttention) string {
+	t := a.Tuning.resolved()
+	return strings.NewReplacer("{{P}}", fmt.Sprint(t.Splits), "{{PM1}}", fmt.Sprint(t.Splits-1), "{{HD2}}", fmt.Sprint(a.HeadDim+2),
+		"{{GPW}}", fmt.Sprint(attnGroupRows*(a.HeadDim+2)), "{{BLOCKM1}}", fmt.Sprint(t.Block-1)).Replace(ir)
 }
 
 // splitRange sets the program's part %part (the third program id) and its slots [%start, %end):
