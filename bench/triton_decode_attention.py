@@ -58,66 +58,6 @@ def _attend_block(q, k_ptr, v_ptr, base, s, valid, m, l, acc, HD: tl.constexpr, 
 
 
 @triton.jit
-def decode_attention_split(q_ptr, k_ptr, v_ptr, pad_ptr, at_ptr, part_ptr,
-                           S: tl.constexpr, KV: tl.constexpr, G: tl.constexpr, GP: tl.constexpr,
-                           HD: tl.constexpr, BLOCK_S: tl.constexpr, SCALE: tl.constexpr, SPLITS: tl.constexpr):
-    """decode_attention over one of SPLITS parts of each row's valid blocks (flash-decoding:
-    more programs than rows × KV heads, for rows too few to keep the GPU's memory busy).
-    Program (r, h, p) writes its part's online-softmax state, acc [GP, HD] then m and l, f32,
-    to part [R, KV, SPLITS, GP, HD + 2]; decode_attention_combine merges the parts."""
-    r = tl.program_id(0)
-    h = tl.program_id(1)
-    p = tl.program_id(2)
-    g = tl.arange(0, GP)
-    d = tl.arange(0, HD)
-    gmask = g < G
-    heads = (r * KV + h) * G + g
-    q = tl.load(q_ptr + heads[:, None] * HD + d[None, :], mask=gmask[:, None], other=0.0)
-    pad = tl.load(pad_ptr + r)
-    at = tl.load(at_ptr)
-    lb = (pad // BLOCK_S) * BLOCK_S
-    per = ((at + 1 - lb + BLOCK_S - 1) // BLOCK_S + SPLITS - 1) // SPLITS  # blocks per part
-    start = lb + p * per * BLOCK_S
-    end = tl.minimum(start + per * BLOCK_S, at + 1)
-    m = tl.full([GP], -1e30, tl.float32)
-    l = tl.zeros([GP], tl.float32)
-    acc = tl.zeros([GP, HD], tl.float32)
-    base = (r * KV + h) * S * HD
-    for s0 in range(start, end, BLOCK_S):
-        s = s0 + tl.arange(0, BLOCK_S)
-        m, l, acc = _attend_block(q, k_ptr, v_ptr, base, s, (s >= pad) & (s <= at), m, l, acc, HD, SCALE)
-    out = part_ptr + ((r * KV + h) * SPLITS + p) * GP * (HD + 2) + g * (HD + 2)
-    tl.store(out[:, None] + d[None, :], acc)
-    tl.store(out + HD, m)
-    tl.store(out + HD + 1, l)
-
-
-@triton.jit
-def decode_attention_combine(part_ptr, o_ptr, KV: tl.constexpr, G: tl.constexpr, GP: tl.constexpr,
-                             HD: tl.constexpr, SPLITS: tl.constexpr):
-    """Merges decode_attention_split's parts of program (r, h): o = Σ acc_p·e^(m_p − M) /
-    Σ l_p·e^(m_p − M), M the largest m_p (an empty part has m = −1e30, l = 0, acc = 0)."""
-    r = tl.program_id(0)
-    h = tl.program_id(1)
-    g = tl.arange(0, GP)
-    d = tl.arange(0, HD)
-    gmask = g < G
-    row = part_ptr + (r * KV + h) * SPLITS * GP * (HD + 2) + g * (HD + 2)
-    big = tl.full([GP], -1e30, tl.float32)
-    for p in tl.static_range(SPLITS):
-        big = tl.maximum(big, tl.load(row + p * GP * (HD + 2) + HD))
-    l = tl.zeros([GP], tl.float32)
-    acc = tl.zeros([GP, HD], tl.float32)
-    for p in tl.static_range(SPLITS):
-        at = row + p * GP * (HD + 2)
-        w = tl.exp(tl.load(at + HD) - big)
-        l += tl.load(at + HD + 1) * w
-        acc += tl.load(at[:, None] + d[None, :]) * w[:, None]
-    heads = (r * KV + h) * G + g
-    tl.store(o_ptr + heads[:, None] * HD + d[None, :], (acc / l[:, None]).to(o_ptr.dtype.element_ty), mask=gmask[:, None])
-
-
-@triton.jit
 def decode_attention_shared(q_ptr, pk_ptr, pv_ptr, ppad_ptr, k_ptr, v_ptr, at_ptr, o_ptr,
                             TP: tl.constexpr, S: tl.constexpr, N: tl.constexpr, KV: tl.constexpr,
                             G: tl.constexpr, GP: tl.constexpr, HD: tl.constexpr, BLOCK_S: tl.constexpr,
@@ -240,7 +180,6 @@ def main():
     ap.add_argument("--warps", type=int, default=4)
     ap.add_argument("--stages", type=int, default=2, help="software pipelining stages (r1go's kernels: 2)")
     ap.add_argument("--sweep", action="store_true", help="time the plain kernel over block sizes, warps and stages, then stop")
-    ap.add_argument("--splits", default="", help="e.g. 2,4,8: time the split form (flash-decoding: each row's blocks in that many parts, then a combining kernel) against the plain kernel, then stop")
     ap.add_argument("--samples", type=int, default=16, help="samples per prompt for the shared-prompt kernel (GRPO's group)")
     ap.add_argument("--ttir-dir", default="", help="write the kernel's Triton IR here")
     a = ap.parse_args()
@@ -272,23 +211,6 @@ def main():
         return (time.time() - t0) / n * 1e6
 
     read = 2 * R * KV * (a.at + 1 - pad.float().mean().item()) * HD * 2  # valid K and V bytes
-    if a.splits:
-        GP = max(16, triton.next_power_of_2(G))
-        t_plain = timeit(run, 100)
-        print(f"rows {R}, heads {H}/{KV}, head dim {HD}, at {a.at}, tuning {a.block},{a.warps},{a.stages}: "
-              f"plain {t_plain:.1f} µs ({read / t_plain / 1e6:.2f} TB/s)")
-        for n in [int(x) for x in a.splits.split(",")]:
-            part = torch.empty(R, KV, n, GP, HD + 2, device=dev, dtype=torch.float32)
-
-            def split(n=n, part=part):
-                decode_attention_split[(R, KV, n)](q, k, v, pad, at, part, S=S, KV=KV, G=G, GP=GP, HD=HD, BLOCK_S=a.block,
-                                                   SCALE=scale, SPLITS=n, num_warps=a.warps, num_stages=a.stages)
-                decode_attention_combine[(R, KV)](part, o, KV=KV, G=G, GP=GP, HD=HD, SPLITS=n, num_warps=a.warps)
-            split()
-            e = (o.float() - want.float()).abs().max().item()
-            t = timeit(split, 100)
-            print(f"  {n} parts: {t:.1f} µs ({read / t / 1e6:.2f} TB/s), max |split - reference| = {e:.4f}")
-        return
     if a.sweep:
         print(f"rows {R}, heads {H}/{KV}, head dim {HD}, at {a.at}: block warps stages µs TB/s max-error")
         for block in (32, 64, 128):

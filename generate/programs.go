@@ -398,8 +398,7 @@ func (e *Engine) tritonSharedAttention(padP, at *Node) func(q *Node, p, c model.
 }
 
 // tritonFused is model.Weights.DecodeAttentionFused as internal/triton's fused kernels: rows
-// with their own caches see slots pad[r] .. at (in AttentionTuning.Splits parts and a
-// combining kernel, when that is more than 1); rows sharing their prompt's cache (padP not
+// with their own caches see slots pad[r] .. at; rows sharing their prompt's cache (padP not
 // nil) see it from padP[r / N] on, then their own slots 0 .. at.
 func (e *Engine) tritonFused(pad, padP, at *Node) func(qkv, bias, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV) {
 	return func(qkv, bias, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV) {
@@ -413,40 +412,21 @@ func (e *Engine) tritonFused(pad, padP, at *Node) func(qkv, bias, cos, sin *Node
 		ops := []*Node{Reshape(qkv, R, W), bias, Reshape(cos, R, HD/2), Reshape(sin, R, HD/2)}
 		var kernel triton.Kernel
 		var err error
-		first := shapes.Make(qkv.DType(), R, H, HD) // the attention, or the split kernel's parts
-		split := p == nil && e.AttentionTuning.Splits > 1
-		switch {
-		case split:
-			kernel, err = a.FusedSplitKernel()
-			ops = append(ops, c.K, c.V, pad)
-			first = shapes.Make(dtypes.Float32, a.PartsShape()...)
-		case p == nil:
+		if p == nil {
 			kernel, err = a.FusedKernel()
 			ops = append(ops, c.K, c.V, pad)
-		default:
+		} else {
 			kernel, err = a.FusedSharedKernel(R/p.K.Shape().Dimensions[0], p.K.Shape().Dimensions[2])
 			ops = append(ops, p.K, p.V, padP, c.K, c.V)
 		}
 		if err != nil {
 			panic(err)
 		}
-		res, err := triton.Call(kernel, append(ops, ConvertDType(at, dtypes.Int32)), first, c.K.Shape(), c.V.Shape())
+		res, err := triton.Call(kernel, append(ops, ConvertDType(at, dtypes.Int32)), shapes.Make(qkv.DType(), R, H, HD), c.K.Shape(), c.V.Shape())
 		if err != nil {
 			panic(err)
 		}
-		o := res[0]
-		if split {
-			combine, err := a.CombineKernel()
-			if err != nil {
-				panic(err)
-			}
-			att, err := triton.Call(combine, res[:1], shapes.Make(qkv.DType(), R, H, HD))
-			if err != nil {
-				panic(err)
-			}
-			o = att[0]
-		}
-		return Reshape(o, R, 1, H*HD), model.KV{K: res[1], V: res[2]}
+		return Reshape(res[0], R, 1, H*HD), model.KV{K: res[1], V: res[2]}
 	}
 }
 

@@ -25,28 +25,25 @@ type DecodeAttention struct {
 }
 
 // Tuning is how the decode attention kernels run: Block cache slots per step of the loop,
-// Warps per program, Stages of software pipelining of the loop's loads, and Splits, the parts
-// each row's slots are read in by separate programs (1: one program per row and KV head;
-// more: FusedSplitKernel and CombineKernel, for rows with their own caches; the other kernels
-// ignore it). Zero fields take the defaults, DefaultTuning.
-type Tuning struct{ Block, Warps, Stages, Splits int }
+// Warps per program, Stages of software pipelining of the loop's loads. Zero fields take the
+// defaults, DefaultTuning.
+type Tuning struct{ Block, Warps, Stages int }
 
 // DefaultTuning is the kernels' tuning where Tuning leaves a field zero.
-var DefaultTuning = Tuning{Block: 64, Warps: 4, Stages: 2, Splits: 1}
+var DefaultTuning = Tuning{Block: 64, Warps: 4, Stages: 2}
 
-// ParseTuning reads "block,warps,stages" or "block,warps,stages,splits" (e.g. "64,4,2" or
-// "64,4,2,4"; "" is the defaults).
+// ParseTuning reads "block,warps,stages" (e.g. "64,4,2"; "" is the defaults).
 func ParseTuning(s string) (Tuning, error) {
 	var t Tuning
 	if s == "" {
 		return t, nil
 	}
-	bad := fmt.Errorf("decode attention tuning %q: want block,warps,stages[,splits] (e.g. 64,4,2 or 64,4,2,4)", s)
+	bad := fmt.Errorf("decode attention tuning %q: want block,warps,stages (e.g. 64,4,2)", s)
 	fields := strings.Split(s, ",")
-	if len(fields) != 3 && len(fields) != 4 {
+	if len(fields) != 3 {
 		return Tuning{}, bad
 	}
-	vals := []*int{&t.Block, &t.Warps, &t.Stages, &t.Splits}
+	vals := []*int{&t.Block, &t.Warps, &t.Stages}
 	for i, f := range fields {
 		v, err := strconv.Atoi(f)
 		if err != nil || v < 1 || strconv.Itoa(v) != f {
@@ -60,14 +57,14 @@ func ParseTuning(s string) (Tuning, error) {
 // resolved is t with DefaultTuning's values in its zero fields.
 func (t Tuning) resolved() Tuning {
 	d := DefaultTuning
-	return Tuning{cmp.Or(t.Block, d.Block), cmp.Or(t.Warps, d.Warps), cmp.Or(t.Stages, d.Stages), cmp.Or(t.Splits, d.Splits)}
+	return Tuning{cmp.Or(t.Block, d.Block), cmp.Or(t.Warps, d.Warps), cmp.Or(t.Stages, d.Stages)}
 }
 
 func (t Tuning) check() error {
 	r := t.resolved()
 	pow2 := func(x int) bool { return x > 0 && x&(x-1) == 0 }
-	if !pow2(r.Block) || r.Block < 16 || r.Block > 256 || !pow2(r.Warps) || r.Warps > 16 || r.Stages < 1 || r.Stages > 8 || r.Splits < 1 || r.Splits > 64 {
-		return fmt.Errorf("decode attention tuning %d,%d,%d,%d: want a block of 16 to 256 slots and warps both powers of two, at most 16 warps, 1 to 8 stages, 1 to 64 splits", t.Block, t.Warps, t.Stages, t.Splits)
+	if !pow2(r.Block) || r.Block < 16 || r.Block > 256 || !pow2(r.Warps) || r.Warps > 16 || r.Stages < 1 || r.Stages > 8 {
+		return fmt.Errorf("decode attention tuning %d,%d,%d: want a block of 16 to 256 slots and warps both powers of two, at most 16 warps, 1 to 8 stages", t.Block, t.Warps, t.Stages)
 	}
 	return nil
 }
@@ -143,15 +140,15 @@ const attnOwnCache = `
 `
 
 // attnArgs declares the kernel's pointer arguments: the int32 ones (pad, ppad, at), loaded one
-// at a time, promise no alignment; cos, sin and the split kernels' parts are f32; the bf16
-// tensors promise 16-byte alignment.
+// at a time, promise no alignment; cos and sin are f32; the bf16 tensors promise 16-byte
+// alignment.
 func attnArgs(names ...string) string {
 	var args []string
 	for _, n := range names {
 		switch n {
 		case "pad", "ppad", "at":
 			args = append(args, "%"+n+": !tt.ptr<i32>")
-		case "cos", "sin", "parts":
+		case "cos", "sin":
 			args = append(args, "%"+n+": !tt.ptr<f32>")
 		default:
 			args = append(args, "%"+n+": !tt.ptr<bf16> {tt.divisibility = 16 : i32}")

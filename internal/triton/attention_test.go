@@ -200,21 +200,16 @@ func maxAbsDiff(a, b [][][]float32) float64 {
 // write, for rows with their own caches and for rows sharing their prompt's.
 func TestDecodeAttentionFusedOnGPU(t *testing.T) {
 	b := cudaBackend(t)
-	for _, mode := range []struct {
-		shared bool
-		splits int
-	}{{false, 1}, {true, 1}, {false, 3}, {false, 8}} {
+	for _, shared := range []bool{false, true} {
 		for _, c := range []struct{ KV, G, HD int }{{2, 7, 64}, {2, 6, 128}} {
-			t.Run(fmt.Sprintf("shared%v_splits%d_group%d_dim%d", mode.shared, mode.splits, c.G, c.HD), func(t *testing.T) {
-				fusedOnGPU(t, b, mode.shared, mode.splits, c.KV, c.G, c.HD)
+			t.Run(fmt.Sprintf("shared%v_group%d_dim%d", shared, c.G, c.HD), func(t *testing.T) {
+				fusedOnGPU(t, b, shared, c.KV, c.G, c.HD)
 			})
 		}
 	}
 }
 
-// fusedOnGPU checks one fused kernel; splits > 1 is FusedSplitKernel followed by CombineKernel
-// (rows with their own caches).
-func fusedOnGPU(t *testing.T, b backends.Backend, shared bool, splits, KV, G, HD int) {
+func fusedOnGPU(t *testing.T, b backends.Backend, shared bool, KV, G, HD int) {
 	const P, N, TP, S, at = 2, 4, 192, 320, 250
 	R, H := P*N, KV*G
 	r := rand.New(rand.NewPCG(5, 6))
@@ -251,18 +246,11 @@ func fusedOnGPU(t *testing.T, b backends.Backend, shared bool, splits, KV, G, HD
 		tensors.FromFlatDataAndDimensions(fill((H+2*KV)*HD), (H+2*KV)*HD), // the stacked biases
 	}
 	scale := 1 / math.Sqrt(float64(HD))
-	a := DecodeAttention{Rows: R, KVHeads: KV, Group: G, HeadDim: HD, Slots: S, Scale: scale, Tuning: Tuning{Splits: splits}}
+	a := DecodeAttention{Rows: R, KVHeads: KV, Group: G, HeadDim: HD, Slots: S, Scale: scale}
 	kernel, err := a.FusedKernel()
-	switch {
-	case shared:
+	if shared {
 		kernel, err = a.FusedSharedKernel(N, TP)
-	case splits > 1:
-		kernel, err = a.FusedSplitKernel()
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	combine, err := a.CombineKernel()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,20 +264,9 @@ func fusedOnGPU(t *testing.T, b backends.Backend, shared bool, splits, KV, G, HD
 		} else {
 			ops = append(ops, bf(in[8]), bf(in[9]), in[10], in[11])
 		}
-		first := shapes.Make(dtypes.BFloat16, R, H, HD)
-		if splits > 1 {
-			first = shapes.Make(dtypes.Float32, a.PartsShape()...)
-		}
-		o, err := Call(kernel, ops, first, shapes.Make(dtypes.BFloat16, R, KV, S, HD), shapes.Make(dtypes.BFloat16, R, KV, S, HD))
+		o, err := Call(kernel, ops, shapes.Make(dtypes.BFloat16, R, H, HD), shapes.Make(dtypes.BFloat16, R, KV, S, HD), shapes.Make(dtypes.BFloat16, R, KV, S, HD))
 		if err != nil {
 			panic(err)
-		}
-		if splits > 1 {
-			att, err := Call(combine, o[:1], shapes.Make(dtypes.BFloat16, R, H, HD))
-			if err != nil {
-				panic(err)
-			}
-			o[0] = att[0]
 		}
 		return []*Node{f32(o[0]), f32(o[1]), f32(o[2])}
 	}, args...)
@@ -347,9 +324,9 @@ func fusedOnGPU(t *testing.T, b backends.Backend, shared bool, splits, KV, G, HD
 	}
 }
 
-// Tuning: "block,warps,stages[,splits]" or nothing; its values reach the kernel (the block
-// into the IR, warps and stages into the launch, splits into the split kernel's grid and
-// parts); impossible ones are refused.
+// Tuning: "block,warps,stages" or nothing; its values reach the kernel (the block into the
+// IR, warps and stages into the launch); impossible ones are refused (among them a fourth
+// field, the removed split attention's parts).
 func TestTuning(t *testing.T) {
 	a := DecodeAttention{Rows: 8, KVHeads: 2, Group: 7, HeadDim: 64, Slots: 256, Scale: 0.125}
 	k, err := a.Kernel()
@@ -366,20 +343,7 @@ func TestTuning(t *testing.T) {
 	if tu, err := ParseTuning(""); err != nil || tu != (Tuning{}) {
 		t.Errorf(`ParseTuning("") = %v, %v`, tu, err)
 	}
-	if a.Tuning, err = ParseTuning("64,4,2,4"); err != nil || a.Tuning.Splits != 4 {
-		t.Fatalf("ParseTuning(64,4,2,4) = %+v, %v", a.Tuning, err)
-	}
-	if k, err = a.FusedSplitKernel(); err != nil || k.Grid != [3]int{8, 2, 4} {
-		t.Errorf("split kernel of 4 parts: grid %v, err %v", k.Grid, err)
-	}
-	if d := a.PartsShape(); fmt.Sprint(d) != "[8 2 4 16 66]" {
-		t.Errorf("parts shape %v", d)
-	}
-	a.Tuning.Splits = 1
-	if _, err := a.FusedSplitKernel(); err == nil {
-		t.Error("a split kernel of one part accepted")
-	}
-	for _, bad := range []string{"48,4,2", "64,3,2", "64,4,0", "512,4,2", "64,4", "64,4,2,0", "64,4,2,65", "64,4,2,1,1", "a,b,c", "64,4,2x", "64,,2"} {
+	for _, bad := range []string{"48,4,2", "64,3,2", "64,4,0", "512,4,2", "64,4", "64,4,2,1", "64,4,2,4", "64,4,2,1,1", "a,b,c", "64,4,2x", "64,,2"} {
 		if _, err := ParseTuning(bad); err == nil {
 			t.Errorf("ParseTuning(%q) accepted", bad)
 		}

@@ -231,15 +231,11 @@ func TestKernelTypes(t *testing.T) {
 	}{{64, Tuning{}}, {128, Tuning{}}, {64, Tuning{Block: 32}}, {128, Tuning{Block: 128, Warps: 8, Stages: 3}}} {
 		hd := c.hd
 		a := DecodeAttention{Rows: 64, KVHeads: 2, Group: 7, HeadDim: hd, Slots: 1536, Scale: 0.125, Tuning: c.tuning}
-		split := a
-		split.Tuning.Splits = 4
 		for name, make := range map[string]func() (Kernel, error){
 			"per row":       a.Kernel,
 			"shared":        func() (Kernel, error) { return a.SharedKernel(16, 512) },
 			"fused":         a.FusedKernel,
 			"fused, shared": func() (Kernel, error) { return a.FusedSharedKernel(16, 512) },
-			"fused, split":  split.FusedSplitKernel,
-			"combine":       split.CombineKernel,
 			"add one":       func() (Kernel, error) { return AddOne(1000), nil },
 		} {
 			k, err := make()
