@@ -2,14 +2,27 @@ package backend
 
 import "os"
 
-// AsyncEnv is the environment variable that makes program calls return once their kernels are
-// launched, instead of when the device has finished them, in a build with go-xla patched for
-// it (scripts/gpu-build.sh ASYNC=1, build tag r1go_goxla_async). Unpatched builds ignore it.
+// AsyncEnv is the environment variable that chooses whether program calls on XLA return once
+// their kernels are launched (asynchronous) or when the device has finished them. Builds with
+// go-xla patched for it (scripts/gpu-build.sh, build tag r1go_goxla_async) are asynchronous
+// unless it is "0"; plain builds (go build, go install) always wait, and ignore it.
+//
+// On one H200 (0.5B, 256 rows, 512 + 1024 tokens; BENCHMARKS.md, session 7) asynchronous calls
+// decode 92.3k new tokens/s against 83.2k waiting: the host launches the next call's kernels
+// while the device runs this one's.
 const AsyncEnv = "GOXLA_ASYNC_EXECUTE"
 
-// AsyncExecute reports whether program calls on XLA return without waiting for the device:
-// this build has the patch and AsyncEnv is "1".
-func AsyncExecute() bool { return asyncPatch && os.Getenv(AsyncEnv) == "1" }
+// AsyncExecute reports whether program calls on XLA return without waiting for the device.
+func AsyncExecute() bool { on, _ := asyncMode(asyncPatch, os.Getenv(AsyncEnv)); return on }
 
 // AsyncIgnored reports that AsyncEnv asks for asynchronous calls that this build cannot make.
-func AsyncIgnored() bool { return !asyncPatch && os.Getenv(AsyncEnv) == "1" }
+func AsyncIgnored() bool { _, ignored := asyncMode(asyncPatch, os.Getenv(AsyncEnv)); return ignored }
+
+// asyncMode decides for a build with or without the patch and AsyncEnv's value. The patch's own
+// switch (scripts/gpu-build.sh) reads the variable the same way.
+func asyncMode(patched bool, env string) (on, ignored bool) {
+	if patched {
+		return env != "0", false
+	}
+	return false, env == "1"
+}

@@ -2,5 +2,5 @@
 
 package backend
 
-// asyncPatch: built by scripts/gpu-build.sh ASYNC=1, with go-xla patched to honour AsyncEnv.
+// asyncPatch: built by scripts/gpu-build.sh, with go-xla patched to honour AsyncEnv.
 const asyncPatch = true

@@ -66,18 +66,23 @@ func TestXLAFlags(t *testing.T) {
 	}
 }
 
-// A plain build (no r1go_goxla_async tag) never runs program calls asynchronously, and says
-// that GOXLA_ASYNC_EXECUTE=1 is ignored.
-func TestAsyncNeedsThePatchedBuild(t *testing.T) {
-	if asyncPatch {
-		t.Skip("built with the go-xla patch")
+// A patched build is asynchronous unless GOXLA_ASYNC_EXECUTE is "0"; a plain build never is,
+// and says that GOXLA_ASYNC_EXECUTE=1 is ignored; AsyncExecute and AsyncIgnored read the variable.
+func TestAsyncMode(t *testing.T) {
+	for _, c := range []struct {
+		patched     bool
+		env         string
+		on, ignored bool
+	}{
+		{true, "", true, false}, {true, "1", true, false}, {true, "0", false, false},
+		{false, "", false, false}, {false, "1", false, true}, {false, "0", false, false},
+	} {
+		if on, ignored := asyncMode(c.patched, c.env); on != c.on || ignored != c.ignored {
+			t.Errorf("asyncMode(patched %v, %s=%q) = %v, %v; want %v, %v", c.patched, AsyncEnv, c.env, on, ignored, c.on, c.ignored)
+		}
 	}
 	t.Setenv(AsyncEnv, "1")
-	if AsyncExecute() || !AsyncIgnored() {
-		t.Errorf("plain build with %s=1: AsyncExecute %v, AsyncIgnored %v; want false, true", AsyncEnv, AsyncExecute(), AsyncIgnored())
-	}
-	t.Setenv(AsyncEnv, "")
-	if AsyncExecute() || AsyncIgnored() {
-		t.Errorf("plain build without %s: AsyncExecute %v, AsyncIgnored %v; want false, false", AsyncEnv, AsyncExecute(), AsyncIgnored())
+	if on, ignored := asyncMode(asyncPatch, "1"); AsyncExecute() != on || AsyncIgnored() != ignored {
+		t.Errorf("this build with %s=1: AsyncExecute %v, AsyncIgnored %v; want %v, %v", AsyncEnv, AsyncExecute(), AsyncIgnored(), on, ignored)
 	}
 }

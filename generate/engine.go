@@ -87,9 +87,10 @@ type decodeShape struct {
 	promptRows, promptSlots int
 }
 
-// Stats split the decode loop's wall time: Dispatch is spent in the decode program calls (on
-// GoMLX's XLA backend a call returns only when the device has finished, so this holds the
-// device's work), Wait in waiting for their tokens (read back while the next call runs), Host
+// Stats split the decode loop's wall time: Dispatch is spent in the decode program calls (a
+// waiting call returns when the device has finished, so this holds the device's work; an
+// asynchronous one when its kernels are launched, so this holds the host's launching), Wait in
+// waiting for their tokens (read back while the next call runs), Host
 // in the host's own work between calls (stop checks, compaction and cache growth included).
 // Calls counts decode program calls, Tokens the decode steps they ran (Calls × tokens per
 // call). Compiled counts the calls that were the first of their program (a new rows bucket or
@@ -266,18 +267,17 @@ func (e *Engine) growCache(cache []*tensors.Tensor, n int) []*tensors.Tensor {
 }
 
 // defaultTokensPerCall is how many tokens one decode program call decodes when
-// Options.SyncEvery is 0: 4 with the Triton decode attention (on a GPU), 1 with XLA's.
-// GoMLX's XLA backend returns from a program call only when the device has finished (go-xla's
-// Execute awaits the completion event), and a call costs about 0.7 ms beyond its kernels (one
-// H200, 0.5B, 256 rows: the program's inputs and outputs, the wait, the next launch), so a
-// decode step of about 2.6 ms of kernels pays it once every 4 tokens: 85.5k tokens/s at 4 per
-// call against 71.3k at 1, with the fused kernel (512 + 1024 tokens; the first run, compiling
-// included, took 26.0 s instead of 21.6; 8 per call gained nothing more, and its program
-// compiled in 40 s instead of 10). With XLA's attention, a step's own work was long enough
-// that 4 per call gained 1.4% (40.4k against 39.8k tokens/s), and the CPU decodes too slowly
-// for the call's cost to matter.
+// Options.SyncEvery is 0: 4 when calls wait for the device (a plain build's go-xla) and the
+// decode attention is Triton's (on a GPU), 1 otherwise. A waiting call costs about 0.7 ms
+// beyond its kernels (one H200, 0.5B, 256 rows, fused kernel: 85.5k tokens/s at 4 tokens per
+// call against 71.3k at 1), which 4 tokens per call pay once. Asynchronous calls
+// (backend.AsyncExecute, scripts/gpu-build.sh) hide that cost: 91.8k at 1 against 92.3k at 4
+// (session 7), and the one-token program compiles faster (the first run took 20.3 s instead of
+// 31.8; at 1024 rows the 4-token program compiled in 62-65 s). With XLA's attention a step's
+// own work was long enough that 4 per call gained 1.4%, and the CPU decodes too slowly for the
+// call's cost to matter.
 func (e *Engine) defaultTokensPerCall() int {
-	if e.used == AttentionXLA {
+	if e.used == AttentionXLA || r1backend.AsyncExecute() {
 		return 1
 	}
 	return 4
@@ -444,8 +444,10 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 	if progress != nil {
 		progress(n)
 	}
-	// The tokens of a call are read back while the next call runs (a program call returns only
-	// when the device has finished, and the read costs about 0.35 ms on an H200), so the host
+	// The tokens of a call are read back while the next call runs (a waiting program call
+	// returns when the device has finished, and the read costs about 0.35 ms on an H200; an
+	// asynchronous one returns at once, and its tokens are read after the next call is
+	// launched, so the device always has a call queued), so the host
 	// learns which rows stopped one call late: rows that finish in a call run on through the
 	// next (their extra tokens are dropped), and compaction, which keeps the rows not known to
 	// have finished, happens one call later. Each call decodes K tokens without the host in

@@ -1,26 +1,26 @@
 #!/usr/bin/env bash
-# Builds what the GPU machine runs into .gpu/ (r1go, and the Triton kernels' GPU tests), with
-# cgo, stripped (the device tool carries at most 64 MiB).
+# Builds r1go for NVIDIA GPUs into .gpu/ (r1go, and the Triton kernels' GPU tests), with cgo,
+# stripped (the device tool carries at most 64 MiB). Use it for GPU machines instead of a plain
+# `go build`: it patches go-xla at build time so that program calls run asynchronously.
 #
-# ASYNC=1 also patches go-xla at build time (nothing of go-xla is copied into this repository:
-# the module cache's copy is copied to $TMPDIR, patched there, and used through a go.mod of
-# its own, .gpu/async.mod, with a replace directive; the repository's go.mod is not touched),
-# so that with GOXLA_ASYNC_EXECUTE=1 in the environment a program call returns once its kernels
-# are launched instead of when the device has finished them. go-xla v0.1.4's Execute always
+# The patch: nothing of go-xla is copied into this repository. The module cache's copy is copied
+# to $TMPDIR, patched there, and used through a go.mod of its own, .gpu/async.mod, with a
+# replace directive; the repository's go.mod is not touched. go-xla v0.1.4's Execute always
 # waits for the call's completion event (ExecuteAndWait), so the host cannot launch the next
-# decode call while the GPU runs this one: on one H200 a call costs about 0.7 ms beyond its
-# kernels (BENCHMARKS.md, session 6). Without the variable the patched build behaves as the
-# plain one. PJRT's executions are asynchronous by design (JAX runs them so): outputs come back
-# as buffers whose contents are still being computed, later calls wait for them on the device,
-# and reading one to the host waits for it.
+# decode call while the GPU runs this one. Patched, a call returns once its kernels are
+# launched, unless GOXLA_ASYNC_EXECUTE=0 is in the environment. PJRT's executions are
+# asynchronous by design (JAX runs them so): outputs come back as buffers whose contents are
+# still being computed, later calls wait for them on the device, and reading one to the host
+# waits for it. On one H200 (0.5B, 256 rows) decoding runs at 92.3k new tokens/s against 83.2k
+# waiting (BENCHMARKS.md, session 7).
 #
-#   bash scripts/gpu-build.sh            # .gpu/r1go, .gpu/triton.test
-#   ASYNC=1 bash scripts/gpu-build.sh    # the same, with the patch
+#   bash scripts/gpu-build.sh            # .gpu/r1go, .gpu/triton.test (patched)
+#   ASYNC=0 bash scripts/gpu-build.sh    # the same without the patch: every call waits
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .gpu
 flags=(-ldflags=-s\ -w)
-if [[ ${ASYNC:-0} == 1 ]]; then
+if [[ ${ASYNC:-1} == 1 ]]; then
 	mod=$(go list -m -f '{{.Dir}}' github.com/gomlx/go-xla)
 	ver=$(go list -m -f '{{.Version}}' github.com/gomlx/go-xla)
 	[[ $ver == v0.1.4 ]] || { echo "gpu-build: the async patch is written for go-xla v0.1.4, this module has $ver" >&2; exit 1; }
@@ -41,9 +41,9 @@ import (
 	"sync"
 )
 
-// asyncExecute (GOXLA_ASYNC_EXECUTE=1 when the first program runs; r1go's scripts/gpu-build.sh
-// ASYNC=1): program calls return without waiting for the device.
-var asyncExecute = sync.OnceValue(func() bool { return os.Getenv("GOXLA_ASYNC_EXECUTE") == "1" })
+// asyncExecute (r1go's scripts/gpu-build.sh): program calls return without waiting for the
+// device, unless GOXLA_ASYNC_EXECUTE=0 when the first program runs.
+var asyncExecute = sync.OnceValue(func() bool { return os.Getenv("GOXLA_ASYNC_EXECUTE") != "0" })
 GO
 	cp go.mod .gpu/async.mod && cp go.sum .gpu/async.sum
 	go mod edit -modfile=.gpu/async.mod -replace "github.com/gomlx/go-xla=$patched"

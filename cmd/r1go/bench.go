@@ -188,7 +188,7 @@ func runBenchGenerate(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	if backend.AsyncIgnored() {
-		fmt.Fprintf(os.Stderr, "r1go bench generate: %s=1 is ignored: this build's go-xla waits for every program call (build with ASYNC=1 bash scripts/gpu-build.sh)\n", backend.AsyncEnv)
+		fmt.Fprintf(os.Stderr, "r1go bench generate: %s=1 is ignored: this build's go-xla waits for every program call (build with bash scripts/gpu-build.sh)\n", backend.AsyncEnv)
 	}
 	mem := benchMemory(*backendFlag)
 	b, noPrealloc, err := backend.NewWith(*backendFlag, false) // no preallocation: the pool's size after a run is its peak
