@@ -36,7 +36,8 @@ type Options struct {
 	NoPromptSharing bool
 	// SyncEvery is how many tokens one decode program call decodes, unrolled, before the host
 	// reads them (finished rows run on to the end of a call; their extra tokens are dropped);
-	// 0 chooses: 4 with the Triton decode attention, else 1 (Engine.defaultTokensPerCall).
+	// 0 chooses: 4 with the Triton decode attention when calls wait for the device, else 1
+	// (Engine.defaultTokensPerCall).
 	// Each value compiles its own programs.
 	SyncEvery int
 	// PrefillPrompts is how many prompts one prefill program call runs; 0: PrefillPrompts,
