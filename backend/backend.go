@@ -102,10 +102,10 @@ func NewWith(choice string, preallocate bool) (b backends.Backend, grows bool, e
 // NoCommandBuffers is the XLA flag r1go adds unless XLA_FLAGS already sets it: no CUDA graphs
 // (XLA's "command buffers"). A decode step is one program of about 250 small kernels, and
 // running it as a CUDA graph has been slower each time it was measured on an H200 (0.5B, 256
-// rows: session 4, 47.0k new tokens/s with graphs against 55.8k without; session 6, with the
-// temp buffer at a fixed address and 4 tokens per call, 82.8k against 85.5k). A kernel trace
-// shows the graph's kernels back to back but about 1.5 ms between one call's graph and the
-// next (BENCHMARKS.md, session 6).
+// rows: session 4, 47.0k new tokens/s with graphs against 55.8k without; session 6, 82.8k
+// against 85.5k; session 7, with asynchronous calls and no buffer of the program moving
+// between calls, 68.2k against 90.8k: with graphs a call returns only when its work is done,
+// BENCHMARKS.md, call 38).
 const NoCommandBuffers = "--xla_gpu_enable_command_buffer="
 
 // autotuneFlag keeps XLA's GEMM autotuning results in a directory, so that a program compiled

@@ -66,7 +66,6 @@ type Engine struct {
 	compileSlots chan struct{}
 	compact      *Exec
 	grow         *Exec
-	copy         *Exec
 	unshare      *Exec
 	// attention, when set, gives the decode programs' model.Weights.DecodeAttention for rows
 	// that see slots pad[r] .. at of caches of S slots (rows with their own caches only).
@@ -478,10 +477,6 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		pending = nil
 	}
 	padT := tensors.FromFlatDataAndDimensions(pad, len(pad))
-	// decodedT is the buffer a call writes its tokens into: the call before's output (on XLA,
-	// where the program updates it in place), or new when the rows change.
-	var decodedT *tensors.Tensor
-	inPlace := !r1backend.IsCPU(e.Backend)
 	var slotT *tensors.Tensor // the next call's slot on the device (an output of the call before)
 	slotOn := -1              // its value
 	for step := 1; step < o.MaxNewTokens; {
@@ -529,11 +524,8 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		if shared {
 			args = append(args, padPT)
 		}
-		if decodedT == nil || decodedT.Shape().Dimensions[0] != len(active) {
-			decodedT = tensors.FromShape(shapes.Make(dtypes.Int32, len(active), K))
-		}
-		state := donate.Append(nil, e.Backend, []*tensors.Tensor{slotT, rng, decodedT}) // aliased to the outputs (decodeGraph)
-		args = append(args, state[0], slotsT, state[1], temp, topP, topK, state[2])
+		state := donate.Append(nil, e.Backend, []*tensors.Tensor{slotT, rng}) // aliased to the outputs (decodeGraph)
+		args = append(args, state[0], slotsT, state[1], temp, topP, topK)
 		if e.BeforeDecode != nil {
 			e.BeforeDecode(e.Stats.Calls)
 		}
@@ -544,12 +536,6 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		prog := e.decodeProgram(shape)
 		t1 := time.Now()
 		out := prog.run(args...)
-		read := out[nc]
-		if inPlace { // the next call updates out[nc] in place: read a copy of it
-			decodedT, read = out[nc], e.copyExec().MustExec(out[nc])[0]
-		} else {
-			decodedT = nil
-		}
 		t2 := time.Now()
 		if !prog.ran {
 			prog.ran = true
@@ -559,7 +545,7 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 		cache, next, rng, slotT, slotOn = out[:nc], out[nc+1], out[nc+2], out[nc+3], slot+K
 		collect()
 		t3 := time.Now()
-		pending = readTokens(read, active, step)
+		pending = readTokens(out[nc], active, step)
 		step += K
 		e.Stats.Calls++
 		e.Stats.Tokens += K
@@ -645,7 +631,7 @@ func (e *Engine) decodeArgShapes(s decodeShape) []shapes.Shape {
 		out = append(out, i32(s.promptRows))
 	}
 	f32 := shapes.Make(dtypes.Float32)
-	return append(out, i32(), i32(s.slots), RNGStateShape, f32, f32, i32(), i32(s.rows, s.K))
+	return append(out, i32(), i32(s.slots), RNGStateShape, f32, f32, i32())
 }
 
 // compileAhead starts compiling the decode programs of every cache length from program s's

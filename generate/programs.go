@@ -139,9 +139,9 @@ type decodeKey struct {
 }
 
 // decodeGraph builds the decode program: params..., caches..., tokens [R], pad [R], slot
-// (scalar), slots [S], rng, temperature, topP, topK, decoded [R, K] → caches, the K tokens
-// decoded [R, K], the last of them [R], rng, slot + K (the next call's slot, kept on the device
-// so that no call uploads one).
+// (scalar), slots [S], rng, temperature, topP, topK → caches, the K tokens decoded [R, K], the
+// last of them [R], rng, slot + K (the next call's slot, kept on the device so that no call
+// uploads one).
 // It decodes K tokens in one call, the first from tokens at cache slot `slot`, each next one
 // from the one before at the next slot, without the host in between: one program call, one
 // argument list and one read of the results per K tokens instead of per token. The caches are
@@ -169,13 +169,11 @@ func (e *Engine) decodeGraph(mode Mode, K int, shared bool) func(in []*Node) []*
 		if shared {
 			padP, args = args[0], args[1:]
 		}
-		slot, slots, rng, temp, topP, topK, decodedIn := args[0], args[1], args[2], args[3], args[4], args[5], args[6]
-		// The state a call hands the next (its last tokens, the random state, the next slot) and
-		// the tokens it decodes are updated in place too, so that every buffer keeps its address
+		slot, slots, rng, temp, topP, topK := args[0], args[1], args[2], args[3], args[4], args[5]
+		// The state a call hands the next (its last tokens, the random state, the next slot) is
+		// updated in place too, so that every buffer but the tokens read back keeps its address
 		// from call to call: XLA's command buffers (CUDA graphs) re-record each command whose
-		// buffers moved. The engine reads the decoded tokens through a copy (copyExec), since
-		// the next call takes their buffer.
-		donate.Alias(decodedIn, nc)
+		// buffers moved.
 		donate.Alias(tokens, nc+1)
 		donate.Alias(rng, nc+2)
 		donate.Alias(slot, nc+3)
@@ -469,16 +467,6 @@ func (e *Engine) writeSlot(cache, x, slot *Node) *Node {
 	rk := shapes.Make(dtypes.Int32, R, KV)
 	at := Stack([]*Node{Iota(g, rk, 0), Iota(g, rk, 1), BroadcastToShape(ConvertDType(slot, dtypes.Int32), rk)}, -1) // [R, KV, 3]: (row, head, slot)
 	return ScatterSum(cache, at, Reshape(x, R, KV, HD), true, true)
-}
-
-// copyExec: x → a copy of x in a buffer of its own (the decoded tokens, read while the next
-// decode call updates the original in place).
-func (e *Engine) copyExec() *Exec {
-	if e.copy == nil {
-		e.copy = MustNewExec(e.Backend, func(x *Node) *Node { return AddScalar(x, 0) })
-		e.copy.SetMaxCache(-1)
-	}
-	return e.copy
 }
 
 // growExec: caches [R, KV, S, HD]..., slots [S'] → caches extended with zeros to S' slots.
