@@ -148,7 +148,7 @@ func runBenchGenerate(fs *flag.FlagSet, args []string) error {
 	backendFlag := fs.String("backend", "", backend.Flag)
 	dtype := fs.String("dtype", "", "dtype of the weights and products while decoding: bf16 or f32; default bf16 on cuda, f32 on cpu")
 	seed := fs.Uint64("seed", 0, "parameter initialisation and sampling seed")
-	perCall := fs.Int("tokens-per-call", 0, "tokens decoded per program call, without the host in between (0: the engine's default: 1 with asynchronous calls (scripts/gpu-build.sh) or XLA's attention, 4 with the Triton attention in a plain build)")
+	perCall := tokensPerCallFlag(fs)
 	growth := fs.Int("cache-growth", 0, "KV-cache slots added each time the sequences reach its end (0: the engine's default, 256)")
 	noShare := fs.Bool("no-prompt-sharing", false, "give each of the n samples of a prompt its own copy of the prompt's keys and values from the start (by default they read one shared copy until the first compaction)")
 	noAhead := fs.Bool("no-compile-ahead", false, "compile each decode program when it is first needed (by default the programs of every cache length a run will reach start compiling when it starts)")

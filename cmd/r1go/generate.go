@@ -59,8 +59,12 @@ func runGenerate(fs *flag.FlagSet, args []string) error {
 	backendFlag := fs.String("backend", "", backend.Flag)
 	dtype := fs.String("dtype", "", "compute precision: bf16 or f32; default bf16 on cuda, f32 on cpu")
 	attention := attentionFlag(fs)
+	perCall := tokensPerCallFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *perCall < 0 {
+		return fmt.Errorf("--tokens-per-call %d: must be ≥ 0 (0: the engine's default)", *perCall)
 	}
 	attn, err := parseAttention(*attention)
 	if err != nil {
@@ -69,7 +73,7 @@ func runGenerate(fs *flag.FlagSet, args []string) error {
 	if *modelDir == "" || *input == "" {
 		return errors.New("--model and --input are required")
 	}
-	opts := generate.Options{N: *n, MaxNewTokens: *maxNew, Temperature: *temperature, TopP: *topP, TopK: *topK, Seed: *seed, StopStrings: stops, MaxRows: *maxRows, CacheBytes: int64(*cacheGiB * (1 << 30))}
+	opts := generate.Options{N: *n, MaxNewTokens: *maxNew, Temperature: *temperature, TopP: *topP, TopK: *topK, Seed: *seed, StopStrings: stops, MaxRows: *maxRows, CacheBytes: int64(*cacheGiB * (1 << 30)), SyncEvery: *perCall}
 	tok, err := tokenizer.Load(*modelDir)
 	if err != nil {
 		return fmt.Errorf("tokenizer: %w", err)

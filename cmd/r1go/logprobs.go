@@ -175,6 +175,11 @@ func attentionFlag(fs *flag.FlagSet) *string {
 		"triton-fused (the same kernels also adding the q/k/v biases, applying the rotary embedding and writing the cache: three kernels fewer per layer)")
 }
 
+// tokensPerCallFlag defines --tokens-per-call (generate.Options.SyncEvery).
+func tokensPerCallFlag(fs *flag.FlagSet) *int {
+	return fs.Int("tokens-per-call", 0, "tokens decoded per program call, without the host in between (0: the engine's default: 1 with asynchronous calls (scripts/gpu-build.sh) or XLA's attention, 4 with the Triton attention in a plain build)")
+}
+
 // parseAttention reads --attention's value.
 func parseAttention(s string) (generate.Attention, error) {
 	a, err := generate.ParseAttention(s)
