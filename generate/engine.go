@@ -90,12 +90,12 @@ type decodeShape struct {
 // Stats split the decode loop's wall time: Dispatch is spent in the decode program calls (a
 // waiting call returns when the device has finished, so this holds the device's work; an
 // asynchronous one when its kernels are launched, so this holds the host's launching), Wait in
-// waiting for their tokens (read back while the next call runs), Host
-// in the host's own work between calls (stop checks, compaction and cache growth included).
-// Calls counts decode program calls, Tokens the decode steps they ran (Calls × tokens per
-// call). Compiled counts the calls that were the first of their program (a new rows bucket or
-// cache length), Compile their time (that call and whatever of the program's compilation it
-// waited for; in Dispatch too).
+// waiting for their tokens (read back while the next call runs), Host in the host's own work
+// between calls (stop checks, compaction and cache growth included). Calls counts decode
+// program calls, Tokens the decode steps they ran (Calls × tokens per call). Compiled counts
+// the calls that were the first of their program (a new rows bucket or cache length), Compile
+// their time (that call and whatever of the program's compilation it waited for; in Dispatch
+// too).
 type Stats struct {
 	Calls, Tokens, Compiled       int
 	Dispatch, Wait, Host, Compile time.Duration
@@ -447,11 +447,10 @@ func (e *Engine) wave(prompts [][]int32, o Options, progress Progress) []Result 
 	// The tokens of a call are read back while the next call runs (a waiting program call
 	// returns when the device has finished, and the read costs about 0.35 ms on an H200; an
 	// asynchronous one returns at once, and its tokens are read after the next call is
-	// launched, so the device always has a call queued), so the host
-	// learns which rows stopped one call late: rows that finish in a call run on through the
-	// next (their extra tokens are dropped), and compaction, which keeps the rows not known to
-	// have finished, happens one call later. Each call decodes K tokens without the host in
-	// between.
+	// launched, so the device always has a call queued), so the host learns which rows stopped
+	// one call late: rows that finish in a call run on through the next (their extra tokens are
+	// dropped), and compaction, which keeps the rows not known to have finished, happens one
+	// call later. Each call decodes K tokens without the host in between.
 	var pending *tokenRead // the previous call's tokens, being read
 	collect := func() {
 		if pending == nil {
