@@ -154,7 +154,7 @@ func (l *ChatMapping) conversation(rec record, index int) (Conversation, error) 
 			if v, ok := lookup(rec.fields, l.System); ok {
 				s, isStr := v.(string)
 				if !isStr {
-					return c, rec.errorf(l.System, "want a string, got %s", kindOf(v))
+					return c, rec.errorf(l.System, "want a string, got %s", JSONKind(v))
 				}
 				if s != "" {
 					c.Messages = append(c.Messages, Message{Role: "system", Content: s})
@@ -219,7 +219,7 @@ func (l *ChatMapping) conversation(rec record, index int) (Conversation, error) 
 func messageList(v any) ([]Message, error) {
 	list, ok := v.([]any)
 	if !ok {
-		return nil, fmt.Errorf("want a list of messages, got %s", kindOf(v))
+		return nil, fmt.Errorf("want a list of messages, got %s", JSONKind(v))
 	}
 	if len(list) == 0 {
 		return nil, errors.New("empty message list")
@@ -228,7 +228,7 @@ func messageList(v any) ([]Message, error) {
 	for i, x := range list {
 		m, ok := x.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("message %d: want an object, got %s", i, kindOf(x))
+			return nil, fmt.Errorf("message %d: want an object, got %s", i, JSONKind(x))
 		}
 		roleKey, contentKey := "role", "content"
 		if _, has := m["role"]; !has {
@@ -238,7 +238,7 @@ func messageList(v any) ([]Message, error) {
 		}
 		role, ok := m[roleKey].(string)
 		if !ok {
-			return nil, fmt.Errorf("message %d: %s: want a string, got %s", i, roleKey, kindOf(m[roleKey]))
+			return nil, fmt.Errorf("message %d: %s: want a string, got %s", i, roleKey, JSONKind(m[roleKey]))
 		}
 		switch role {
 		case "human":
@@ -251,7 +251,7 @@ func messageList(v any) ([]Message, error) {
 		}
 		content, ok := m[contentKey].(string)
 		if !ok {
-			return nil, fmt.Errorf("message %d: %s: want a string, got %s", i, contentKey, kindOf(m[contentKey]))
+			return nil, fmt.Errorf("message %d: %s: want a string, got %s", i, contentKey, JSONKind(m[contentKey]))
 		}
 		out = append(out, Message{Role: role, Content: content})
 	}

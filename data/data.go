@@ -248,12 +248,12 @@ func promptText(v any) (string, []any, error) {
 		for i, m := range v {
 			mm, ok := m.(map[string]any)
 			if !ok {
-				return "", nil, fmt.Errorf("message %d: want an object with role and content, got %s", i, kindOf(m))
+				return "", nil, fmt.Errorf("message %d: want an object with role and content, got %s", i, JSONKind(m))
 			}
 			role, _ := mm["role"].(string)
 			content, ok := mm["content"].(string)
 			if !ok {
-				return "", nil, fmt.Errorf("message %d: content: want a string, got %s", i, kindOf(mm["content"]))
+				return "", nil, fmt.Errorf("message %d: content: want a string, got %s", i, JSONKind(mm["content"]))
 			}
 			if role == "user" {
 				last, found = content, true
@@ -264,7 +264,7 @@ func promptText(v any) (string, []any, error) {
 		}
 		return last, v, nil
 	}
-	return "", nil, fmt.Errorf("want a string or a list of chat messages, got %s", kindOf(v))
+	return "", nil, fmt.Errorf("want a string or a list of chat messages, got %s", JSONKind(v))
 }
 
 // scalarText renders a string or number field as text.
@@ -277,7 +277,7 @@ func scalarText(v any) (string, error) {
 	case float64:
 		return strconv.FormatFloat(v, 'g', -1, 64), nil
 	}
-	return "", fmt.Errorf("want a string or a number, got %s", kindOf(v))
+	return "", fmt.Errorf("want a string or a number, got %s", JSONKind(v))
 }
 
 // lookup finds a field by name, then by dotted path into nested objects.
@@ -302,7 +302,9 @@ func lookup(fields map[string]any, name string) (any, bool) {
 	return cur, true
 }
 
-func kindOf(v any) string {
+// JSONKind names the JSON kind of a decoded value (null, a string, a number, a boolean, an
+// array, an object) for error messages.
+func JSONKind(v any) string {
 	switch v.(type) {
 	case nil:
 		return "null"

@@ -145,7 +145,7 @@ func parseObject(b []byte) (map[string]any, error) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("want a JSON object, got %s", kindOf(normalize(v)))
+		return nil, fmt.Errorf("want a JSON object, got %s", JSONKind(normalize(v)))
 	}
 	return normalize(m).(map[string]any), nil
 }
@@ -187,7 +187,7 @@ func scanJSONArray(path string, r io.Reader, fn func(record) error) error {
 		}
 		m, ok := v.(map[string]any)
 		if !ok {
-			return &Error{File: path, Line: lineAt(start), Err: fmt.Errorf("want a JSON object, got %s", kindOf(normalize(v)))}
+			return &Error{File: path, Line: lineAt(start), Err: fmt.Errorf("want a JSON object, got %s", JSONKind(normalize(v)))}
 		}
 		if err := fn(record{file: path, line: lineAt(start), fields: normalize(m).(map[string]any)}); err != nil {
 			return err

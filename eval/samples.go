@@ -50,7 +50,7 @@ func LoadSamples(path string) ([]Sample, error) {
 				case float64:
 					return strconv.FormatFloat(v, 'g', -1, 64), n, nil
 				}
-				return "", n, fail(n, fmt.Errorf("want a string or a number, got %s", kind(v)))
+				return "", n, fail(n, fmt.Errorf("want a string or a number, got %s", data.JSONKind(v)))
 			}
 			if required {
 				return "", names[0], fail("", fmt.Errorf("%w %q", data.ErrMissingField, names[0]))
@@ -79,7 +79,7 @@ func LoadSamples(path string) ([]Sample, error) {
 		if v, ok := obj["prompt"]; ok {
 			p, isStr := v.(string)
 			if !isStr {
-				return fail("prompt", fmt.Errorf("want a string, got %s", kind(v)))
+				return fail("prompt", fmt.Errorf("want a string, got %s", data.JSONKind(v)))
 			}
 			s.Prompt = p
 			used["prompt"] = true
@@ -103,7 +103,7 @@ func LoadSamples(path string) ([]Sample, error) {
 		if v, ok := obj["fields"]; ok {
 			m, isObj := v.(map[string]any)
 			if !isObj {
-				return fail("fields", fmt.Errorf("want an object, got %s", kind(v)))
+				return fail("fields", fmt.Errorf("want an object, got %s", data.JSONKind(v)))
 			}
 			for k, x := range m {
 				s.Fields[k] = x
@@ -125,23 +125,6 @@ func LoadSamples(path string) ([]Sample, error) {
 		return nil, fmt.Errorf("%s: no samples", path)
 	}
 	return out, nil
-}
-
-// kind names the JSON kind of a decoded value for error messages.
-func kind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case int, float64:
-		return "a number"
-	case bool:
-		return "a boolean"
-	case map[string]any:
-		return "an object"
-	}
-	return "an array"
 }
 
 // FromExamples pairs dataset examples with the responses generated for them:
