@@ -627,3 +627,30 @@ func TestEqualCases(t *testing.T) {
 	}
 	t.Logf("%d cases, %d negative", len(equalCases), neg)
 }
+
+// TestCommandSpellings: each LaTeX spelling of a relation or an operation is that relation or
+// operation (a case apart from equalCases, which bench_pairs.jsonl is made of).
+func TestCommandSpellings(t *testing.T) {
+	opts := DefaultOptions()
+	for _, tc := range []equalCase{
+		{`x \ge 5`, `x \geq 5`, true},
+		{`x \ge 5`, `x \geqslant 5`, true},
+		{`x \ge 5`, `x \geqq 5`, true},
+		{`x \le 5`, `x \leqslant 5`, true},
+		{`x \le 5`, `x \leqq 5`, true},
+		{`x < 5`, `x \lt 5`, true},
+		{`x > 5`, `x \gt 5`, true},
+		{`x \ge 5`, `x \lt 5`, false},
+		{`6`, `2 \times 3`, true},
+		{`6`, `2 \ast 3`, true},
+		{`6`, `2 \cdotp 3`, true},
+		{`2`, `6 \div 3`, true},
+		{`6`, `6 \div 3`, false},
+		{`\{1, 2\}`, `\lbrace 1, 2 \rbrace`, true},
+		{`\emptyset`, `\varnothing`, true},
+	} {
+		if got, err := Compare(tc.gold, tc.pred, opts); got != tc.want {
+			t.Errorf("Compare(%q, %q) = %v (err %v), want %v", tc.gold, tc.pred, got, err, tc.want)
+		}
+	}
+}

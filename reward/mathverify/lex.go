@@ -497,66 +497,10 @@ func (lx *lexer) command(depth int) error {
 			}
 			lx.out = append(lx.out, sub.out...)
 		}
-	case name == "frac" || name == "dfrac" || name == "tfrac" || name == "cfrac":
-		lx.emit(tFrac, "")
-	case name == "binom" || name == "dbinom" || name == "tbinom":
-		lx.emit(tBinom, "")
-	case name == "sqrt":
-		lx.emit(tSqrt, "")
+	case symbolCmds[name] != tEOF:
+		lx.emit(symbolCmds[name], "")
 	case name == "pi":
 		lx.emit(tIdent, "pi")
-	case name == "infty" || name == "infinity" || name == "infin":
-		lx.emit(tInf, "")
-	case name == "cdot" || name == "times" || name == "ast" || name == "cdotp":
-		lx.emit(tMul, "")
-	case name == "div":
-		lx.emit(tDiv, "")
-	case name == "le" || name == "leq" || name == "leqslant" || name == "leqq":
-		lx.emit(tLe, "")
-	case name == "ge" || name == "geq" || name == "geqslant" || name == "geqq":
-		lx.emit(tGe, "")
-	case name == "lt":
-		lx.emit(tLt, "")
-	case name == "gt":
-		lx.emit(tGt, "")
-	case name == "ne" || name == "neq":
-		lx.emit(tNe, "")
-	case name == "pm":
-		lx.emit(tPM, "")
-	case name == "mp":
-		lx.emit(tMP, "")
-	case name == "cup":
-		lx.emit(tCup, "")
-	case name == "cap":
-		lx.emit(tCap, "")
-	case name == "setminus" || name == "backslash":
-		lx.emit(tSetminus, "")
-	case name == "in":
-		lx.emit(tIn, "")
-	case name == "circ" || name == "degree":
-		lx.emit(tDegree, "")
-	case name == "lbrace":
-		lx.emit(tSetL, "")
-	case name == "rbrace":
-		lx.emit(tSetR, "")
-	case name == "langle":
-		lx.emit(tLParen, "")
-	case name == "rangle":
-		lx.emit(tRParen, "")
-	case name == "lvert" || name == "rvert" || name == "vert" || name == "mid" || name == "lVert" || name == "rVert" || name == "Vert":
-		lx.emit(tBar, "")
-	case name == "lfloor":
-		lx.emit(tLFloor, "")
-	case name == "rfloor":
-		lx.emit(tRFloor, "")
-	case name == "lceil":
-		lx.emit(tLCeil, "")
-	case name == "rceil":
-		lx.emit(tRCeil, "")
-	case name == "emptyset" || name == "varnothing":
-		lx.emit(tEmpty, "")
-	case name == "land" || name == "wedge" || name == "lor" || name == "vee":
-		lx.emit(tComma, "")
 	case name == "begin" || name == "end":
 		lx.skipSpace()
 		if lx.i >= len(s) || s[lx.i] != '{' {
@@ -593,6 +537,39 @@ func (lx *lexer) command(depth int) error {
 		lx.emit(tIdent, name)
 	}
 	return nil
+}
+
+// symbolCmds are the commands that lex to one token of their own kind, with no text.
+var symbolCmds = map[string]tokKind{
+	"frac": tFrac, "dfrac": tFrac, "tfrac": tFrac, "cfrac": tFrac,
+	"binom": tBinom, "dbinom": tBinom, "tbinom": tBinom,
+	"sqrt":  tSqrt,
+	"infty": tInf, "infinity": tInf, "infin": tInf,
+	"cdot": tMul, "times": tMul, "ast": tMul, "cdotp": tMul,
+	"div": tDiv,
+	"le":  tLe, "leq": tLe, "leqslant": tLe, "leqq": tLe,
+	"ge": tGe, "geq": tGe, "geqslant": tGe, "geqq": tGe,
+	"lt": tLt,
+	"gt": tGt,
+	"ne": tNe, "neq": tNe,
+	"pm":       tPM,
+	"mp":       tMP,
+	"cup":      tCup,
+	"cap":      tCap,
+	"setminus": tSetminus, "backslash": tSetminus,
+	"in":   tIn,
+	"circ": tDegree, "degree": tDegree,
+	"lbrace": tSetL,
+	"rbrace": tSetR,
+	"langle": tLParen,
+	"rangle": tRParen,
+	"lvert":  tBar, "rvert": tBar, "vert": tBar, "mid": tBar, "lVert": tBar, "rVert": tBar, "Vert": tBar,
+	"lfloor":   tLFloor,
+	"rfloor":   tRFloor,
+	"lceil":    tLCeil,
+	"rceil":    tRCeil,
+	"emptyset": tEmpty, "varnothing": tEmpty,
+	"land": tComma, "wedge": tComma, "lor": tComma, "vee": tComma,
 }
 
 // unicode lexes a non-ASCII rune.
