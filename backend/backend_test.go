@@ -3,6 +3,7 @@ package backend
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -84,5 +85,20 @@ func TestAsyncMode(t *testing.T) {
 	t.Setenv(AsyncEnv, "1")
 	if on, ignored := asyncMode(asyncPatch, "1"); AsyncExecute() != on || AsyncIgnored() != ignored {
 		t.Errorf("this build with %s=1: AsyncExecute %v, AsyncIgnored %v; want %v, %v", AsyncEnv, AsyncExecute(), AsyncIgnored(), on, ignored)
+	}
+}
+
+// The log line names the mode, and a plain build's names the way to asynchronous calls.
+func TestCallsNote(t *testing.T) {
+	for _, c := range []struct {
+		patched bool
+		env     string
+		want    string
+	}{
+		{true, "", "asynchronous"}, {true, "0", AsyncEnv + "=0"}, {false, "", "scripts/gpu-build.sh"}, {false, "1", "scripts/gpu-build.sh"},
+	} {
+		if got := callsNote(c.patched, c.env); !strings.Contains(got, c.want) {
+			t.Errorf("callsNote(patched %v, %q) = %q, want it to mention %q", c.patched, c.env, got, c.want)
+		}
 	}
 }

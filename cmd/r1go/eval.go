@@ -240,6 +240,9 @@ func (m modelEval) run(cfg eval.SampleConfig, opts eval.Options) (*eval.Report, 
 		return nil, err
 	}
 	fmt.Fprintf(os.Stderr, "r1go eval: %s\n", backend.Describe(b))
+	if note := backend.CallsNote(b); note != "" {
+		fmt.Fprintf(os.Stderr, "r1go eval: %s\n", note)
+	}
 	params, err := model.Load(m.model)
 	if err != nil {
 		return nil, err

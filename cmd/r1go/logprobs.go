@@ -195,6 +195,9 @@ func openBackend(command, choice, dtype string) (backends.Backend, dtypes.DType,
 		return nil, dtypes.InvalidDType, err
 	}
 	fmt.Fprintf(os.Stderr, "r1go %s: %s\n", command, backend.Describe(b))
+	if note := backend.CallsNote(b); note != "" {
+		fmt.Fprintf(os.Stderr, "r1go %s: %s\n", command, note)
+	}
 	compute, err := modelComputeDType(dtype, backend.IsCPU(b))
 	if err != nil {
 		return nil, dtypes.InvalidDType, err
