@@ -101,7 +101,7 @@ type Stats struct {
 	Dispatch, Wait, Host, Compile time.Duration
 }
 
-// NewEngine prepares an engine; programs compile on first use.
+// NewEngine prepares an engine; programs compile when a Generate call first needs them.
 func NewEngine(b backends.Backend, p *model.Params, compute dtypes.DType) *Engine {
 	return &Engine{
 		Backend: b, Params: p, Compute: compute,

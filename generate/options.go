@@ -1,6 +1,7 @@
 // Package generate samples completions from a model with a KV cache: a prefill program per
-// chunk of prompts (G samples per prompt share it), then one decode program call per token,
-// sampling on the device, with the tokens read back while the next call runs. Programs are
+// chunk of prompts (G samples per prompt share it), then decode program calls of one or more
+// tokens each (Options.SyncEvery), sampling on the device, with the tokens read back while the
+// next call runs. Programs are
 // compiled once per (batch bucket, length bucket); the decode programs of the cache lengths a
 // wave will reach compile ahead, on goroutines, while the first ones run.
 package generate

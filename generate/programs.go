@@ -19,8 +19,9 @@ import (
 )
 
 // The programs of generation. Each is compiled per input-shape combination: batch buckets
-// (powers of two) times cache lengths (grownSlots), a few dozen in a long run. Their caches
-// are unbounded (SetMaxCache(-1)): a cap would end a long run with an error.
+// (powers of two) times cache lengths (grownSlots), a few dozen in a long run. The Execs'
+// caches are unbounded (SetMaxCache(-1)): a cap would end a long run with an error; the decode
+// programs are kept in Engine.decode, one per decodeShape.
 
 // prefillExec: params..., tokens [Pc, Tp] (a chunk of prompts, left-padded), pad [Pc], rows
 // [Rc] (the prompt in the chunk of each of the chunk's rows), rng, temperature, topP, topK →
@@ -130,8 +131,8 @@ func (e *Engine) unshareExec() *Exec {
 	return e.unshare
 }
 
-// decodeKey names one compiled decode program: the sampler, the tokens it decodes per call,
-// and whether the rows share their prompt's cache.
+// decodeKey is a decode program's kind (decodeShape adds its shapes): the sampler, the tokens it
+// decodes per call, and whether the rows share their prompt's cache.
 type decodeKey struct {
 	Mode
 	K      int
@@ -153,6 +154,9 @@ type decodeKey struct {
 func (e *Engine) decodeGraph(mode Mode, K int, shared bool) func(in []*Node) []*Node {
 	c := e.Params.Config
 	np, nc := len(c.FusedSpecs()), 2*c.NumHiddenLayers
+	// The graph is built on a compile goroutine, possibly while the engine is in its next
+	// Generate call (pickAttention, SetParams): the hooks are read here, not there.
+	attention, sharedAttention, fused := e.attention, e.sharedAttention, e.fused
 	return func(in []*Node) []*Node {
 		w := model.BindFused(c, in[:np], e.Compute)
 		args := in[np:]
@@ -171,9 +175,9 @@ func (e *Engine) decodeGraph(mode Mode, K int, shared bool) func(in []*Node) []*
 		}
 		slot, slots, rng, temp, topP, topK := args[0], args[1], args[2], args[3], args[4], args[5]
 		// The state a call hands the next (its last tokens, the random state, the next slot) is
-		// updated in place too, so that every buffer but the tokens read back keeps its address
-		// from call to call: XLA's command buffers (CUDA graphs) re-record each command whose
-		// buffers moved.
+		// updated in place too, so that these buffers keep their addresses from call to call
+		// (written for XLA's command buffers, which re-record each command whose buffers moved;
+		// r1go turns them off, backend.NoCommandBuffers, as slower when measured).
 		donate.Alias(tokens, nc+1)
 		donate.Alias(rng, nc+2)
 		donate.Alias(slot, nc+3)
@@ -197,19 +201,19 @@ func (e *Engine) decodeGraph(mode Mode, K int, shared bool) func(in []*Node) []*
 		sl := InsertAxes(slots, 0)              // [1, S]
 		step := func(at *Node) (hidden *Node) { // one decode step of every layer
 			valid := BroadcastToDims(LessOrEqual(sl, at), R, S) // [R, S]
-			if e.fused != nil {
-				w.DecodeAttentionFused = e.fused(pad, padP, at)
+			if fused != nil {
+				w.DecodeAttentionFused = fused(pad, padP, at)
 			}
 			if shared {
-				if e.sharedAttention != nil {
-					w.DecodeAttentionShared = e.sharedAttention(padP, at)
+				if sharedAttention != nil {
+					w.DecodeAttentionShared = sharedAttention(padP, at)
 				}
 				hidden, kv = w.DecodeStepShared(tokens, Sub(AddScalar(at, float64(Tp)), pad), pkv, promptValid, kv, at, valid, e.writeSlot)
 				return hidden
 			}
 			valid = LogicalAnd(valid, GreaterOrEqual(sl, InsertAxes(pad, -1)))
-			if e.attention != nil {
-				w.DecodeAttention = e.attention(pad, at, S)
+			if attention != nil {
+				w.DecodeAttention = attention(pad, at, S)
 			}
 			hidden, kv = w.DecodeStep(tokens, Sub(at, pad), kv, at, valid, e.writeSlot)
 			return hidden
@@ -334,11 +338,13 @@ func (e *Engine) pickAttention() error {
 		e.attention, e.sharedAttention, e.fused = nil, nil, nil
 		e.decode = map[decodeShape]*program{}
 	}
+	base := tritonShapes(e.Params.Config, 0, 0)
+	base.Tuning = e.AttentionTuning
 	switch e.used = used; used {
 	case AttentionTritonFused:
-		e.fused = e.tritonFused
+		e.fused = tritonFused(base)
 	case AttentionTriton:
-		e.attention, e.sharedAttention = e.tritonAttention, e.tritonSharedAttention
+		e.attention, e.sharedAttention = tritonAttention(base), tritonSharedAttention(base)
 	}
 	return nil
 }
@@ -368,74 +374,76 @@ func tritonShapes(c *model.Config, rows, slots int) triton.DecodeAttention {
 		HeadDim: c.HeadDim, Slots: slots, Scale: 1 / math.Sqrt(float64(c.HeadDim))}
 }
 
-// kernelShapes is tritonShapes with the engine's AttentionTuning.
-func (e *Engine) kernelShapes(rows, slots int) triton.DecodeAttention {
-	a := tritonShapes(e.Params.Config, rows, slots)
-	a.Tuning = e.AttentionTuning
-	return a
-}
-
-// tritonAttention is model.Weights.DecodeAttention as internal/triton's kernel: row r attends
-// to its cache slots pad[r] .. at (the new token's), reading only those.
-func (e *Engine) tritonAttention(pad, at *Node, S int) func(q, k, v *Node) *Node {
-	return func(q, k, v *Node) *Node {
-		return e.tritonCall(q, func(a triton.DecodeAttention) (triton.Kernel, error) {
-			a.Slots = S
-			return a.Kernel()
-		}, k, v, pad, at)
+// tritonAttention is model.Weights.DecodeAttention as internal/triton's kernel for the model
+// and tuning of base: row r attends to its cache slots pad[r] .. at (the new token's), reading
+// only those.
+func tritonAttention(base triton.DecodeAttention) func(pad, at *Node, S int) func(q, k, v *Node) *Node {
+	return func(pad, at *Node, S int) func(q, k, v *Node) *Node {
+		return func(q, k, v *Node) *Node {
+			return tritonCall(base, q, func(a triton.DecodeAttention) (triton.Kernel, error) {
+				a.Slots = S
+				return a.Kernel()
+			}, k, v, pad, at)
+		}
 	}
 }
 
-// tritonSharedAttention is model.Weights.DecodeAttentionShared as internal/triton's kernel:
-// row r attends to its prompt's cache from padP[r / N] on, then to its own slots 0 .. at.
-func (e *Engine) tritonSharedAttention(padP, at *Node) func(q *Node, p, c model.KV) *Node {
-	return func(q *Node, p, c model.KV) *Node {
-		return e.tritonCall(q, func(a triton.DecodeAttention) (triton.Kernel, error) {
-			a.Slots = c.K.Shape().Dimensions[2]
-			return a.SharedKernel(a.Rows/p.K.Shape().Dimensions[0], p.K.Shape().Dimensions[2])
-		}, p.K, p.V, padP, c.K, c.V, at)
+// tritonSharedAttention is model.Weights.DecodeAttentionShared as internal/triton's kernel for
+// the model and tuning of base: row r attends to its prompt's cache from padP[r / N] on, then
+// to its own slots 0 .. at.
+func tritonSharedAttention(base triton.DecodeAttention) func(padP, at *Node) func(q *Node, p, c model.KV) *Node {
+	return func(padP, at *Node) func(q *Node, p, c model.KV) *Node {
+		return func(q *Node, p, c model.KV) *Node {
+			return tritonCall(base, q, func(a triton.DecodeAttention) (triton.Kernel, error) {
+				a.Slots = c.K.Shape().Dimensions[2]
+				return a.SharedKernel(a.Rows/p.K.Shape().Dimensions[0], p.K.Shape().Dimensions[2])
+			}, p.K, p.V, padP, c.K, c.V, at)
+		}
 	}
 }
 
-// tritonFused is model.Weights.DecodeAttentionFused as internal/triton's fused kernels: rows
-// with their own caches see slots pad[r] .. at; rows sharing their prompt's cache (padP not
-// nil) see it from padP[r / N] on, then their own slots 0 .. at.
-func (e *Engine) tritonFused(pad, padP, at *Node) func(qkv, bias, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV) {
-	return func(qkv, bias, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV) {
-		cfg := e.Params.Config
-		R, KV, HD, H := qkv.Shape().Dimensions[0], cfg.NumKeyValueHeads, cfg.HeadDim, cfg.NumAttentionHeads
-		W := (H + 2*KV) * HD
-		if bias == nil { // the kernel always adds one
-			bias = Zeros(qkv.Graph(), shapes.Make(qkv.DType(), W))
+// tritonFused is model.Weights.DecodeAttentionFused as internal/triton's fused kernels for the
+// model and tuning of base: rows with their own caches see slots pad[r] .. at; rows sharing
+// their prompt's cache (padP not nil) see it from padP[r / N] on, then their own slots 0 .. at.
+func tritonFused(base triton.DecodeAttention) func(pad, padP, at *Node) func(qkv, bias, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV) {
+	return func(pad, padP, at *Node) func(qkv, bias, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV) {
+		return func(qkv, bias, cos, sin *Node, p *model.KV, c model.KV) (*Node, model.KV) {
+			R, KV, HD, H := qkv.Shape().Dimensions[0], base.KVHeads, base.HeadDim, base.KVHeads*base.Group
+			W := (H + 2*KV) * HD
+			if bias == nil { // the kernel always adds one
+				bias = Zeros(qkv.Graph(), shapes.Make(qkv.DType(), W))
+			}
+			a := base
+			a.Rows, a.Slots = R, c.K.Shape().Dimensions[2]
+			ops := []*Node{Reshape(qkv, R, W), bias, Reshape(cos, R, HD/2), Reshape(sin, R, HD/2)}
+			var kernel triton.Kernel
+			var err error
+			if p == nil {
+				kernel, err = a.FusedKernel()
+				ops = append(ops, c.K, c.V, pad)
+			} else {
+				kernel, err = a.FusedSharedKernel(R/p.K.Shape().Dimensions[0], p.K.Shape().Dimensions[2])
+				ops = append(ops, p.K, p.V, padP, c.K, c.V)
+			}
+			if err != nil {
+				panic(err)
+			}
+			res, err := triton.Call(kernel, append(ops, ConvertDType(at, dtypes.Int32)), shapes.Make(qkv.DType(), R, H, HD), c.K.Shape(), c.V.Shape())
+			if err != nil {
+				panic(err)
+			}
+			return Reshape(res[0], R, 1, H*HD), model.KV{K: res[1], V: res[2]}
 		}
-		a := e.kernelShapes(R, c.K.Shape().Dimensions[2])
-		ops := []*Node{Reshape(qkv, R, W), bias, Reshape(cos, R, HD/2), Reshape(sin, R, HD/2)}
-		var kernel triton.Kernel
-		var err error
-		if p == nil {
-			kernel, err = a.FusedKernel()
-			ops = append(ops, c.K, c.V, pad)
-		} else {
-			kernel, err = a.FusedSharedKernel(R/p.K.Shape().Dimensions[0], p.K.Shape().Dimensions[2])
-			ops = append(ops, p.K, p.V, padP, c.K, c.V)
-		}
-		if err != nil {
-			panic(err)
-		}
-		res, err := triton.Call(kernel, append(ops, ConvertDType(at, dtypes.Int32)), shapes.Make(qkv.DType(), R, H, HD), c.K.Shape(), c.V.Shape())
-		if err != nil {
-			panic(err)
-		}
-		return Reshape(res[0], R, 1, H*HD), model.KV{K: res[1], V: res[2]}
 	}
 }
 
-// tritonCall runs a decode attention kernel (made by kernel from q's shapes) on q [R, 1, H,
-// HD] and the operands after it (the last one the slot at, as int32): [R, 1, H·HD].
-func (e *Engine) tritonCall(q *Node, kernel func(triton.DecodeAttention) (triton.Kernel, error), operands ...*Node) *Node {
+// tritonCall runs a decode attention kernel (made by kernel from base with q's rows) on q [R,
+// 1, H, HD] and the operands after it (the last one the slot at, as int32): [R, 1, H·HD].
+func tritonCall(base triton.DecodeAttention, q *Node, kernel func(triton.DecodeAttention) (triton.Kernel, error), operands ...*Node) *Node {
 	d := q.Shape().Dimensions
 	R, H, HD := d[0], d[2], d[3]
-	k, err := kernel(e.kernelShapes(R, 0))
+	base.Rows = R
+	k, err := kernel(base)
 	if err != nil {
 		panic(err)
 	}

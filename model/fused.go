@@ -193,22 +193,12 @@ func fmhaAttributes(backward bool, B, N, T, S int, dt dtypes.DType, scale float6
 	if err != nil {
 		panic(err)
 	}
-	list := func(ls []hloedit.Raw) hloedit.Raw {
-		s := "["
-		for i, l := range ls {
-			if i > 0 {
-				s += ", "
-			}
-			s += string(l)
-		}
-		return hloedit.Raw(s + "]")
-	}
 	return map[string]any{
 		"call_target_name": target,
 		"api_version":      int32(2),
 		"has_side_effect":  false,
 		"backend_config":   string(bc),
-		"operand_layouts":  list(operandLayouts),
-		"result_layouts":   list(resultLayouts),
+		"operand_layouts":  hloedit.List(operandLayouts...),
+		"result_layouts":   hloedit.List(resultLayouts...),
 	}
 }

@@ -8,17 +8,13 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"github.com/r1go/r1go/backend"
 )
 
 // TestFusedQKVMatchesSeparate: the forward pass with each layer's q, k, v stacked into one
 // product (FuseQKV + BindFused) gives the logits of the separate products, with biases
 // (Qwen2) and without (Llama).
 func TestFusedQKVMatchesSeparate(t *testing.T) {
-	b, err := backend.New("cpu")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := cpuBackend(t)
 	for _, dir := range []string{"testdata/tiny-qwen2", "testdata/tiny-llama"} {
 		p, err := Load(dir)
 		if err != nil {
@@ -75,10 +71,7 @@ func anySlice(ts []*tensors.Tensor) []any {
 // values, first layer, with biases (Qwen2) and without (Llama). Stacked weights hand their
 // biases over apart from the product (the kernel adds them); separate ones, in it.
 func TestDecodeAttentionFusedGetsStackedProjections(t *testing.T) {
-	b, err := backend.New("cpu")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := cpuBackend(t)
 	for _, dir := range []string{"testdata/tiny-qwen2", "testdata/tiny-llama"} {
 		p, err := Load(dir)
 		if err != nil {

@@ -235,13 +235,9 @@ func (m modelEval) run(cfg eval.SampleConfig, opts eval.Options) (*eval.Report, 
 		return nil, fmt.Errorf("--out: %w", err)
 	}
 	// The weights, then sampling.
-	b, err := backend.New(m.backend)
+	b, _, err := openBackend("eval", m.backend, m.dtype) // its dtype is compute, resolved above
 	if err != nil {
 		return nil, err
-	}
-	fmt.Fprintf(os.Stderr, "r1go eval: %s\n", backend.Describe(b))
-	if note := backend.CallsNote(b); note != "" {
-		fmt.Fprintf(os.Stderr, "r1go eval: %s\n", note)
 	}
 	params, err := model.Load(m.model)
 	if err != nil {

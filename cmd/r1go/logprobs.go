@@ -166,8 +166,6 @@ func readLogprobsInput(path string, c *model.Config, enc model.Encoder) ([]model
 	return model.ReadSequences(r, name, c, enc)
 }
 
-// openBackend creates the backend for a --backend value, says which on stderr (as "r1go
-// <command>: ..."), and resolves the --dtype value for it.
 // attentionFlag declares --attention, the decode steps' attention of the generation engine.
 func attentionFlag(fs *flag.FlagSet) *string {
 	return fs.String("attention", "auto", "decode attention: auto (triton-fused wherever it can run, else xla), xla (XLA's two products and softmax over every cache slot), "+
@@ -189,6 +187,8 @@ func parseAttention(s string) (generate.Attention, error) {
 	return a, nil
 }
 
+// openBackend creates the backend for a --backend value, says which on stderr (as "r1go
+// <command>: ..."), and resolves the --dtype value for it.
 func openBackend(command, choice, dtype string) (backends.Backend, dtypes.DType, error) {
 	b, err := backend.New(choice)
 	if err != nil {

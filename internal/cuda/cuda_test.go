@@ -74,10 +74,12 @@ func TestTraceWithoutCUPTI(t *testing.T) {
 	}
 }
 
-// Stopping a trace that never started is an error, not a crash.
+// Stopping a trace whose start failed is an error, not a crash.
 func TestStopTraceNotStarted(t *testing.T) {
 	t.Setenv("R1GO_CUPTI", "/nonexistent/libcupti.so")
-	StartTrace()
+	if StartTrace() == nil {
+		t.Fatal("StartTrace with a missing library succeeded")
+	}
 	if _, err := StopTrace(); err == nil || !strings.Contains(err.Error(), "not started") {
 		t.Errorf("StopTrace without a started trace: %v", err)
 	}

@@ -18,11 +18,10 @@ typedef int CUptiResult;
 typedef void (*r1_request_fn)(uint8_t **buffer, size_t *size, size_t *max_records);
 typedef void (*r1_complete_fn)(void *ctx, uint32_t stream, uint8_t *buffer, size_t size, size_t valid);
 
-enum { r1_kind_kernel = 10, r1_off_start = 16, r1_off_end = 24, r1_off_stream = 48, r1_off_name = 104 };
+enum { r1_kind_kernel = 10, r1_off_start = 16, r1_off_end = 24, r1_off_name = 104 };
 
 typedef struct {
 	uint64_t start, end;
-	uint32_t stream;
 	char *name;
 } r1_kernel;
 
@@ -61,7 +60,6 @@ static void r1_complete(void *ctx, uint32_t stream, uint8_t *buffer, size_t size
 		const char *name;
 		memcpy(&k->start, p + r1_off_start, 8);
 		memcpy(&k->end, p + r1_off_end, 8);
-		memcpy(&k->stream, p + r1_off_stream, 4);
 		memcpy(&name, p + r1_off_name, sizeof name);
 		k->name = strdup(name ? name : "?");
 	}
@@ -130,7 +128,6 @@ import (
 type Kernel struct {
 	Name       string
 	Start, End uint64 // GPU timestamps, ns
-	Stream     uint32
 }
 
 // CUPTIPaths are where StartTrace looks for CUPTI, in order, when R1GO_CUPTI does not name the
@@ -192,7 +189,7 @@ func StopTrace() ([]Kernel, error) {
 	defer C.r1_free(recs, n)
 	out := make([]Kernel, int(n))
 	for i, r := range unsafe.Slice(recs, int(n)) {
-		out[i] = Kernel{Name: C.GoString(r.name), Start: uint64(r.start), End: uint64(r.end), Stream: uint32(r.stream)}
+		out[i] = Kernel{Name: C.GoString(r.name), Start: uint64(r.start), End: uint64(r.end)}
 	}
 	slices.SortFunc(out, func(a, b Kernel) int { return cmp.Compare(a.Start, b.Start) })
 	return out, nil

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"unsafe"
 
 	"github.com/gomlx/go-xla/pkg/stablehlo"
@@ -68,6 +69,15 @@ func Layout(minorToMajor ...int) Raw {
 		s += fmt.Sprint(d)
 	}
 	return Raw(fmt.Sprintf("dense<%s]> : tensor<%dxindex>", s, len(minorToMajor)))
+}
+
+// List renders attribute values as a list: [a, b, ...].
+func List(items ...Raw) Raw {
+	s := make([]string, len(items))
+	for i, it := range items {
+		s[i] = string(it)
+	}
+	return Raw("[" + strings.Join(s, ", ") + "]")
 }
 
 // DefaultLayout is the row-major layout of a rank-r array.

@@ -92,9 +92,7 @@ func (a DecodeAttention) SharedKernel(samples, promptSlots int) (Kernel, error) 
 	if err := a.checkShared(samples, promptSlots); err != nil {
 		return Kernel{}, err
 	}
-	ir := header(qLoad) + attnPromptCache + attnLoop("p", "%ppadv", "%tplast", "%pkb", "%pvb", "%plb", "%c_tp", "%m0", "%l0", "%acc0") + `
-    %c_zero = arith.constant 0 : i32
-` + attnOwnCache + attnLoop("o", "%c_zero", "%atv", "%kb", "%vb", "%c_zero", "%ub", "%resp#0", "%resp#1", "%resp#2") + attnFooter("%reso#1", "%reso#2")
+	ir := header(qLoad) + attnPromptPass + attnOwnCache + attnLoop("o", "%c_zero", "%atv", "%kb", "%vb", "%c_zero", "%ub", "%resp#0", "%resp#1", "%resp#2") + attnFooter("%reso#1", "%reso#2")
 	return a.kernel("decode_attention_shared", ir, attnArgs("q", "pk", "pv", "ppad", "k", "v", "at", "o"), samples, promptSlots), nil
 }
 
@@ -125,6 +123,12 @@ const attnPromptCache = `
     %plb = arith.muli %plb0, %c_block : i32
     %c_tp = arith.constant {{TP}} : i32
     %tplast = arith.subi %c_tp, %c_one : i32
+`
+
+// attnPromptPass is the shared kernels' first pass: the online softmax over the prompt's cache
+// from its padding on (results %resp), then %c_zero for the pass over the rows' own caches.
+var attnPromptPass = attnPromptCache + attnLoop("p", "%ppadv", "%tplast", "%pkb", "%pvb", "%plb", "%c_tp", "%m0", "%l0", "%acc0") + `
+    %c_zero = arith.constant 0 : i32
 `
 
 // attnOwnCache points %kb and %vb at the program's row and KV head in the caches k and v
@@ -198,10 +202,6 @@ func (a DecodeAttention) Check() error {
 	return a.Tuning.check()
 }
 
-// attnHeader opens the kernel (the Triton IR of bench/triton_decode_attention.py): the program's
-// row %r and KV head %h, its group's query heads loaded as %qv [GP, HD] by {{QLOAD}} (qLoad or
-// qRoped; %qoff their offsets, %gmaskb the real heads), at loaded as %atv, the online softmax's
-// start %m0, %l0, %acc0, and the constants the loops share.
 // qLoad loads the group's query heads as they are.
 const qLoad = `    %qs = tt.splat %q : !tt.ptr<bf16> -> tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>
     %qp = tt.addptr %qs, %qoff : tensor<{{GP}}x{{HD}}x!tt.ptr<bf16>>, tensor<{{GP}}x{{HD}}xi32>
@@ -211,6 +211,10 @@ const qLoad = `    %qs = tt.splat %q : !tt.ptr<bf16> -> tensor<{{GP}}x{{HD}}x!tt
 // header is attnHeader with the query heads loaded by qload.
 func header(qload string) string { return strings.Replace(attnHeader, "{{QLOAD}}", qload, 1) }
 
+// attnHeader opens the kernel (the Triton IR of bench/triton_decode_attention.py): the program's
+// row %r and KV head %h, its group's query heads loaded as %qv [GP, HD] by {{QLOAD}} (qLoad or
+// qRoped; %qoff their offsets, %gmaskb the real heads), at loaded as %atv, the online softmax's
+// start %m0, %l0, %acc0, and the constants the loops share.
 const attnHeader = `module {
   tt.func public @{{NAME}}({{ARGS}}) attributes {noinline = false} {
     %r = tt.get_program_id x : i32

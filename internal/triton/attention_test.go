@@ -41,7 +41,7 @@ func TestDecodeAttentionIR(t *testing.T) {
 	}
 	for _, want := range []string{
 		"tt.func public @decode_attention_shared(",
-		"arith.constant 16 : i32",                                  // samples per prompt: the row's prompt is r / 16
+		"%c_n = arith.constant 16 : i32",                           // samples per prompt: the row's prompt is r / 16
 		"arith.constant 32768 : i64",                               // a prompt's cache: 512 slots × 64
 		"arith.constant 16384 : i64",                               // a row's own cache: 256 slots × 64
 		"iter_args(%mo = %resp#0, %lo = %resp#1, %acco = %resp#2)", // the second pass goes on from the first

@@ -39,9 +39,7 @@ func (a DecodeAttention) FusedSharedKernel(samples, promptSlots int) (Kernel, er
 	if err := a.checkShared(samples, promptSlots); err != nil {
 		return Kernel{}, err
 	}
-	ir := header(qRoped) + newKV + attnPromptCache + attnLoop("p", "%ppadv", "%tplast", "%pkb", "%pvb", "%plb", "%c_tp", "%m0", "%l0", "%acc0") + `
-    %c_zero = arith.constant 0 : i32
-` + attnOwnCache + writeNew + attnLoop("o", "%c_zero", "%atm1", "%kb", "%vb", "%c_zero", "%atv", "%resp#0", "%resp#1", "%resp#2") +
+	ir := header(qRoped) + newKV + attnPromptPass + attnOwnCache + writeNew + attnLoop("o", "%c_zero", "%atm1", "%kb", "%vb", "%c_zero", "%atv", "%resp#0", "%resp#1", "%resp#2") +
 		addNew("%reso#0", "%reso#1", "%reso#2") + attnFooter("%lfin", "%accfin")
 	k := a.kernel("decode_attention_fused_shared", ir, attnArgs("qkv", "qkvb", "cos", "sin", "pk", "pv", "ppad", "k", "v", "at", "o", "ko", "vo"), samples, promptSlots)
 	k.Aliases = [][2]int{{1, 7}, {2, 8}}

@@ -55,15 +55,15 @@ func (k Kernel) Attributes(operandRanks, resultRanks []int) map[string]any {
 		"result_layouts":   layouts(resultRanks),
 	}
 	if len(k.Aliases) > 0 {
-		var parts []string
+		var parts []hloedit.Raw
 		for _, a := range k.Aliases {
 			tuple := "[]" // a single result is not a tuple
 			if len(resultRanks) > 1 {
 				tuple = fmt.Sprintf("[%d]", a[0])
 			}
-			parts = append(parts, fmt.Sprintf("#stablehlo.output_operand_alias<output_tuple_indices = %s, operand_index = %d, operand_tuple_indices = []>", tuple, a[1]))
+			parts = append(parts, hloedit.Raw(fmt.Sprintf("#stablehlo.output_operand_alias<output_tuple_indices = %s, operand_index = %d, operand_tuple_indices = []>", tuple, a[1])))
 		}
-		attrs["output_operand_aliases"] = hloedit.Raw("[" + strings.Join(parts, ", ") + "]")
+		attrs["output_operand_aliases"] = hloedit.List(parts...)
 	}
 	return attrs
 }
@@ -91,11 +91,11 @@ func Call(k Kernel, operands []*graph.Node, results ...shapes.Shape) ([]*graph.N
 }
 
 func layouts(ranks []int) hloedit.Raw {
-	var parts []string
+	var parts []hloedit.Raw
 	for _, r := range ranks {
-		parts = append(parts, string(hloedit.DefaultLayout(r)))
+		parts = append(parts, hloedit.DefaultLayout(r))
 	}
-	return hloedit.Raw("[" + strings.Join(parts, ", ") + "]")
+	return hloedit.List(parts...)
 }
 
 // mlirString quotes s as an MLIR string literal: quotes and backslashes escaped, every byte
